@@ -1,0 +1,160 @@
+//! The command line: global flags, one subcommand per file, one dispatch `match`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::error;
+use crate::store::paths::{Env, Paths};
+
+pub mod template;
+pub mod version;
+
+/// Manage containers, images and volumes without a daemon and without root.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rpod",
+    about = "Manage pods, containers and images without root and without a daemon",
+    version = concat!("version ", env!("CARGO_PKG_VERSION")),
+    disable_version_flag = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Log messages at and above this level: trace, debug, info, warn, error, fatal, panic
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL",
+          value_parser = crate::logging::parse_level)]
+    pub log_level: log::LevelFilter,
+
+    /// Path to the storage root directory (images, containers, volumes)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Path to the runtime state directory (pids, sockets, locks)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub runroot: Option<PathBuf>,
+
+    /// Print the version and exit
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    pub version: (),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Version(version::VersionArgs),
+}
+
+/// What every command gets: resolved paths and the loaded config.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub paths: Paths,
+    pub config: Config,
+}
+
+impl Context {
+    pub fn load(global: &GlobalArgs) -> Result<Context> {
+        let paths = Paths::resolve(
+            &Env::from_process(),
+            global.root.clone(),
+            global.runroot.clone(),
+        )?;
+        let config = Config::load(&paths.config_dir)?;
+        Ok(Context { paths, config })
+    }
+}
+
+/// The clap command tree, for the docs generator and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses `argv`, runs the command and maps the outcome to podman's exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return clap_failure(err),
+    };
+    crate::logging::init(cli.global.log_level);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("Error: {}", error::one_line(&err));
+            ExitCode::from(error::exit_code(&err))
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Version(args) => version::run(&args),
+    }
+}
+
+/// Help and `--version` go to stdout with status 0; every usage error is one line and 125.
+fn clap_failure(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            ExitCode::from(error::EXIT_RPOD)
+        }
+        _ => {
+            eprintln!("Error: {}", usage_line(&err));
+            ExitCode::from(error::EXIT_RPOD)
+        }
+    }
+}
+
+/// Condenses clap's multi-line message into podman's single-line shape.
+fn usage_line(err: &clap::Error) -> String {
+    let rendered = err.render().to_string();
+    let first = rendered
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    format!("{first} (see 'rpod --help')")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn unknown_flag_is_one_line() {
+        let err = Cli::try_parse_from(["rpod", "--bogus", "version"]).unwrap_err();
+        let line = usage_line(&err);
+        assert!(line.contains("--bogus"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn global_flags_after_subcommand() {
+        let cli = Cli::try_parse_from(["rpod", "version", "--root", "/x", "--log-level", "debug"])
+            .unwrap();
+        assert_eq!(cli.global.root, Some(PathBuf::from("/x")));
+        assert_eq!(cli.global.log_level, log::LevelFilter::Debug);
+    }
+}

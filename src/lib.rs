@@ -1,0 +1,11 @@
+//! rpod: a daemonless, rootless container tool.
+//!
+//! Every invocation does its own work and exits. The modules below own one
+//! concern each; `cli` is the thin layer that turns command lines into calls.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod store;
+pub mod userns;

@@ -1,0 +1,1 @@
+//! The integration test binary: runs the real `rpod` as an unprivileged user.
