@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod image;
 pub mod logging;
 pub mod store;
 pub mod userns;

@@ -1,0 +1,3 @@
+//! Images: references, digests, manifests, the registry client, pulling and unpacking.
+
+pub mod digest;
