@@ -6,7 +6,9 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod host;
 pub mod image;
 pub mod logging;
+pub mod rootfs;
 pub mod store;
 pub mod userns;

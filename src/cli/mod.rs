@@ -10,8 +10,11 @@ use crate::config::Config;
 use crate::error;
 use crate::store::paths::{Env, Paths};
 
+pub mod info;
 pub mod template;
+pub mod unshare;
 pub mod version;
+pub mod yaml;
 
 /// Manage containers, images and volumes without a daemon and without root.
 #[derive(Debug, Parser)]
@@ -53,6 +56,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Info(info::InfoArgs),
+    Unshare(unshare::UnshareArgs),
     Version(version::VersionArgs),
 }
 
@@ -98,6 +103,8 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        Command::Info(args) => info::run(&Context::load(&cli.global)?, &args),
+        Command::Unshare(args) => unshare::run(&Context::load(&cli.global)?, &args),
         Command::Version(args) => version::run(&args),
     }
 }

@@ -1,0 +1,333 @@
+//! Forking into the user namespace, with the parent ⇄ child handshake.
+//!
+//! The parent clones the child with `CLONE_NEWUSER` (plus whatever namespaces the
+//! caller asks for) in one `clone3`, installs the map with the setuid
+//! `newuidmap`/`newgidmap` while the child waits on a pipe, then releases it.
+//! The child reports failure over a close-on-exec pipe: end-of-file there means
+//! it reached `execve`, a message means it failed and carries the exit code.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use nix::sched::CloneFlags;
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use thiserror::Error;
+
+use super::map::{IdMap, IdRange};
+use crate::error;
+
+#[derive(Debug, Error)]
+pub enum SpawnError {
+    #[error("cannot create pipe: {0}")]
+    Pipe(#[source] nix::Error),
+    #[error("cannot create the user namespace (clone3): {0}; check that unprivileged user namespaces are enabled (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)")]
+    Clone(#[source] nix::Error),
+    #[error("cannot run {helper}: {source}")]
+    HelperStart {
+        helper: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{helper} failed ({status}): {stderr}; check the ranges for your user in /etc/subuid and /etc/subgid")]
+    Helper {
+        helper: &'static str,
+        status: String,
+        stderr: String,
+    },
+    #[error("cannot write {file} for the user namespace: {source}")]
+    WriteMap {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A child running in its own user namespace.
+#[derive(Debug)]
+pub struct Child {
+    pub pid: Pid,
+    pub pidfd: OwnedFd,
+}
+
+impl Child {
+    /// Waits for the child and returns its status as a shell would: the exit code, or 128+N for signal N.
+    pub fn wait(&self) -> Result<u8> {
+        loop {
+            match waitpid(self.pid, None) {
+                Ok(status) => {
+                    if let Some(code) = exit_status(status) {
+                        return Ok(code);
+                    }
+                }
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(e).context("waiting for the child process"),
+            }
+        }
+    }
+}
+
+/// The shell-style status of a wait result, `None` for stops and continues.
+pub fn exit_status(status: WaitStatus) -> Option<u8> {
+    match status {
+        WaitStatus::Exited(_, code) => Some(code as u8),
+        WaitStatus::Signaled(_, sig, _) => Some(128u8.wrapping_add(sig as i32 as u8)),
+        _ => None,
+    }
+}
+
+/// A failure the child sends back instead of exec'ing.
+#[derive(Debug, Serialize, Deserialize)]
+struct ChildFailure {
+    code: u8,
+    message: String,
+}
+
+impl ChildFailure {
+    fn from_error(err: &anyhow::Error) -> Self {
+        ChildFailure {
+            code: error::exit_code(err),
+            message: error::one_line(err),
+        }
+    }
+}
+
+/// Forks into a new user namespace (and `namespaces`), runs `setup` there as root.
+/// `setup` must end in `execve`; it returns only with an error, which is sent back
+/// and returned here with its exit code. Returns once the child has exec'd.
+pub fn spawn(
+    map: &IdMap,
+    namespaces: CloneFlags,
+    setup: impl FnOnce() -> anyhow::Error,
+) -> Result<Child> {
+    let (child, mut report) = fork_into(map, namespaces, |mut report| {
+        let err = setup();
+        let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
+        let _ = report.write_all(&msg);
+        error::EXIT_RPOD as i32
+    })?;
+    let mut buf = Vec::new();
+    let _ = report.read_to_end(&mut buf);
+    if buf.is_empty() {
+        return Ok(child);
+    }
+    let _ = child.wait();
+    Err(failure(&buf))
+}
+
+/// Runs `f` in a forked child inside the user namespace and returns its result.
+pub fn run<T: Serialize + DeserializeOwned>(
+    map: &IdMap,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    run_in(map, CloneFlags::empty(), f)
+}
+
+/// As [`run`], with extra namespaces (e.g. `CLONE_NEWNS` to mount).
+pub fn run_in<T: Serialize + DeserializeOwned>(
+    map: &IdMap,
+    namespaces: CloneFlags,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    #[derive(Serialize, Deserialize)]
+    enum Reply<T> {
+        Ok(T),
+        Err(ChildFailure),
+    }
+    let (child, mut report) = fork_into(map, namespaces, |mut report| {
+        let reply = match f() {
+            Ok(v) => Reply::Ok(v),
+            Err(e) => Reply::Err(ChildFailure::from_error(&e)),
+        };
+        match serde_json::to_vec(&reply) {
+            Ok(bytes) if report.write_all(&bytes).is_ok() => 0,
+            _ => error::EXIT_RPOD as i32,
+        }
+    })?;
+    let mut buf = Vec::new();
+    let read = report.read_to_end(&mut buf);
+    let status = child.wait()?;
+    read.context("reading the result from the user namespace")?;
+    match serde_json::from_slice::<Reply<T>>(&buf) {
+        Ok(Reply::Ok(v)) => Ok(v),
+        Ok(Reply::Err(f)) => Err(error::exit_error(f.code, f.message)),
+        Err(_) => Err(anyhow::anyhow!(
+            "the process in the user namespace ended with status {status} without a result"
+        )),
+    }
+}
+
+fn failure(buf: &[u8]) -> anyhow::Error {
+    match serde_json::from_slice::<ChildFailure>(buf) {
+        Ok(f) => error::exit_error(f.code, f.message),
+        Err(_) => anyhow::anyhow!(
+            "the process in the user namespace failed: {}",
+            String::from_utf8_lossy(buf)
+        ),
+    }
+}
+
+/// Clones the child; returns it with the read end of its report pipe.
+/// `body` runs in the child once the map is in place; its return value is the exit code.
+fn fork_into(
+    map: &IdMap,
+    namespaces: CloneFlags,
+    body: impl FnOnce(File) -> i32,
+) -> Result<(Child, File)> {
+    let (go_read, go_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let (report_read, report_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let mut flags = namespaces;
+    if !map.is_host() {
+        flags |= CloneFlags::CLONE_NEWUSER;
+    }
+    let forked = clone3(flags).map_err(SpawnError::Clone)?;
+    let Forked::Parent(pid, pidfd) = forked else {
+        // Child. Only this thread exists here; never return into the caller's stack.
+        drop(go_write);
+        drop(report_read);
+        let mut go = File::from(go_read);
+        let mut byte = [0u8; 1];
+        let code = match go.read(&mut byte) {
+            Ok(1) => {
+                drop(go);
+                become_root(map);
+                body(File::from(report_write))
+            }
+            // The parent could not install the map and has reported why.
+            _ => error::EXIT_RPOD as i32,
+        };
+        // SAFETY: _exit skips the parent's atexit handlers and buffered state, as a forked child must.
+        unsafe { libc::_exit(code) }
+    };
+    drop(go_read);
+    drop(report_write);
+    let child = Child { pid, pidfd };
+    if let Err(e) = install_map(map, pid) {
+        drop(go_write);
+        let _ = child.wait();
+        return Err(e.into());
+    }
+    File::from(go_write)
+        .write_all(&[1])
+        .context("releasing the child process")?;
+    Ok((child, File::from(report_read)))
+}
+
+fn become_root(map: &IdMap) {
+    if map.is_host() {
+        return;
+    }
+    // The creator's ids map to 0 now; make every id (real, effective, saved) root's.
+    // SAFETY: plain syscalls on our own credentials.
+    unsafe {
+        libc::setresgid(0, 0, 0);
+        libc::setresuid(0, 0, 0);
+    }
+}
+
+/// Which side of a fork-style `clone3` we are on.
+enum Forked {
+    Child,
+    Parent(Pid, OwnedFd),
+}
+
+/// `clone3` used like fork (no new stack), also returning a pidfd to the child.
+fn clone3(flags: CloneFlags) -> nix::Result<Forked> {
+    let mut pidfd: libc::c_int = -1;
+    // SAFETY: clone_args is plain data; zeroed is a valid starting value.
+    let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
+    args.flags = flags.bits() as u64 | libc::CLONE_PIDFD as u64;
+    args.pidfd = &mut pidfd as *mut libc::c_int as u64;
+    args.exit_signal = libc::SIGCHLD as u64;
+    // SAFETY: fork-style clone3 (stack 0) returns twice like fork; args outlives the call.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &mut args as *mut libc::clone_args,
+            std::mem::size_of::<libc::clone_args>(),
+        )
+    };
+    match ret {
+        -1 => Err(nix::errno::Errno::last()),
+        0 => Ok(Forked::Child),
+        // SAFETY: the kernel just gave us this pidfd and nothing else owns it.
+        pid => Ok(Forked::Parent(Pid::from_raw(pid as i32), unsafe {
+            OwnedFd::from_raw_fd(pidfd)
+        })),
+    }
+}
+
+/// Installs the uid/gid maps of `pid`: the setuid helpers for a full map,
+/// a direct write for the single-id map (allowed to an unprivileged parent).
+pub fn install_map(map: &IdMap, pid: Pid) -> Result<(), SpawnError> {
+    if map.is_host() {
+        return Ok(());
+    }
+    if map.is_single() {
+        let proc = format!("/proc/{}", pid.as_raw());
+        write_proc(&format!("{proc}/setgroups"), "deny")?;
+        write_proc(&format!("{proc}/uid_map"), &map_lines(&map.uids))?;
+        return write_proc(&format!("{proc}/gid_map"), &map_lines(&map.gids));
+    }
+    // The two helpers are independent: run them side by side.
+    let uid = helper_cmd("newuidmap", pid, &map.uids)?;
+    let gid = helper_cmd("newgidmap", pid, &map.gids)?;
+    finish_helper("newuidmap", uid)?;
+    finish_helper("newgidmap", gid)
+}
+
+fn map_lines(ranges: &[IdRange]) -> String {
+    ranges
+        .iter()
+        .map(|r| format!("{} {} {}\n", r.container, r.host, r.size))
+        .collect()
+}
+
+fn write_proc(file: &str, content: &str) -> Result<(), SpawnError> {
+    std::fs::write(file, content).map_err(|source| SpawnError::WriteMap {
+        file: file.to_string(),
+        source,
+    })
+}
+
+fn helper_cmd(
+    helper: &'static str,
+    pid: Pid,
+    ranges: &[IdRange],
+) -> Result<std::process::Child, SpawnError> {
+    let mut cmd = Command::new(helper);
+    cmd.arg(pid.as_raw().to_string());
+    for r in ranges {
+        cmd.args([
+            r.container.to_string(),
+            r.host.to_string(),
+            r.size.to_string(),
+        ]);
+    }
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|source| SpawnError::HelperStart { helper, source })
+}
+
+fn finish_helper(helper: &'static str, child: std::process::Child) -> Result<(), SpawnError> {
+    let out = child
+        .wait_with_output()
+        .map_err(|source| SpawnError::HelperStart { helper, source })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(SpawnError::Helper {
+            helper,
+            status: out.status.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
+    }
+}
