@@ -1,1 +1,2 @@
 //! The integration test binary: runs the real `rpod` as an unprivileged user.
+mod docs;

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::error;
 use crate::store::paths::{Env, Paths};
 
+pub mod docs;
 pub mod info;
 pub mod template;
 pub mod unshare;
