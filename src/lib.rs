@@ -10,5 +10,6 @@ pub mod host;
 pub mod image;
 pub mod logging;
 pub mod rootfs;
+pub mod runtime;
 pub mod store;
 pub mod userns;

@@ -10,8 +10,10 @@ use crate::config::Config;
 use crate::error;
 use crate::store::paths::{Env, Paths};
 
+pub mod args;
 pub mod docs;
 pub mod info;
+pub mod run;
 pub mod template;
 pub mod unshare;
 pub mod version;
@@ -58,6 +60,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Info(info::InfoArgs),
+    Run(Box<run::RunCommand>),
     Unshare(unshare::UnshareArgs),
     Version(version::VersionArgs),
 }
@@ -105,6 +108,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Info(args) => info::run(&Context::load(&cli.global)?, &args),
+        Command::Run(args) => run::run(&Context::load(&cli.global)?, &args),
         Command::Unshare(args) => unshare::run(&Context::load(&cli.global)?, &args),
         Command::Version(args) => version::run(&args),
     }
