@@ -481,6 +481,8 @@ fn apply_one(root: BorrowedFd<'_>, op: &MountOp) -> Result<(), MountError> {
                     MsFlags::MS_BIND,
                     None::<&str>,
                 )
+                .map_err(sys("masking", path))?;
+                return remount(root, path, MsFlags::MS_RDONLY);
             };
             r.map_err(sys("masking", path))
         }

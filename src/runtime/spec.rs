@@ -523,6 +523,19 @@ fn mounts(opts: &RunOptions, env: &Environment) -> Result<Vec<Mount>, SpecError>
                 .map_err(build_err)?,
         );
     }
+    if opts.read_only {
+        // podman's --read-only-tmpfs default: the usual scratch places stay writable.
+        for dest in ["/run", "/tmp", "/var/tmp"] {
+            if !user.iter().any(|u| u.destination() == Path::new(dest)) {
+                out.push(mount(
+                    dest,
+                    "tmpfs",
+                    "tmpfs",
+                    &["rw", "rprivate", "nosuid", "nodev"],
+                )?);
+            }
+        }
+    }
     out.retain(|m| !user.iter().any(|u| u.destination() == m.destination()));
     out.extend(user);
     Ok(out)
@@ -742,6 +755,24 @@ mod tests {
         let root = spec.root().as_ref().unwrap();
         assert_eq!(root.path(), Path::new("/r"));
         assert_eq!(root.readonly(), Some(true));
+        let tmpfs: Vec<_> = spec
+            .mounts()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|m| m.typ().as_deref() == Some("tmpfs"))
+            .map(|m| m.destination().clone())
+            .collect();
+        for d in ["/run", "/tmp", "/var/tmp"] {
+            assert!(tmpfs.contains(&PathBuf::from(d)), "{d} writable");
+        }
+        let spec = build(None, &opts(), &env()).unwrap();
+        assert!(!spec
+            .mounts()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|m| m.destination() == Path::new("/tmp")));
     }
 
     #[test]
