@@ -1,1 +1,4 @@
 //! The integration test binary: runs the real `rpod` as an unprivileged user.
+
+mod cli;
+mod common;
