@@ -164,23 +164,39 @@ pub fn registry() -> &'static str {
 }
 
 fn ping_registry() -> Result<(), String> {
+    match http_get("/v2/")? {
+        (200, _) => Ok(()),
+        (status, _) => Err(format!("GET /v2/ answered {status}")),
+    }
+}
+
+/// A plain-HTTP GET against the test registry: (status, body).
+pub fn http_get(path: &str) -> Result<(u16, String), String> {
     let addr: SocketAddr = REGISTRY.parse().map_err(|e| format!("{e}"))?;
     let mut stream =
         TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| e.to_string())?;
     stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
+    let request = format!(
+        "GET {path} HTTP/1.0\r\nHost: {REGISTRY}\r\n\
+         Accept: application/vnd.oci.image.index.v1+json, \
+         application/vnd.oci.image.manifest.v1+json\r\n\r\n"
+    );
     stream
-        .write_all(format!("GET /v2/ HTTP/1.0\r\nHost: {REGISTRY}\r\n\r\n").as_bytes())
+        .write_all(request.as_bytes())
         .map_err(|e| e.to_string())?;
     let mut reply = String::new();
-    let _ = stream.read_to_string(&mut reply);
-    let status = reply.lines().next().unwrap_or("");
-    if status.split_whitespace().nth(1) == Some("200") {
-        Ok(())
-    } else {
-        Err(format!("GET /v2/ answered {status:?}"))
-    }
+    stream
+        .read_to_string(&mut reply)
+        .map_err(|e| e.to_string())?;
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("not an HTTP reply: {:?}", head.lines().next()))?;
+    Ok((status, body.to_string()))
 }
 
 /// A fixture image reference in the test registry, e.g. `image("busybox:zstd")`.
@@ -893,6 +909,40 @@ mod selftest {
                     .unwrap_or(false)
             });
         assert!(!alive, "a process of the dropped env survived");
+    }
+
+    #[test]
+    fn registry_serves_every_fixture() {
+        registry();
+        for (name, tags) in [
+            ("busybox", &["latest", "gzip", "zstd", "plain"][..]),
+            ("multilayer", &["latest"]),
+            ("large", &["latest"]),
+            ("multiarch", &["latest"]),
+        ] {
+            let (status, body) = http_get(&format!("/v2/{name}/tags/list")).unwrap();
+            assert_eq!(status, 200, "{name}: {body}");
+            let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+            for tag in tags {
+                assert!(
+                    list["tags"].as_array().unwrap().iter().any(|t| t == tag),
+                    "{name}:{tag} not pushed: {body}"
+                );
+            }
+        }
+        let (_, body) = http_get("/v2/multilayer/manifests/latest").unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(manifest["layers"].as_array().unwrap().len(), 3, "{body}");
+        let (_, body) = http_get("/v2/multiarch/manifests/latest").unwrap();
+        let index: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let archs: Vec<&str> = index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["platform"]["architecture"].as_str())
+            .collect();
+        assert_eq!(archs, ["amd64", "arm64"], "{body}");
+        assert_eq!(http_get("/v2/nosuchimage/manifests/latest").unwrap().0, 404);
     }
 
     #[test]
