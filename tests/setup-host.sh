@@ -13,8 +13,11 @@
 #     (tests/registry.sh start) answers.
 set -euo pipefail
 
+# podman's rootless helpers (slirp4netns, catatonit, netavark, ...) are only recommends:
+# named here, since recommends are not installed.
 PACKAGES=(uidmap busybox-static docker-registry skopeo fuse3 podman curl iperf3 hyperfine
-          jq zstd python3 build-essential iproute2 util-linux)
+          jq zstd python3 build-essential iproute2 util-linux
+          crun slirp4netns catatonit fuse-overlayfs netavark aardvark-dns attr libcap2-bin)
 TEST_USER=rpodtest
 NOSUB_USER=rpodnosub
 SUB_START=100000
@@ -48,6 +51,26 @@ install_packages() {
         log "installing ${missing[*]}"
         apt-get update -q
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+}
+
+# The docker-registry package runs a system-wide registry on :5000 (every interface);
+# the tests start their own on 127.0.0.1:5000 (tests/registry.sh), so keep it off.
+disable_packaged_registry() {
+    if [[ -d /run/systemd/system ]]; then
+        if systemctl is-enabled --quiet docker-registry 2>/dev/null ||
+            systemctl is-active --quiet docker-registry 2>/dev/null; then
+            log "disabling the packaged docker-registry service"
+            systemctl disable --now docker-registry
+        fi
+    elif [[ -x /etc/init.d/docker-registry ]]; then
+        if [[ -f /var/run/docker-registry.pid ]]; then
+            log "stopping the packaged docker-registry service"
+            /etc/init.d/docker-registry stop || true
+        fi
+        if compgen -G '/etc/rc[2-5].d/S*docker-registry' >/dev/null; then
+            update-rc.d docker-registry disable >/dev/null 2>&1 || true
+        fi
     fi
 }
 
@@ -169,6 +192,7 @@ driver = "overlay"'
 }
 
 install_packages
+disable_packaged_registry
 create_users
 fix_devices
 fix_mounts
