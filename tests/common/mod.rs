@@ -126,8 +126,17 @@ pub fn rpod_bin() -> &'static Path {
         let bin = dir.join("rpod");
         fs::copy(env!("CARGO_BIN_EXE_rpod"), &bin).expect("copy the rpod binary");
         fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).expect("chmod rpod");
+        // SAFETY: registers a plain function; it runs once, at process exit.
+        unsafe {
+            libc::atexit(remove_own_bin_dir);
+        }
         bin
     })
+}
+
+extern "C" fn remove_own_bin_dir() {
+    let dir = format!("/tmp/rpod-test-bin-{}", std::process::id());
+    let _ = fs::remove_dir_all(dir);
 }
 
 /// Removes binary copies left by test processes that have exited.
