@@ -1,0 +1,10 @@
+//! Talking to registries: `registries.conf`, credentials, and the HTTP client for
+//! the OCI distribution API.
+
+pub mod auth;
+pub mod client;
+pub mod conf;
+
+pub use auth::{AuthEnv, AuthFiles, Credentials};
+pub use client::{Blob, Client, ClientOptions, FetchedManifest, RegistryError};
+pub use conf::{Endpoint, RegistriesConf};
