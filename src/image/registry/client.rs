@@ -86,9 +86,10 @@ pub enum RegistryError {
 /// How the client behaves; [`ClientOptions::new`] has podman's defaults.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// False (`--tls-verify=false`): TLS is not verified and plain HTTP is allowed
-    /// for every registry.
-    pub tls_verify: bool,
+    /// `--tls-verify`: `Some(false)` skips TLS verification and allows plain HTTP
+    /// for every registry; `Some(true)` insists on verified HTTPS even for
+    /// registries marked insecure and loopback ones; `None` decides per registry.
+    pub tls_verify: Option<bool>,
     /// `certs.d` directories searched for `HOST[:PORT]/*.crt` (extra CAs) and
     /// `*.cert` + `*.key` (a client certificate).
     pub cert_dirs: Vec<PathBuf>,
@@ -117,7 +118,7 @@ impl ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            tls_verify: true,
+            tls_verify: None,
             cert_dirs: vec![
                 PathBuf::from("/etc/containers/certs.d"),
                 PathBuf::from("/etc/docker/certs.d"),
@@ -208,8 +209,11 @@ impl Client {
             registry.to_string()
         };
         let loopback = is_loopback(&host);
-        // Docker treats loopback registries as insecure; so does rpod.
-        let insecure = insecure || loopback || !options.tls_verify;
+        let insecure = match options.tls_verify {
+            Some(verify) => !verify,
+            // Docker treats loopback registries as insecure; so does rpod.
+            None => insecure || loopback,
+        };
         let tls = tls_config(registry, &host, insecure, &options.cert_dirs)?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
