@@ -215,7 +215,7 @@ impl Client {
             None => insecure || loopback,
         };
         let tls = tls_config(registry, &host, insecure, &options.cert_dirs)?;
-        let config = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(options.connect_timeout))
             .timeout_recv_response(Some(options.read_timeout))
@@ -223,8 +223,13 @@ impl Client {
             .user_agent(options.user_agent.as_str())
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .max_idle_connections_per_host(16)
-            .tls_config(tls)
-            .build();
+            .tls_config(tls);
+        if loopback {
+            // As Go's HTTP client does: a proxy from the environment never
+            // applies to loopback.
+            config = config.proxy(None);
+        }
+        let config = config.build();
         Ok(Client {
             inner: Arc::new(Inner {
                 registry: registry.to_string(),

@@ -713,6 +713,31 @@ fn real_registry() {
     };
     assert_eq!(image.format, Format::Docker);
 
+    // A mirror from registries.conf stands in for docker.io; only it is contacted.
+    let mirrored = RegistriesConf::parse(
+        &format!(
+            "[[registry]]\nprefix = \"docker.io/library\"\n\
+             [[registry.mirror]]\nlocation = \"{registry}/test\"\n"
+        ),
+        std::path::Path::new("/test/registries.conf"),
+    )
+    .unwrap();
+    let candidates = mirrored.resolve_short_name("single:1").unwrap();
+    let endpoints = mirrored.endpoints(&candidates[0]).unwrap();
+    assert!(endpoints[0].mirror);
+    assert_eq!(
+        endpoints[0].reference.to_string(),
+        format!("{registry}/test/single:1")
+    );
+    let m = Client::for_endpoint(&endpoints[0], Credentials::Anonymous, &options())
+        .unwrap()
+        .get_manifest(&endpoints[0].reference.repository, "1")
+        .unwrap();
+    assert!(matches!(
+        Manifest::parse(&m.bytes, &m.media_type).unwrap(),
+        Manifest::Image(_)
+    ));
+
     let e = c.get_manifest("test/nope", "1").unwrap_err();
     assert!(matches!(e, RegistryError::NotFound { .. }), "{e}");
     println!("not found: {e}");

@@ -41,6 +41,15 @@ pub enum ConfError {
         prefix: String,
         source_file: PathBuf,
     },
+    #[error(
+        "{reference} rewritten to location {location:?} by {source_file} is not a valid \
+         reference; fix that [[registry]] entry"
+    )]
+    Rewrite {
+        reference: String,
+        location: String,
+        source_file: PathBuf,
+    },
 }
 
 /// What to do with a short name that no alias covers.
@@ -307,17 +316,19 @@ impl RegistriesConf {
             }
         }
         let primary = if registry.prefix.starts_with("*.") {
-            Some(reference.clone())
+            reference.clone()
         } else {
-            rewrite(&registry.location)
+            rewrite(&registry.location).ok_or_else(|| ConfError::Rewrite {
+                reference: reference.to_string(),
+                location: registry.location.clone(),
+                source_file: registry.source.clone(),
+            })?
         };
-        if let Some(r) = primary {
-            out.push(Endpoint {
-                reference: r,
-                insecure: registry.insecure,
-                mirror: false,
-            });
-        }
+        out.push(Endpoint {
+            reference: primary,
+            insecure: registry.insecure,
+            mirror: false,
+        });
         Ok(out)
     }
 }
@@ -548,7 +559,15 @@ fn clean_location(
             format!("{what} {v:?}: URL schemes are not supported; write only host[:port][/path]"),
         ));
     }
-    Ok((v.trim_end_matches('/').to_string(), span))
+    let v = v.trim_end_matches('/').to_string();
+    // The location replaces the start of a reference, so it must be one's beginning.
+    if !v.is_empty() && !v.starts_with("*.") && Reference::parse(&format!("{v}/x")).is_err() {
+        return Err((
+            span,
+            format!("{what} {v:?} is not a registry host[:port][/path]"),
+        ));
+    }
+    Ok((v, span))
 }
 
 fn registry_from_raw(raw: RawRegistry, path: &Path) -> Result<Registry, SpanError> {
@@ -878,6 +897,12 @@ blocked = true
         assert_eq!(line, 2);
         let (_, msg) = err("[aliases]\n\"a\" = \"q.io/b:1\"\n");
         assert!(msg.contains("without tag"), "{msg}");
+        let (line, msg) = err("[[registry]]\nprefix = \"a.io\"\nlocation = \"Bad Host\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("not a registry"), "{msg}");
+        let (line, _) =
+            err("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"x y\"\n");
+        assert_eq!(line, 4);
         let (line, _) = err("unqualified-search-registries = [\"quay.io/ns\"]\n");
         assert_eq!(line, 1);
         let (line, msg) = err("\n[[registry]]\ninsecure = true\n");
