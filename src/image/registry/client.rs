@@ -11,77 +11,21 @@
 //! blobs are for the caller to wrap in a `VerifyingReader`.
 
 use std::collections::HashMap;
-use std::fs;
 use std::io::{self, Read};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use thiserror::Error;
 use ureq::http::Response;
-use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 use ureq::{Body, BodyReader};
 
 use super::auth::{parse_www_authenticate, Challenge, Credentials};
 use super::conf::Endpoint;
-use crate::image::digest::{Digest, DigestError};
+use super::error::{error_reason, RegistryError};
+use super::tls::{is_loopback, tls_config};
+use crate::image::digest::Digest;
 use crate::image::manifest::{MANIFEST_ACCEPT, MAX_MANIFEST_SIZE};
-
-#[derive(Debug, Error)]
-pub enum RegistryError {
-    #[error("{reference} not found: {reason}")]
-    NotFound { reference: String, reason: String },
-    #[error("registry {registry} denied access to {what}: {reason}; {hint}")]
-    Unauthorized {
-        registry: String,
-        what: String,
-        reason: String,
-        hint: &'static str,
-    },
-    #[error("cannot reach registry {registry}: {reason} — is it running?")]
-    Unreachable { registry: String, reason: String },
-    #[error("timed out {what} registry {registry}: {reason}")]
-    Timeout {
-        registry: String,
-        what: String,
-        reason: String,
-    },
-    #[error(
-        "TLS with registry {registry} failed: {reason}; if it uses its own CA, put the CA \
-         certificate in ~/.config/containers/certs.d/{registry}/ca.crt, or pass --tls-verify=false \
-         for a registry you trust"
-    )]
-    Tls { registry: String, reason: String },
-    #[error("registry {registry} answered HTTP {status} to {what}: {reason}")]
-    Status {
-        registry: String,
-        what: String,
-        status: u16,
-        reason: String,
-    },
-    #[error("{what} from registry {registry} does not match its digest: {error}")]
-    Digest {
-        registry: String,
-        what: String,
-        error: DigestError,
-    },
-    #[error("{what} from registry {registry} is larger than the {limit}-byte limit")]
-    TooLarge {
-        registry: String,
-        what: String,
-        limit: u64,
-    },
-    #[error("reading {what} from registry {registry}: {error}")]
-    Io {
-        registry: String,
-        what: String,
-        error: io::Error,
-    },
-    #[error("registry {registry}: {message}")]
-    Protocol { registry: String, message: String },
-}
 
 /// How the client behaves; [`ClientOptions::new`] has podman's defaults.
 #[derive(Debug, Clone)]
@@ -187,8 +131,6 @@ enum Method {
 
 const HINT_LOGIN: &str = "if the image is private, log in with `rpod login` or pass --creds";
 const HINT_CREDS: &str = "check the username and password (`rpod login` or --creds)";
-/// Error bodies are read for their message only.
-const MAX_ERROR_BODY: u64 = 64 << 10;
 const MAX_TOKEN_BODY: u64 = 1 << 20;
 /// An HTTPS probe of a loopback registry that speaks plain HTTP fails in
 /// milliseconds; one that hangs is not worth waiting for.
@@ -917,53 +859,6 @@ fn pick_challenge(resp: &Response<Body>) -> Option<Challenge> {
         .cloned()
 }
 
-/// The registry's own words from an error body (`{"errors": [{"message": …}]}`),
-/// else a short excerpt of the body, else the status text.
-fn error_reason(resp: Response<Body>) -> String {
-    let status = resp.status();
-    let mut body = Vec::new();
-    // A body that cannot be read just leaves the status text.
-    let _ = resp
-        .into_body()
-        .into_reader()
-        .take(MAX_ERROR_BODY)
-        .read_to_end(&mut body);
-    reason_from_body(&body).unwrap_or_else(|| {
-        status
-            .canonical_reason()
-            .unwrap_or("unexpected status")
-            .to_ascii_lowercase()
-    })
-}
-
-fn reason_from_body(body: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Errors {
-        errors: Vec<ErrorEntry>,
-    }
-    #[derive(Deserialize)]
-    struct ErrorEntry {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    if let Ok(e) = serde_json::from_slice::<Errors>(body) {
-        let parts: Vec<String> = e
-            .errors
-            .into_iter()
-            .filter_map(|x| x.message.filter(|m| !m.is_empty()).or(x.code))
-            .collect();
-        if !parts.is_empty() {
-            return Some(parts.join("; "));
-        }
-    }
-    let text = String::from_utf8_lossy(body);
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.is_empty() || line.starts_with('<') {
-        return None;
-    }
-    Some(line.chars().take(200).collect())
-}
-
 fn form_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -974,123 +869,6 @@ fn form_encode(s: &str) -> String {
         }
     }
     out
-}
-
-/// `localhost`, 127.0.0.0/8 and ::1, with or without a port.
-fn is_loopback(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// System CA bundle, read once per process.
-fn system_roots() -> &'static [Certificate<'static>] {
-    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
-    ROOTS.get_or_init(|| {
-        let env = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
-        let known = [
-            "/etc/ssl/certs/ca-certificates.crt",
-            "/etc/pki/tls/certs/ca-bundle.crt",
-            "/etc/ssl/ca-bundle.pem",
-            "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-            "/etc/ssl/cert.pem",
-        ];
-        env.into_iter()
-            .chain(known.iter().map(PathBuf::from))
-            .find_map(|p| {
-                let certs = parse_certs(&fs::read(&p).ok()?);
-                (!certs.is_empty()).then_some(certs)
-            })
-            .unwrap_or_default()
-    })
-}
-
-fn parse_certs(pem: &[u8]) -> Vec<Certificate<'static>> {
-    ureq::tls::parse_pem(pem)
-        .filter_map(|item| match item {
-            Ok(PemItem::Certificate(c)) => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
-/// TLS settings for one registry: system roots plus its `certs.d` CAs, and a client
-/// certificate if one is there.
-fn tls_config(
-    registry: &str,
-    host: &str,
-    insecure: bool,
-    cert_dirs: &[PathBuf],
-) -> Result<TlsConfig, RegistryError> {
-    let tls_error = |reason: String| RegistryError::Tls {
-        registry: registry.to_string(),
-        reason,
-    };
-    let mut extra = Vec::new();
-    let mut client_cert = None;
-    let names: Vec<&str> = if registry == host {
-        vec![registry]
-    } else {
-        vec![registry, host]
-    };
-    for dir in cert_dirs {
-        for name in &names {
-            let d = dir.join(name);
-            let Ok(entries) = fs::read_dir(&d) else {
-                continue;
-            };
-            let mut files: Vec<PathBuf> =
-                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            files.sort();
-            for f in &files {
-                let ext = f.extension().and_then(|x| x.to_str()).unwrap_or_default();
-                match ext {
-                    "crt" => {
-                        let pem = fs::read(f)
-                            .map_err(|e| tls_error(format!("cannot read {}: {e}", f.display())))?;
-                        let certs = parse_certs(&pem);
-                        if certs.is_empty() {
-                            return Err(tls_error(format!(
-                                "{} holds no PEM certificate",
-                                f.display()
-                            )));
-                        }
-                        extra.extend(certs);
-                    }
-                    "cert" if client_cert.is_none() => {
-                        let key_path = f.with_extension("key");
-                        let cert_pem = fs::read(f)
-                            .map_err(|e| tls_error(format!("cannot read {}: {e}", f.display())))?;
-                        let key_pem = fs::read(&key_path).map_err(|e| {
-                            tls_error(format!(
-                                "client certificate {} needs its key {}: {e}",
-                                f.display(),
-                                key_path.display()
-                            ))
-                        })?;
-                        let key = PrivateKey::from_pem(&key_pem)
-                            .map_err(|e| tls_error(format!("{}: {e}", key_path.display())))?;
-                        client_cert =
-                            Some(ClientCert::new_with_certs(&parse_certs(&cert_pem), key));
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    let system = system_roots();
-    let roots = if system.is_empty() && extra.is_empty() {
-        RootCerts::WebPki
-    } else {
-        RootCerts::new_with_certs(&system.iter().cloned().chain(extra).collect::<Vec<_>>())
-    };
-    Ok(TlsConfig::builder()
-        .root_certs(roots)
-        .client_cert(client_cert)
-        .disable_verification(insecure)
-        .build())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Client tests against tiny handwritten HTTP/1.1 servers on 127.0.0.1.
 
+use super::super::error::reason_from_body;
 use super::*;
+use std::fs;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};

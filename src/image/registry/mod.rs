@@ -4,7 +4,10 @@
 pub mod auth;
 pub mod client;
 pub mod conf;
+pub mod error;
+mod tls;
 
 pub use auth::{AuthEnv, AuthFiles, Credentials};
-pub use client::{Blob, Client, ClientOptions, FetchedManifest, RegistryError};
+pub use client::{Blob, Client, ClientOptions, FetchedManifest};
 pub use conf::{Endpoint, RegistriesConf};
+pub use error::RegistryError;
