@@ -1,2 +1,6 @@
 //! The integration test binary: runs the real `rpod` as an unprivileged user.
+
+mod cli;
+mod common;
 mod docs;
+mod userns;

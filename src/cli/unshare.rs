@@ -61,21 +61,41 @@ pub fn run(ctx: &Context, args: &UnshareArgs) -> Result<u8> {
     child.wait()
 }
 
-/// execvp; returns only on failure, with podman's 126/127 codes.
+/// Looks `argv[0]` up in `$PATH` and execs it; returns only on failure, with
+/// podman's codes: 127 when nothing is found, 126 when found but not executable.
+/// Unlike execvp(3) there is no retry through /bin/sh for files without a format.
 pub fn exec(argv: &[CString]) -> anyhow::Error {
     let Some(prog) = argv.first() else {
         return exit_error(error::EXIT_RPOD, "no command given");
     };
     let name = prog.to_string_lossy().into_owned();
-    match nix::unistd::execvp(prog, argv) {
-        Err(nix::errno::Errno::ENOENT) | Err(nix::errno::Errno::ENOTDIR) => exit_error(
-            error::EXIT_NOT_FOUND,
-            format!("{name}: executable file not found in $PATH: No such file or directory"),
-        ),
-        Err(e) => exit_error(
+    let candidates: Vec<CString> = if name.contains('/') {
+        vec![prog.clone()]
+    } else {
+        let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+        path.split(':')
+            .map(|dir| if dir.is_empty() { "." } else { dir })
+            .filter_map(|dir| CString::new(format!("{dir}/{name}")).ok())
+            .collect()
+    };
+    let mut denied = None;
+    for candidate in &candidates {
+        match nix::unistd::execv(candidate, argv) {
+            Err(nix::errno::Errno::ENOENT) | Err(nix::errno::Errno::ENOTDIR) => continue,
+            Err(e) => {
+                denied.get_or_insert(e);
+            }
+            Ok(never) => match never {},
+        }
+    }
+    match denied {
+        Some(e) => exit_error(
             error::EXIT_CANNOT_INVOKE,
             format!("{name}: cannot execute: {}", e.desc()),
         ),
-        Ok(never) => match never {},
+        None => exit_error(
+            error::EXIT_NOT_FOUND,
+            format!("{name}: executable file not found in $PATH: No such file or directory"),
+        ),
     }
 }

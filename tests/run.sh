@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# THE test command (README, CI): prepares this host, starts the test registry, pushes
+# the fixture images, builds rpod and runs every test, unit and integration. As root:
+#   sudo tests/run.sh                  everything
+#   sudo tests/run.sh -- cli::         extra arguments go to `cargo test`
+# The exit code is cargo test's. A registry this script started is stopped on exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "tests/run.sh must run as root (try: sudo $0): tests switch to the test user" >&2
+    exit 1
+fi
+
+# sudo resets PATH; rustup installs into ~/.cargo/bin.
+if ! command -v cargo >/dev/null 2>&1; then
+    for dir in "${CARGO_HOME:-$HOME/.cargo}/bin" /root/.cargo/bin; do
+        if [[ -x $dir/cargo ]]; then
+            PATH="$dir:$PATH"
+            break
+        fi
+    done
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo not found: install Rust >= 1.85 for root with rustup (https://rustup.rs)" >&2
+    exit 1
+fi
+
+"$here/setup-host.sh" --base
+
+if ! "$here/registry.sh" status >/dev/null 2>&1; then
+    "$here/registry.sh" start
+    trap '"$here/registry.sh" stop' EXIT
+    trap 'exit 130' INT TERM
+fi
+"$here/fixtures/push.sh"
+
+cd "$repo"
+cargo build
+status=0
+cargo test "$@" || status=$?
+exit "$status"
