@@ -44,6 +44,7 @@ pub enum MountArg {
 
 /// The flags of `run` (and `create`): what the container is and how it is set up.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_display_order = 100)]
 pub struct RunArgs {
     /// Remove the container when it exits
     #[arg(long)]

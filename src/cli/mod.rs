@@ -142,7 +142,23 @@ fn usage_line(err: &clap::Error) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or("invalid command line");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    format!("{first} (see 'rpod --help')")
+    // "the following required arguments were not provided:" lists them on the next lines.
+    let listed: Vec<&str> = if first.ends_with(':') {
+        rendered
+            .lines()
+            .skip_while(|l| !l.contains(first))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .map(str::trim)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if listed.is_empty() {
+        format!("{first} (see 'rpod --help')")
+    } else {
+        format!("{first} {} (see 'rpod --help')", listed.join(", "))
+    }
 }
 
 #[cfg(test)]
@@ -159,6 +175,14 @@ mod tests {
         let err = Cli::try_parse_from(["rpod", "--bogus", "version"]).unwrap_err();
         let line = usage_line(&err);
         assert!(line.contains("--bogus"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn missing_required_arguments_are_named() {
+        let err = Cli::try_parse_from(["rpod", "run", "true"]).unwrap_err();
+        let line = usage_line(&err);
+        assert!(line.contains("--rootfs <DIR>"), "{line}");
         assert!(!line.contains('\n'));
     }
 
