@@ -580,4 +580,13 @@ fn tty_through_a_pty() {
         .run();
     out.assert_code(4);
     assert!(out.stdout.contains("in-42"), "{out}");
+
+    // Piped (not a terminal) input to -it: its end reaches the shell as end of input.
+    let out = env
+        .cmd(&["run", "--rm", "-it", "--rootfs", &root, "sh"])
+        .stdin("echo piped-$((1+2))\n")
+        .timeout(20)
+        .run();
+    out.assert_ok();
+    assert!(out.stdout.contains("piped-3"), "{out}");
 }

@@ -59,7 +59,7 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         interactive: args.interactive,
         tty: args.tty,
     };
-    let started = runtime::start(
+    let mut started = runtime::start(
         &spec,
         &Rootfs::Dir(rootfs_dir),
         stdio,
@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     if !args.rm {
         cleanup.0 = None;
     }
-    let code = monitor::wait(&started, &signals, args.interactive)?;
+    let code = monitor::wait(&mut started, &signals, args.interactive)?;
     drop(signals);
     Ok(code)
 }

@@ -62,8 +62,14 @@ fn setup(spec: &Spec, plan: &Plan, io: ChildIo) -> Result<Infallible> {
     }
 
     mounts::apply(&plan.setup, &plan.root)?;
-    if let Some((sock, size)) = &io.tty {
-        tty::attach_container_pty(sock.as_fd(), size.as_ref())?;
+    match &io.tty {
+        Some((sock, size)) => tty::attach_container_pty(sock.as_fd(), size.as_ref())?,
+        // A session of its own, as under conmon: the terminal's ^C reaches rpod alone
+        // (which relays it once), and reading an inherited terminal (`-i`) is not
+        // stopped by job control.
+        None => {
+            let _ = nix::unistd::setsid();
+        }
     }
     let cwd = process.cwd();
     if let Err(e) = std::fs::create_dir_all(cwd) {
@@ -262,22 +268,23 @@ fn switch_user(process: &Process, who: &ExecUser) -> Result<()> {
         Err(e) => return Err(e).context("setting supplementary groups"),
     }
     let gid = Gid::from_raw(who.gid);
-    nix::unistd::setresgid(gid, gid, gid).map_err(|e| {
-        exit_error(
-            EXIT_CANNOT_INVOKE,
-            format!("setting gid {}: {} (is it mapped?)", who.gid, e.desc()),
-        )
-    })?;
+    nix::unistd::setresgid(gid, gid, gid).map_err(|e| id_error("gid", who.gid, e))?;
     let uid = Uid::from_raw(who.uid);
-    nix::unistd::setresuid(uid, uid, uid).map_err(|e| {
-        exit_error(
-            EXIT_CANNOT_INVOKE,
-            format!("setting uid {}: {} (is it mapped?)", who.uid, e.desc()),
-        )
-    })?;
+    nix::unistd::setresuid(uid, uid, uid).map_err(|e| id_error("uid", who.uid, e))?;
     caps::apply_sets(&masks).context("setting capabilities")?;
     nix::sys::prctl::set_keepcaps(false).context("clearing keep-capabilities")?;
     Ok(())
+}
+
+fn id_error(kind: &str, id: u32, e: Errno) -> anyhow::Error {
+    let msg = match e {
+        Errno::EINVAL => format!(
+            "cannot switch to {kind} {id}: it is outside the user namespace's id map \
+             (give your user subordinate ids in /etc/subuid and /etc/subgid)"
+        ),
+        e => format!("cannot switch to {kind} {id}: {}", e.desc()),
+    };
+    exit_error(EXIT_CANNOT_INVOKE, msg)
 }
 
 /// The monitor blocks signals to read them from a signalfd, and Rust ignores SIGPIPE:

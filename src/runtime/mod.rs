@@ -10,7 +10,7 @@
 //! [`user`] and [`caps`] settle who the process is, [`tty`] makes `-t` work, and
 //! [`bundle`] keeps the container's files (`config.json`, `/etc/hosts` …).
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -59,8 +59,8 @@ pub struct Stdio {
 #[derive(Debug)]
 pub struct Started {
     pub child: userns::Child,
-    /// With `-t`: the pty master.
-    pub pty: Option<OwnedFd>,
+    /// With `-t`: the container's terminal.
+    pub pty: Option<tty::Pty>,
 }
 
 /// The namespaces to create besides the user namespace, from the spec.
@@ -114,15 +114,14 @@ pub fn start(spec: &Spec, rootfs: &Rootfs, stdio: Stdio, map: &IdMap) -> Result<
     } else {
         (None, None)
     };
-    let size = tty::window_size(std::io::stdin().as_fd())
-        .or_else(|| tty::window_size(std::io::stdout().as_fd()));
+    let size = tty::own_window_size();
     let io = init::ChildIo {
         null_stdin,
         tty: tty_child.map(|s| (s, size)),
     };
     let child = userns::spawn(map, clone_flags(spec), move || init::run(spec, &plan, io))?;
     let pty = match tty_parent {
-        Some(sock) => Some(tty::receive_master(sock.as_fd())?),
+        Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
         None => None,
     };
     Ok(Started { child, pty })

@@ -3,6 +3,7 @@
 //! copies terminal I/O with `-t`, and returns the container's exit status.
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::errno::Errno;
@@ -10,7 +11,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
-use super::tty::{self, RawMode};
+use super::tty::{self, EofOffer, RawMode};
 use super::Started;
 
 /// Signals relayed to the container's pid 1.
@@ -71,24 +72,25 @@ fn send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
 /// Relays until the container's pid 1 exits, then returns its status (128+N for signal N).
 /// `interactive` copies stdin to the pty (with `-t`; without it the container reads
 /// rpod's stdin directly).
-pub fn wait(started: &Started, signals: &Signals, interactive: bool) -> Result<u8> {
+pub fn wait(started: &mut Started, signals: &Signals, interactive: bool) -> Result<u8> {
     let stdin = std::io::stdin();
     let stdin = stdin.as_fd();
     let pidfd = started.child.pidfd.as_fd();
-    let pty = started.pty.as_ref().map(|p| p.as_fd());
+    let peer = started.pty.as_mut().and_then(|p| p.peer.take());
+    let pty = started.pty.as_ref().map(|p| p.master.as_fd());
     // In raw mode ^C and friends travel to the container's terminal as bytes.
     let _raw = match (pty, interactive) {
         (Some(_), true) => RawMode::enter(stdin),
         _ => None,
     };
-    if let Some(p) = pty {
-        if let Some(ws) = tty::window_size(stdin) {
-            let _ = tty::set_window_size(p, &ws);
-        }
-    }
+    let stdin_is_tty = nix::unistd::isatty(stdin).unwrap_or(false);
     let mut buf = vec![0u8; if pty.is_some() { 64 * 1024 } else { 0 }];
     let mut stdin_open = pty.is_some() && interactive;
     let mut pty_open = pty.is_some();
+    let mut eof_pending = false;
+    let mut canonical_idle = 0;
+    let mut eof_offers = 0;
+    let mut next_offer = Instant::now();
     loop {
         let mut fds = Vec::with_capacity(4);
         fds.push(PollFd::new(signals.fd.as_fd(), PollFlags::POLLIN));
@@ -101,7 +103,34 @@ pub fn wait(started: &Started, signals: &Signals, interactive: bool) -> Result<u
             fds.push(PollFd::new(stdin, PollFlags::POLLIN));
             fds.len() - 1
         });
-        match poll(&mut fds, PollTimeout::NONE) {
+        if let (true, Some(p)) = (eof_pending && Instant::now() >= next_offer, pty) {
+            match tty::offer_eof(p, peer.as_ref().map(|f| f.as_fd())) {
+                // A line editor may swallow it while it waits for the answer to a
+                // terminal query of its own: offer it again a few times.
+                EofOffer::Sent => {
+                    eof_offers += 1;
+                    eof_pending = eof_offers < 3;
+                    next_offer = Instant::now() + Duration::from_millis(300);
+                }
+                EofOffer::Busy => canonical_idle = 0,
+                EofOffer::CanonicalIdle => {
+                    // A reader that stays canonical with nothing left to read is not
+                    // about to start a line editor: give it the EOF character.
+                    canonical_idle += 1;
+                    if canonical_idle >= 4 {
+                        tty::send_canonical_eof(p);
+                        eof_pending = false;
+                    }
+                }
+            }
+        }
+        // While end of input waits for the container to read what came before it.
+        let timeout = if eof_pending {
+            PollTimeout::from(40u16)
+        } else {
+            PollTimeout::NONE
+        };
+        match poll(&mut fds, timeout) {
             Ok(_) | Err(Errno::EINTR) => {}
             Err(e) => return Err(e).context("waiting for the container"),
         }
@@ -115,7 +144,7 @@ pub fn wait(started: &Started, signals: &Signals, interactive: bool) -> Result<u
             while let Ok(Some(info)) = signals.fd.read_signal() {
                 let sig = info.ssi_signo as i32;
                 if sig == Signal::SIGWINCH as i32 {
-                    if let (Some(p), Some(ws)) = (pty, tty::window_size(stdin)) {
+                    if let (Some(p), Some(ws)) = (pty, tty::own_window_size()) {
                         let _ = tty::set_window_size(p, &ws);
                     }
                 } else {
@@ -132,14 +161,18 @@ pub fn wait(started: &Started, signals: &Signals, interactive: bool) -> Result<u
         if stdin_ready {
             if let Some(p) = pty {
                 stdin_open = copy(stdin, p, &mut buf);
+                // Piped input ended: tell the container's terminal, so that
+                // `printf 'cmd\n' | rpod run -it sh` finishes like a typed session.
+                eof_pending = !stdin_open && !stdin_is_tty;
             }
         }
         if exited {
             break;
         }
     }
-    // Every holder of the pty's other end is gone with the pid namespace: drain what is
-    // left, up to the EIO that says so.
+    // Every holder of the pty's other end is gone with the pid namespace (ours closes
+    // here): drain what is left, up to the EIO that says so.
+    drop(peer);
     if let Some(p) = pty.filter(|_| pty_open) {
         while copy(p, std::io::stdout().as_fd(), &mut buf) {}
     }

@@ -38,6 +38,12 @@ pub fn window_size(fd: BorrowedFd<'_>) -> Option<WinSize> {
     (rc == 0).then_some(ws)
 }
 
+/// The size of rpod's own terminal: stdin's, else stdout's.
+pub fn own_window_size() -> Option<WinSize> {
+    use std::os::fd::AsFd;
+    window_size(std::io::stdin().as_fd()).or_else(|| window_size(std::io::stdout().as_fd()))
+}
+
 pub fn set_window_size(fd: BorrowedFd<'_>, ws: &WinSize) -> Result<(), TtyError> {
     // SAFETY: TIOCSWINSZ reads the winsize we pass.
     let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, ws) };
@@ -82,7 +88,8 @@ pub fn attach_container_pty(sock: BorrowedFd<'_>, size: Option<&WinSize>) -> Res
     )
     .map_err(sys("binding the pty on /dev/console"))?;
 
-    let fds = [master.as_raw_fd()];
+    // The slave goes along so the monitor can see when input has been read.
+    let fds = [master.as_raw_fd(), slave.as_raw_fd()];
     sendmsg::<()>(
         sock.as_raw_fd(),
         &[IoSlice::new(b"t")],
@@ -105,11 +112,20 @@ pub fn attach_container_pty(sock: BorrowedFd<'_>, size: Option<&WinSize>) -> Res
     Ok(())
 }
 
-/// Monitor side: receives the master the container sent.
-pub fn receive_master(sock: BorrowedFd<'_>) -> Result<OwnedFd, TtyError> {
+/// The monitor's ends of the container's terminal.
+#[derive(Debug)]
+pub struct Pty {
+    pub master: OwnedFd,
+    /// The container's end, held only to read its input queue (see [`offer_eof`]);
+    /// dropped before the final drain, which ends when the last holder closes it.
+    pub peer: Option<OwnedFd>,
+}
+
+/// Monitor side: receives the pty the container sent.
+pub fn receive_pty(sock: BorrowedFd<'_>) -> Result<Pty, TtyError> {
     let mut byte = [0u8; 1];
     let mut iov = [IoSliceMut::new(&mut byte)];
-    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 2]);
     let msg = recvmsg::<()>(
         sock.as_raw_fd(),
         &mut iov,
@@ -119,13 +135,60 @@ pub fn receive_master(sock: BorrowedFd<'_>) -> Result<OwnedFd, TtyError> {
     .map_err(sys("receiving the pty"))?;
     for cmsg in msg.cmsgs().map_err(sys("receiving the pty"))? {
         if let ControlMessageOwned::ScmRights(fds) = cmsg {
-            if let Some(fd) = fds.first() {
-                // SAFETY: the kernel just installed this descriptor for us.
-                return Ok(unsafe { OwnedFd::from_raw_fd(*fd) });
+            // SAFETY: the kernel just installed these descriptors for us.
+            let mut owned = fds.iter().map(|fd| unsafe { OwnedFd::from_raw_fd(*fd) });
+            if let Some(master) = owned.next() {
+                return Ok(Pty {
+                    master,
+                    peer: owned.next(),
+                });
             }
         }
     }
     Err(TtyError::NoMaster)
+}
+
+/// Where the container's terminal stands when piped input to `-it` has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EofOffer {
+    /// A raw-mode reader (a shell's line editor) had read everything: ^D was sent, which
+    /// it takes as the end on an empty line.
+    Sent,
+    /// Input is still queued: wait.
+    Busy,
+    /// A canonical reader has read everything; see [`send_canonical_eof`].
+    CanonicalIdle,
+}
+
+/// Offers "end of input" to the container's terminal. The end may only follow what
+/// came before it, once read: an EOF character queued in canonical mode becomes a NUL
+/// byte for a program that switches to raw mode before reading it (a shell starting its
+/// line editor), so the canonical case is left to the caller to confirm over time.
+pub fn offer_eof(master: BorrowedFd<'_>, peer: Option<BorrowedFd<'_>>) -> EofOffer {
+    let Ok(attrs) = termios::tcgetattr(master) else {
+        return EofOffer::Sent; // the terminal is gone: nothing left to tell
+    };
+    if let Some(peer) = peer {
+        let mut pending: libc::c_int = 0;
+        // SAFETY: TIOCINQ writes an int.
+        let rc = unsafe { libc::ioctl(peer.as_raw_fd(), libc::TIOCINQ, &mut pending) };
+        if rc == 0 && pending > 0 {
+            return EofOffer::Busy;
+        }
+    }
+    if attrs.local_flags.contains(termios::LocalFlags::ICANON) {
+        return EofOffer::CanonicalIdle;
+    }
+    let _ = nix::unistd::write(master, &[0x04]);
+    EofOffer::Sent
+}
+
+/// Sends the terminal's EOF character (canonical mode).
+pub fn send_canonical_eof(master: BorrowedFd<'_>) {
+    if let Ok(attrs) = termios::tcgetattr(master) {
+        let eof = attrs.control_chars[termios::SpecialCharacterIndices::VEOF as usize];
+        let _ = nix::unistd::write(master, &[eof]);
+    }
 }
 
 /// Puts a terminal in raw mode and restores it when dropped.
