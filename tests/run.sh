@@ -40,5 +40,10 @@ fi
 cd "$repo"
 cargo build
 status=0
-cargo test "$@" || status=$?
+log=$(mktemp)
+cargo test "$@" 2>&1 | tee "$log" || status=$?
+# One closing line over every test binary (unit and integration).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "all tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
 exit "$status"
