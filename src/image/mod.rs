@@ -1,3 +1,7 @@
 //! Images: references, digests, manifests, the registry client, pulling and unpacking.
 
+pub mod compression;
 pub mod digest;
+pub mod tarsplit;
+pub mod unpack;
+pub mod xattrs;

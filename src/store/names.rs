@@ -251,12 +251,12 @@ mod tests {
         let names = vec!["docker.io/library/busybox:latest".to_string()];
         assert!(matches_digest(
             &names,
-            &[d.clone()],
+            std::slice::from_ref(&d),
             &format!("busybox@{d}")
         ));
         assert!(!matches_digest(
             &names,
-            &[d.clone()],
+            std::slice::from_ref(&d),
             &format!("alpine@{d}")
         ));
         assert!(!matches_digest(&names, &[], &format!("busybox@{d}")));
