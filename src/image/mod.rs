@@ -2,6 +2,7 @@
 
 pub mod compression;
 pub mod digest;
+pub mod pack;
 pub mod tarsplit;
 pub mod unpack;
 pub mod xattrs;

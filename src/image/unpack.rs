@@ -972,6 +972,12 @@ pub(crate) mod tests {
         }
 
         pub(crate) fn file(&mut self, path: &str, data: &[u8]) -> &mut Tar {
+            if path.len() > 100 {
+                // Needs a GNU long-name entry, which only the checked path setter writes.
+                let mut h = Self::header("", EntryType::Regular, data.len() as u64, 0o644);
+                self.b.append_data(&mut h, path, data).unwrap();
+                return self;
+            }
             self.put(
                 Self::header(path, EntryType::Regular, data.len() as u64, 0o644),
                 data,
