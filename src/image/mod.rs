@@ -1,7 +1,11 @@
 //! Images: references, digests, manifests, the registry client, pulling and unpacking.
 
+pub mod archive;
+pub mod changes;
 pub mod compression;
 pub mod digest;
+pub mod local;
+pub mod oci_config;
 pub mod pack;
 pub mod tarsplit;
 pub mod unpack;

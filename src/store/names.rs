@@ -78,6 +78,18 @@ pub fn normalize(name: &str) -> Result<String, NameError> {
     Ok(format!("{domain}/{path}{suffix}"))
 }
 
+/// Completes a name as Docker does (for names from docker archives): a name
+/// without a registry is on `docker.io`, `library/` for a single component.
+pub fn normalize_docker(name: &str) -> Result<String, NameError> {
+    let first = name.split('/').next().unwrap_or("");
+    let has_domain = name.contains('/') && (first.contains(['.', ':']) || first == "localhost");
+    if has_domain {
+        normalize(name)
+    } else {
+        normalize(&format!("docker.io/{name}"))
+    }
+}
+
 enum Suffix<'a> {
     None,
     Tag(&'a str),
@@ -226,6 +238,15 @@ mod tests {
         ] {
             assert!(normalize(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn docker_style_names() {
+        let n = |s: &str| normalize_docker(s).unwrap();
+        assert_eq!(n("busybox"), "docker.io/library/busybox:latest");
+        assert_eq!(n("me/app:1"), "docker.io/me/app:1");
+        assert_eq!(n("localhost/x:1"), "localhost/x:1");
+        assert_eq!(n("quay.io/a/b"), "quay.io/a/b:latest");
     }
 
     #[test]

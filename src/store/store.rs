@@ -375,6 +375,12 @@ impl View<'_> {
         self.store.layer_dir(diff_id).join(layers::DIFF_DIR)
     }
 
+    /// The tar journal of a layer (see `image::tarsplit`), if it has one.
+    pub fn layer_journal(&self, diff_id: &Digest) -> Option<PathBuf> {
+        let p = self.store.layer_dir(diff_id).join(layers::JOURNAL_FILE);
+        p.exists().then_some(p)
+    }
+
     /// A committed layer that was once seen as compressed blob `blob`.
     pub fn layer_by_blob(&self, blob: &Digest) -> Result<Option<LayerRecord>> {
         Ok(self
