@@ -112,7 +112,7 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<u8> {
     };
     let steps = steps(&rec, &config, &sizes);
     let id_of = |s: &Step| match &s.id {
-        Some(id) if args.no_trunc => format!("sha256:{id}"),
+        Some(id) if args.no_trunc => id.clone(),
         Some(id) => id[..12.min(id.len())].to_string(),
         None => "<missing>".to_string(),
     };

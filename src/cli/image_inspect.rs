@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::image::{open_store, to_json};
 use super::{template, Context};
-use crate::image::oci_config::ImageConfig;
+use crate::image::oci_config::{History, ImageConfig, RuntimeConfig};
 use crate::store::images::ImageRecord;
 use crate::store::View;
 
@@ -33,7 +33,7 @@ pub struct ImageData {
     pub parent: String,
     pub comment: String,
     pub created: String,
-    pub config: Value,
+    pub config: RuntimeConfig,
     pub version: String,
     pub author: String,
     pub architecture: String,
@@ -47,7 +47,7 @@ pub struct ImageData {
     pub annotations: Map<String, Value>,
     pub manifest_type: String,
     pub user: String,
-    pub history: Value,
+    pub history: Vec<History>,
     pub names_history: Vec<String>,
 }
 
@@ -98,10 +98,7 @@ pub fn image_data(view: &View<'_>, rec: &ImageRecord) -> Result<ImageData> {
         parent: String::new(),
         comment: config.comment(),
         created: config.created.clone().unwrap_or_else(|| rec.added.clone()),
-        config: match &config.config {
-            Value::Null => Value::Object(Map::new()),
-            c => c.clone(),
-        },
+        config: config.runtime_config(),
         version: string(config.extra.get("docker_version")),
         author: config.author.clone().unwrap_or_default(),
         architecture: config.architecture.clone(),
@@ -128,7 +125,7 @@ pub fn image_data(view: &View<'_>, rec: &ImageRecord) -> Result<ImageData> {
             .unwrap_or_default(),
         manifest_type: rec.manifest_media_type.clone(),
         user: string(config.runtime("User")),
-        history: serde_json::to_value(&config.history)?,
+        history: config.history.clone(),
         names_history: rec.names_history.clone(),
     })
 }

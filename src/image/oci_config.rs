@@ -54,7 +54,39 @@ pub struct History {
     pub empty_layer: bool,
 }
 
+/// The runtime part of a config in the field order of the OCI spec (and of
+/// podman's `inspect`); fields it does not name follow in their own order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuntimeConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposed_ports: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 impl ImageConfig {
+    /// The runtime config, typed (empty when absent or unreadable).
+    pub fn runtime_config(&self) -> RuntimeConfig {
+        serde_json::from_value(self.config.clone()).unwrap_or_default()
+    }
+
     pub fn parse(data: &[u8]) -> serde_json::Result<ImageConfig> {
         serde_json::from_slice(data)
     }

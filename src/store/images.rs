@@ -23,7 +23,7 @@ pub const CONFIG_FILE: &str = "config.json";
 pub struct ImageRecord {
     /// sha256 of the config bytes, as podman and Docker compute image ids.
     pub id: Digest,
-    /// Full names with tag (`docker.io/library/busybox:latest`), newest first.
+    /// Full names with tag (`docker.io/library/busybox:latest`), oldest first.
     #[serde(default)]
     pub names: Vec<String>,
     /// Every name the image has had, newest first (podman's `NamesHistory`).
@@ -37,7 +37,9 @@ pub struct ImageRecord {
     pub manifest_media_type: String,
     /// Diff ids from the config's `rootfs`, base layer first.
     pub layers: Vec<Digest>,
-    /// Layers' uncompressed sizes plus config and manifest, as podman counts it.
+    /// Layers' uncompressed sizes plus config and manifest, as podman counts it
+    /// (podman keeps the manifest twice and counts both copies; so does this,
+    /// so that `images` shows the same SIZE for the same image).
     pub size: u64,
     /// `created` from the config (RFC 3339), empty when the config has none.
     #[serde(default)]
@@ -171,7 +173,7 @@ impl Index {
         }
         if let Some(img) = self.get_mut(id) {
             if !img.names.iter().any(|n| n == name) {
-                img.names.insert(0, name.to_string());
+                img.names.push(name.to_string());
             }
             img.names_history.retain(|n| n != name);
             img.names_history.insert(0, name.to_string());

@@ -474,7 +474,7 @@ impl StoreWrite<'_> {
         let summary: ConfigSummary = serde_json::from_slice(image.config)
             .map_err(|e| StoreError::BadConfig(e.to_string()))?;
         let manifest_digest = Digest::of(image.manifest);
-        let mut size = (image.config.len() + image.manifest.len()) as u64;
+        let mut size = (image.config.len() + 2 * image.manifest.len()) as u64;
         for diff_id in &summary.rootfs.diff_ids {
             let layer = self
                 .layer(diff_id)?
@@ -519,7 +519,7 @@ impl StoreWrite<'_> {
                 added: Timestamp::now().rfc3339_nanos(),
             }),
         }
-        for name in image.names.iter().rev() {
+        for name in image.names {
             index.add_name(&id, name);
         }
         self.save_index(&index)?;
@@ -965,7 +965,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(one.id, Digest::of(&c1));
-        assert_eq!(one.size, 4 + c1.len() as u64 + 19);
+        assert_eq!(one.size, 4 + c1.len() as u64 + 2 * 19);
         let two = store
             .add_image(NewImage {
                 config: &c2,
