@@ -60,7 +60,8 @@ pub fn run(ctx: &Context, args: &SaveArgs) -> Result<u8> {
         }
         items
     };
-    let guard = store.read()?;
+    // The lease keeps the layers; holding the lock while streaming would stall pulls.
+    let guard = store.view_unlocked();
     match &args.output {
         Some(path) => {
             let file = File::create(path).with_context(|| format!("creating {path}"))?;

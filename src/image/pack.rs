@@ -109,10 +109,16 @@ pub fn replay(root: &Path, journal: &Path, mut out: impl Write) -> Result<u64, P
 
 /// Opens a regular file of the tree as extraction resolved it (symlinks inside the root).
 fn open_file_in(root: &OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
+    // O_NONBLOCK: a fifo put where a file was must not hang the export.
     let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+        .flags(OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    openat2(root, OsStr::from_bytes(path), how)
+    let fd = openat2(root, OsStr::from_bytes(path), how)?;
+    let st = nix::sys::stat::fstat(&fd)?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(Errno::EINVAL);
+    }
+    Ok(fd)
 }
 
 /// Writes a tar of everything under `dir` (entries sorted by name, so the same

@@ -169,6 +169,14 @@ impl Store {
         })
     }
 
+    /// Reads without taking the lock. Every store file is replaced atomically,
+    /// so each read is consistent on its own, but two reads may see different
+    /// states, and a layer not held in a [`Lease`] may vanish meanwhile. For
+    /// long reads of leased layers (`save`) that must not hold up writers.
+    pub fn view_unlocked(&self) -> View<'_> {
+        View { store: self }
+    }
+
     /// The layer half of the store, for pulls: each call takes the lock itself.
     pub fn layers(&self) -> LayerStore<'_> {
         LayerStore { store: self }
@@ -203,7 +211,9 @@ impl Store {
             .map_err(StoreError::io("read directory", &tmp))?
             .peekable();
         let stray_index_tmp = has_stray_temp(&self.dir);
-        if entries.peek().is_none() && !stray_index_tmp {
+        let leases = self.dir.join("leases");
+        let has_leases = fs::read_dir(&leases).is_ok_and(|mut d| d.next().is_some());
+        if entries.peek().is_none() && !stray_index_tmp && !has_leases {
             return Ok(());
         }
         // Staging dirs are created and locked under the shared lock, so with the
@@ -220,6 +230,10 @@ impl Store {
         }
         if stray_index_tmp {
             remove_stray_temp(&self.dir);
+        }
+        if has_leases {
+            // Reading them removes the files of leases whose process is gone.
+            View { store: self }.leased_layers()?;
         }
         drop(guard);
         self.remove_garbage(stale);
