@@ -70,6 +70,7 @@ pub fn store_layer(
     let opts = UnpackOptions {
         media_type: media_type.map(str::to_string),
         journal: Some(staging.journal_path()),
+        ..UnpackOptions::default()
     };
     let stats = unpack(reader, &staging.diff_path(), &opts).context("extracting the layer")?;
     if let Some(want) = expected {

@@ -329,6 +329,7 @@ mod tests {
         let opts = UnpackOptions {
             media_type: None,
             journal: Some(journal.clone()),
+            ..UnpackOptions::default()
         };
         let stats = unpack(&data[..], &s.dest, &opts).unwrap();
         let mut out = Vec::new();

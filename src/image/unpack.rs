@@ -18,9 +18,10 @@
 //!
 //! # Whiteouts
 //! `.wh.NAME` becomes a 0:0 character device (which the kernel lets an
-//! unprivileged user create), or, if that fails, an empty file with
-//! `user.overlay.whiteout` and the parent marked `user.overlay.whiteouts`
-//! (Linux ≥ 6.7). `.wh..wh..opq` sets `user.overlay.opaque=y` on its directory.
+//! unprivileged user create), or, if that fails or is asked for, an empty file
+//! with `user.overlay.whiteout`, its parent marked `user.overlay.whiteouts`
+//! (Linux 6.7) and `user.overlay.opaque=x` (6.8 on; lower layers only).
+//! `.wh..wh..opq` sets `user.overlay.opaque=y` on its directory.
 //! Overlay is mounted with `userxattr`, so the `user.overlay.` namespace is the
 //! one it reads; such xattrs arriving *in* a layer are dropped.
 
@@ -99,6 +100,8 @@ pub struct UnpackOptions {
     pub media_type: Option<String>,
     /// Where to write the tar journal that lets `pack` rebuild the exact stream.
     pub journal: Option<PathBuf>,
+    /// Write whiteouts as xattr-marked files even where 0:0 devices can be made.
+    pub xattr_whiteouts: bool,
 }
 
 /// What an extraction did; `diff_id` and `size` describe the uncompressed tar.
@@ -174,6 +177,7 @@ pub fn unpack<R: Read>(
         counts: Counts::default(),
         buf: vec![0u8; BUFFER],
         tap,
+        xattr_whiteouts: opts.xattr_whiteouts,
     };
     for entry in archive.entries().map_err(UnpackError::Read)? {
         let mut entry = entry.map_err(UnpackError::Read)?;
@@ -245,6 +249,7 @@ struct Extractor {
     counts: Counts,
     buf: Vec<u8>,
     tap: Rc<RefCell<Tap>>,
+    xattr_whiteouts: bool,
 }
 
 impl Extractor {
@@ -533,6 +538,9 @@ impl Extractor {
         let bytes = name.as_bytes();
         if bytes == OPAQUE_MARKER {
             fsetxattr(pfd.as_fd(), XATTR_OPAQUE, b"y").map_err(err("mark directory opaque"))?;
+            // Overlay reads xattr whiteouts only in `opaque=x` dirs: in an opaque
+            // one they would show as empty files. They hide nothing opacity does not.
+            remove_xattr_whiteouts(pfd.as_fd()).map_err(err("mark directory opaque"))?;
             self.counts.opaque_dirs += 1;
             return Ok(());
         }
@@ -550,13 +558,26 @@ impl Extractor {
         let target = OsStr::from_bytes(target);
         self.clear(pfd.as_fd(), target, false)
             .map_err(err("replace"))?;
-        match mknodat(
-            pfd.as_fd(),
-            target,
-            SFlag::S_IFCHR,
-            Mode::empty(),
-            makedev(0, 0),
-        ) {
+        let parent_opaque = fgetxattr(pfd.as_fd(), XATTR_OPAQUE)
+            .map_err(err("create whiteout"))?
+            .is_some_and(|v| v == b"y");
+        if parent_opaque && self.xattr_whiteouts {
+            // Nothing below shows through an opaque dir: no whiteout needed.
+            self.counts.whiteouts += 1;
+            return Ok(());
+        }
+        let device = if self.xattr_whiteouts {
+            Err(Errno::ENOTSUP)
+        } else {
+            mknodat(
+                pfd.as_fd(),
+                target,
+                SFlag::S_IFCHR,
+                Mode::empty(),
+                makedev(0, 0),
+            )
+        };
+        match device {
             Ok(()) => self.counts.whiteouts += 1,
             Err(e) => {
                 log::debug!("whiteout device for {shown} refused ({e}); using the xattr form");
@@ -572,7 +593,15 @@ impl Extractor {
                 )
                 .map_err(|e| err("create whiteout")(e.into()))?;
                 fsetxattr(fd.as_fd(), XATTR_WHITEOUT, b"y").map_err(err("create whiteout"))?;
+                // The parent must say it holds xattr whiteouts: Linux 6.7 reads
+                // `whiteouts`, 6.8+ `opaque=x` (which must not undo a real `opaque=y`).
                 fsetxattr(pfd.as_fd(), XATTR_WHITEOUTS, b"y").map_err(err("create whiteout"))?;
+                if fgetxattr(pfd.as_fd(), XATTR_OPAQUE)
+                    .map_err(err("create whiteout"))?
+                    .is_none()
+                {
+                    fsetxattr(pfd.as_fd(), XATTR_OPAQUE, b"x").map_err(err("create whiteout"))?;
+                }
                 self.counts.whiteouts += 1;
                 self.counts.xattr_whiteouts += 1;
             }
@@ -907,6 +936,60 @@ fn fsetxattr(fd: BorrowedFd<'_>, name: &str, value: &[u8]) -> io::Result<()> {
     }
 }
 
+/// Deletes the xattr-form whiteouts directly in directory `dir`.
+fn remove_xattr_whiteouts(dir: BorrowedFd<'_>) -> io::Result<()> {
+    let fd = openat(
+        dir,
+        ".",
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    let mut listing = nix::dir::Dir::from_fd(fd)?;
+    let dfd = listing.as_fd().try_clone_to_owned()?;
+    let mut doomed = Vec::new();
+    for entry in listing.iter() {
+        let entry = entry?;
+        if entry.file_type() != Some(nix::dir::Type::File) {
+            continue;
+        }
+        let name = entry.file_name();
+        let Ok(f) = openat(
+            &dfd,
+            name,
+            OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        ) else {
+            continue;
+        };
+        if fgetxattr(f.as_fd(), XATTR_WHITEOUT)?.is_some() {
+            doomed.push(name.to_owned());
+        }
+    }
+    for name in doomed {
+        unlinkat(&dfd, name.as_c_str(), UnlinkatFlags::NoRemoveDir)?;
+    }
+    Ok(())
+}
+
+/// The value of xattr `name` on `fd`, `None` when unset.
+fn fgetxattr(fd: BorrowedFd<'_>, name: &str) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = [0u8; 64];
+    let rc = with_cstr(name.as_bytes(), |n| {
+        // SAFETY: valid fd, NUL-terminated name, buffer pointer and length from an array.
+        unsafe { libc::fgetxattr(fd.as_raw_fd(), n, buf.as_mut_ptr().cast(), buf.len()) }
+    });
+    if rc >= 0 {
+        return Ok(Some(buf[..rc as usize].to_vec()));
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENODATA) => Ok(None),
+        // Longer than any overlay marker: present, value irrelevant here.
+        Some(libc::ERANGE) => Ok(Some(Vec::new())),
+        _ => Err(e),
+    }
+}
+
 fn with_cstr<T>(bytes: &[u8], f: impl FnOnce(*const libc::c_char) -> T) -> T {
     let mut v = Vec::with_capacity(bytes.len() + 1);
     v.extend_from_slice(bytes);
@@ -1225,6 +1308,69 @@ pub(crate) mod tests {
         assert!(!s.dest.join(".wh..wh.plnk").exists());
         assert_eq!(stats.counts.whiteouts, 2);
         assert_eq!(stats.counts.opaque_dirs, 1);
+    }
+
+    #[test]
+    fn xattr_whiteouts_hide_lower_files_in_overlay() {
+        let lower = Scene::new();
+        let mut t = Tar::new();
+        t.file("a/x", b"x")
+            .file("a/y", b"y")
+            .file("o/old", b"old")
+            .file("p/old", b"old");
+        lower.unpack(&t.bytes()).unwrap();
+        let upper = Scene::new();
+        let mut t = Tar::new();
+        t.file("a/.wh.x", b"")
+            .dir("o", 0o755)
+            .file("o/.wh..wh..opq", b"")
+            .file("o/.wh.old", b"")
+            .file("o/new", b"n")
+            .file("p/.wh.old", b"")
+            .file("p/.wh..wh..opq", b"");
+        let opts = UnpackOptions {
+            xattr_whiteouts: true,
+            ..UnpackOptions::default()
+        };
+        let stats = unpack(&t.bytes()[..], &upper.dest, &opts).unwrap();
+        // a/x and p/old (the latter dropped again when p turns opaque).
+        assert_eq!(stats.counts.xattr_whiteouts, 2);
+        assert!(!upper.dest.join("p/old").exists());
+        assert!(!upper.dest.join("o/old").exists());
+        let get = |p: &str, n: &str| crate::image::xattrs::get(&upper.dest.join(p), n).unwrap();
+        assert_eq!(get("a/x", XATTR_WHITEOUT), Some(b"y".to_vec()));
+        assert_eq!(get("a", XATTR_OPAQUE), Some(b"x".to_vec()));
+        assert_eq!(
+            get("o", XATTR_OPAQUE),
+            Some(b"y".to_vec()),
+            "a real opaque dir stays opaque"
+        );
+        if !is_root() {
+            return;
+        }
+        // What the kernel makes of it: mount in a private mount namespace.
+        let mnt = lower.base.join("mnt");
+        fs::create_dir(&mnt).unwrap();
+        let script = format!(
+            "mount -t overlay overlay -o userxattr,lowerdir={}:{} {} && cd {} && find . | sort",
+            upper.dest.display(),
+            lower.dest.display(),
+            mnt.display(),
+            mnt.display()
+        );
+        let out = std::process::Command::new("unshare")
+            .args(["-m", "sh", "-c", &script])
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            eprintln!(
+                "overlay not available: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return;
+        }
+        let listing = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(listing, ".\n./a\n./a/y\n./o\n./o/new\n./p\n");
     }
 
     #[test]
