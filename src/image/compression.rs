@@ -6,7 +6,8 @@
 use std::io::{self, BufReader, Read};
 
 /// The compressions OCI and Docker layers use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Compression {
     None,
     Gzip,

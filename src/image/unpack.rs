@@ -105,7 +105,8 @@ pub struct UnpackOptions {
 }
 
 /// What an extraction did; `diff_id` and `size` describe the uncompressed tar.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializable, so an extraction run in a user-namespace child can report it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnpackStats {
     pub diff_id: Digest,
     pub size: u64,
@@ -114,7 +115,7 @@ pub struct UnpackStats {
 }
 
 /// Entries by kind, and what had to be skipped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub entries: u64,
     pub files: u64,
