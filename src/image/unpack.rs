@@ -590,7 +590,7 @@ impl Extractor {
                         | OFlag::O_EXCL
                         | OFlag::O_NOFOLLOW
                         | OFlag::O_CLOEXEC,
-                    Mode::empty(),
+                    Mode::from_bits_truncate(0o600),
                 )
                 .map_err(|e| err("create whiteout")(e.into()))?;
                 fsetxattr(fd.as_fd(), XATTR_WHITEOUT, b"y").map_err(err("create whiteout"))?;
