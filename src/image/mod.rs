@@ -4,6 +4,7 @@ pub mod archive;
 pub mod changes;
 pub mod compression;
 pub mod digest;
+pub mod fsat;
 pub mod local;
 pub mod oci_config;
 pub mod pack;
