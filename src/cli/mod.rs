@@ -11,9 +11,23 @@ use crate::error;
 use crate::store::paths::{Env, Paths};
 
 pub mod docs;
+pub mod history;
+pub mod humanize;
+pub mod image;
+pub mod image_exists;
+pub mod image_inspect;
+pub mod image_prune;
+pub mod images;
+pub mod import;
 pub mod info;
+pub mod load;
+pub mod rmi;
+pub mod save;
+pub mod table;
+pub mod tag;
 pub mod template;
 pub mod unshare;
+pub mod untag;
 pub mod version;
 pub mod yaml;
 
@@ -59,6 +73,24 @@ pub struct GlobalArgs {
 pub enum Command {
     Info(info::InfoArgs),
     Unshare(unshare::UnshareArgs),
+    /// Show history of a specified image
+    History(history::HistoryArgs),
+    /// Manage images
+    Image(image::ImageArgs),
+    /// List images in local storage
+    Images(images::ImagesArgs),
+    /// Import a tarball to create a filesystem image
+    Import(import::ImportArgs),
+    /// Load image(s) from a tar archive
+    Load(load::LoadArgs),
+    /// Remove one or more images from local storage
+    Rmi(rmi::RmiArgs),
+    /// Save image(s) to an archive
+    Save(save::SaveArgs),
+    /// Add an additional name to a local image
+    Tag(tag::TagArgs),
+    /// Remove a name from a local image
+    Untag(untag::UntagArgs),
     Version(version::VersionArgs),
 }
 
@@ -103,10 +135,20 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    let ctx = || Context::load(&cli.global);
     match cli.command {
-        Command::Info(args) => info::run(&Context::load(&cli.global)?, &args),
-        Command::Unshare(args) => unshare::run(&Context::load(&cli.global)?, &args),
+        Command::Info(args) => info::run(&ctx()?, &args),
+        Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),
+        Command::History(a) => history::run(&ctx()?, &a),
+        Command::Image(a) => image::run(&ctx()?, a),
+        Command::Images(a) => images::run(&ctx()?, &a),
+        Command::Import(a) => import::run(&ctx()?, &a),
+        Command::Load(a) => load::run(&ctx()?, &a),
+        Command::Rmi(a) => rmi::run(&ctx()?, &a),
+        Command::Save(a) => save::run(&ctx()?, &a),
+        Command::Tag(a) => tag::run(&ctx()?, &a),
+        Command::Untag(a) => untag::run(&ctx()?, &a),
     }
 }
 
