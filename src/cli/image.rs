@@ -46,10 +46,10 @@ pub fn run(ctx: &Context, args: ImageArgs) -> Result<u8> {
     match args.command {
         ImageCommand::Exists(a) => super::image_exists::run(ctx, &a),
         ImageCommand::History(a) => super::history::run(ctx, &a),
-        ImageCommand::Import(a) => super::import::run(ctx, &a),
+        ImageCommand::Import(a) => super::as_store_root(|| super::import::run(ctx, &a)),
         ImageCommand::Inspect(a) => super::image_inspect::run(ctx, &a),
         ImageCommand::List(a) => super::images::run(ctx, &a),
-        ImageCommand::Load(a) => super::load::run(ctx, &a),
+        ImageCommand::Load(a) => super::as_store_root(|| super::load::run(ctx, &a)),
         ImageCommand::Prune(a) => super::image_prune::run(ctx, &a),
         ImageCommand::Rm(a) => super::rmi::run(ctx, &a),
         ImageCommand::Save(a) => super::save::run(ctx, &a),

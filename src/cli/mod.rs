@@ -143,13 +143,19 @@ fn run(cli: Cli) -> Result<u8> {
         Command::History(a) => history::run(&ctx()?, &a),
         Command::Image(a) => image::run(&ctx()?, a),
         Command::Images(a) => images::run(&ctx()?, &a),
-        Command::Import(a) => import::run(&ctx()?, &a),
-        Command::Load(a) => load::run(&ctx()?, &a),
+        Command::Import(a) => as_store_root(|| import::run(&ctx()?, &a)),
+        Command::Load(a) => as_store_root(|| load::run(&ctx()?, &a)),
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
         Command::Save(a) => save::run(&ctx()?, &a),
         Command::Tag(a) => tag::run(&ctx()?, &a),
         Command::Untag(a) => untag::run(&ctx()?, &a),
     }
+}
+
+/// Runs a command that writes layers as root of the user namespace, so that
+/// file owners from the image land on the subordinate ids they map to.
+pub fn as_store_root(f: impl FnOnce() -> Result<u8>) -> Result<u8> {
+    crate::userns::as_root(&crate::userns::IdMap::for_current_user(), f)
 }
 
 /// Help and `--version` go to stdout with status 0; every usage error is one line and 125.

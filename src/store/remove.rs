@@ -33,6 +33,29 @@ impl TreeRemover for DirectRemover {
     }
 }
 
+/// Removes trees as root of the user namespace, where files of subordinate ids
+/// and overlay's mode-000 work dirs can be deleted.
+#[derive(Debug, Clone)]
+pub struct UsernsRemover {
+    pub map: crate::userns::IdMap,
+}
+
+impl TreeRemover for UsernsRemover {
+    fn remove_trees(&self, paths: &[PathBuf]) -> io::Result<()> {
+        // Most trees are the user's own: try without forking first.
+        if DirectRemover.remove_trees(paths).is_ok() {
+            return Ok(());
+        }
+        let paths = paths.to_vec();
+        crate::userns::as_root(&self.map, move || {
+            DirectRemover
+                .remove_trees(&paths)
+                .map_err(anyhow::Error::from)
+        })
+        .map_err(io::Error::other)
+    }
+}
+
 /// `rm -rf`, which also gets through directories whose mode keeps even their
 /// owner out (a layer may ship `0555` or `0000` dirs; overlay leaves `work/work` 000).
 pub fn remove_tree(path: &Path) -> io::Result<()> {

@@ -45,7 +45,7 @@ use super::images::{self, ConfigSummary, ImageRecord, Index, LookupError};
 use super::layers::{self, LayerInfo, LayerRecord, Staging};
 use super::lock::{self, ExclusiveLock, LockError, LockFile, Mode, SharedLock};
 use super::paths::{PathError, Paths};
-use super::remove::{DirectRemover, TreeRemover};
+use super::remove::{DirectRemover, TreeRemover, UsernsRemover};
 use super::timestamp::Timestamp;
 use crate::image::digest::Digest;
 
@@ -116,7 +116,14 @@ impl Store {
     /// [`DirectRemover`]; removes what killed invocations left in `tmp/`.
     pub fn open(paths: &Paths) -> Result<Store> {
         paths.ensure_root()?;
-        Store::open_dir(&paths.root.join("storage"), Arc::new(DirectRemover))
+        let remover: Arc<dyn TreeRemover> = if paths.rootless {
+            Arc::new(UsernsRemover {
+                map: crate::userns::IdMap::for_current_user(),
+            })
+        } else {
+            Arc::new(DirectRemover)
+        };
+        Store::open_dir(&paths.root.join("storage"), remover)
     }
 
     /// Opens the store in `dir` (the `storage` directory itself).
