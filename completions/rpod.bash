@@ -37,6 +37,9 @@ _rpod() {
             rpod,load)
                 cmd="rpod__subcmd__load"
                 ;;
+            rpod,pull)
+                cmd="rpod__subcmd__pull"
+                ;;
             rpod,rmi)
                 cmd="rpod__subcmd__rmi"
                 ;;
@@ -75,6 +78,9 @@ _rpod() {
                 ;;
             rpod__subcmd__help,load)
                 cmd="rpod__subcmd__help__subcmd__load"
+                ;;
+            rpod__subcmd__help,pull)
+                cmd="rpod__subcmd__help__subcmd__pull"
                 ;;
             rpod__subcmd__help,rmi)
                 cmd="rpod__subcmd__help__subcmd__rmi"
@@ -115,6 +121,9 @@ _rpod() {
             rpod__subcmd__help__subcmd__image,prune)
                 cmd="rpod__subcmd__help__subcmd__image__subcmd__prune"
                 ;;
+            rpod__subcmd__help__subcmd__image,pull)
+                cmd="rpod__subcmd__help__subcmd__image__subcmd__pull"
+                ;;
             rpod__subcmd__help__subcmd__image,rm)
                 cmd="rpod__subcmd__help__subcmd__image__subcmd__rm"
                 ;;
@@ -154,6 +163,9 @@ _rpod() {
             rpod__subcmd__image,prune)
                 cmd="rpod__subcmd__image__subcmd__prune"
                 ;;
+            rpod__subcmd__image,pull)
+                cmd="rpod__subcmd__image__subcmd__pull"
+                ;;
             rpod__subcmd__image,rm)
                 cmd="rpod__subcmd__image__subcmd__rm"
                 ;;
@@ -190,6 +202,9 @@ _rpod() {
             rpod__subcmd__image__subcmd__help,prune)
                 cmd="rpod__subcmd__image__subcmd__help__subcmd__prune"
                 ;;
+            rpod__subcmd__image__subcmd__help,pull)
+                cmd="rpod__subcmd__image__subcmd__help__subcmd__pull"
+                ;;
             rpod__subcmd__image__subcmd__help,rm)
                 cmd="rpod__subcmd__image__subcmd__help__subcmd__rm"
                 ;;
@@ -209,7 +224,7 @@ _rpod() {
 
     case "${cmd}" in
         rpod)
-            opts="-v -h --log-level --root --runroot --version --help info unshare history image images import load rmi save tag untag version help"
+            opts="-v -h --log-level --root --runroot --version --help info unshare history image images import load pull rmi save tag untag version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,7 +250,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help)
-            opts="info unshare history image images import load rmi save tag untag version help"
+            opts="info unshare history image images import load pull rmi save tag untag version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,7 +292,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__image)
-            opts="exists history import inspect list load prune rm save tag untag"
+            opts="exists history import inspect list load pull prune rm save tag untag"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +390,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__image__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__image__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -487,6 +516,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__load)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -623,7 +666,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__image)
-            opts="-h --log-level --root --runroot --help exists history import inspect list ls load prune rm save tag untag help"
+            opts="-h --log-level --root --runroot --help exists history import inspect list ls load pull prune rm save tag untag help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,7 +718,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__image__subcmd__help)
-            opts="exists history import inspect list load prune rm save tag untag help"
+            opts="exists history import inspect list load pull prune rm save tag untag help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,6 +830,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__image__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__image__subcmd__help__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1084,6 +1141,60 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__image__subcmd__pull)
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --creds --authfile --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__image__subcmd__rm)
             opts="-a -f -i -h --all --force --ignore --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1342,6 +1453,60 @@ _rpod() {
                     return 0
                     ;;
                 -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__pull)
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --creds --authfile --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,6 +36,7 @@ complete -c rpod -n "__fish_rpod_needs_command" -f -a "image" -d 'Manage images'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "images" -d 'List images in local storage'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "import" -d 'Import a tarball to create a filesystem image'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "load" -d 'Load image(s) from a tar archive'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "pull" -d 'Pull an image from a registry'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "rmi" -d 'Remove one or more images from local storage'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "save" -d 'Save image(s) to an archive'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "tag" -d 'Add an additional name to a local image'
@@ -60,23 +61,24 @@ complete -c rpod -n "__fish_rpod_using_subcommand history" -l runroot -d 'Path t
 complete -c rpod -n "__fish_rpod_using_subcommand history" -l no-trunc -d 'Do not truncate the output'
 complete -c rpod -n "__fish_rpod_using_subcommand history" -s q -l quiet -d 'Display the numeric IDs only'
 complete -c rpod -n "__fish_rpod_using_subcommand history" -s h -l help -d 'Print help'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -s h -l help -d 'Print help'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "exists" -d 'Check if an image exists in local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "history" -d 'Show history of a specified image'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "import" -d 'Import a tarball to create a filesystem image'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "inspect" -d 'Display the configuration of an image'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "list" -d 'List images in local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "ls" -d 'List images in local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "load" -d 'Load image(s) from a tar archive'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "prune" -d 'Remove unused images'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "rm" -d 'Remove one or more images from local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "save" -d 'Save image(s) to an archive'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "tag" -d 'Add an additional name to a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "untag" -d 'Remove a name from a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load prune rm save tag untag help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "exists" -d 'Check if an image exists in local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "history" -d 'Show history of a specified image'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "import" -d 'Import a tarball to create a filesystem image'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "inspect" -d 'Display the configuration of an image'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "list" -d 'List images in local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "ls" -d 'List images in local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "load" -d 'Load image(s) from a tar archive'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "prune" -d 'Remove unused images'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "rm" -d 'Remove one or more images from local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "save" -d 'Save image(s) to an archive'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "tag" -d 'Add an additional name to a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "untag" -d 'Remove a name from a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and not __fish_seen_subcommand_from exists history import inspect list ls load pull prune rm save tag untag help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from exists" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from exists" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from exists" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
@@ -143,6 +145,19 @@ complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcomm
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from load" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Suppress progress output'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l platform -d 'Pull the image for this platform (OS/ARCH[/VARIANT]) instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l arch -d 'Pull the image for this architecture instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l os -d 'Pull the image for this operating system instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l variant -d 'Use this architecture variant (e.g. v7 for arm)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l creds -d 'Credentials (USERNAME:PASSWORD) for the registry' -r
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Suppress output information when pulling images'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from prune" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
@@ -178,6 +193,7 @@ complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcomm
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Display the configuration of an image'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "list" -d 'List images in local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "load" -d 'Load image(s) from a tar archive'
+complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "pull" -d 'Pull an image from a registry'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove unused images'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove one or more images from local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "save" -d 'Save image(s) to an archive'
@@ -216,6 +232,19 @@ complete -c rpod -n "__fish_rpod_using_subcommand load" -l root -d 'Path to the 
 complete -c rpod -n "__fish_rpod_using_subcommand load" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand load" -s q -l quiet -d 'Suppress progress output'
 complete -c rpod -n "__fish_rpod_using_subcommand load" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l platform -d 'Pull the image for this platform (OS/ARCH[/VARIANT]) instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l arch -d 'Pull the image for this architecture instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l os -d 'Pull the image for this operating system instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l variant -d 'Use this architecture variant (e.g. v7 for arm)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l creds -d 'Credentials (USERNAME:PASSWORD) for the registry' -r
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -s q -l quiet -d 'Suppress output information when pulling images'
+complete -c rpod -n "__fish_rpod_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand rmi" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand rmi" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand rmi" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
@@ -244,25 +273,27 @@ complete -c rpod -n "__fish_rpod_using_subcommand version" -l log-level -d 'Log 
 complete -c rpod -n "__fish_rpod_using_subcommand version" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand version" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand version" -s h -l help -d 'Print help'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "info" -d 'Display rpod related system information'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "unshare" -d 'Run a command in a modified user namespace'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "history" -d 'Show history of a specified image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "image" -d 'Manage images'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "images" -d 'List images in local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "import" -d 'Import a tarball to create a filesystem image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "load" -d 'Load image(s) from a tar archive'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "rmi" -d 'Remove one or more images from local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "save" -d 'Save image(s) to an archive'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "tag" -d 'Add an additional name to a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "untag" -d 'Remove a name from a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "version" -d 'Display the rpod version information'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load rmi save tag untag version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "info" -d 'Display rpod related system information'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "unshare" -d 'Run a command in a modified user namespace'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "history" -d 'Show history of a specified image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "image" -d 'Manage images'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "images" -d 'List images in local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "import" -d 'Import a tarball to create a filesystem image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "load" -d 'Load image(s) from a tar archive'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "rmi" -d 'Remove one or more images from local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "save" -d 'Save image(s) to an archive'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "tag" -d 'Add an additional name to a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "untag" -d 'Remove a name from a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "version" -d 'Display the rpod version information'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "exists" -d 'Check if an image exists in local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "history" -d 'Show history of a specified image'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "import" -d 'Import a tarball to create a filesystem image'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "inspect" -d 'Display the configuration of an image'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "list" -d 'List images in local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "load" -d 'Load image(s) from a tar archive'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "pull" -d 'Pull an image from a registry'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "prune" -d 'Remove unused images'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "rm" -d 'Remove one or more images from local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "save" -d 'Save image(s) to an archive'

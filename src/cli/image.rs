@@ -30,6 +30,8 @@ pub enum ImageCommand {
     List(super::images::ImagesArgs),
     /// Load image(s) from a tar archive
     Load(super::load::LoadArgs),
+    /// Pull an image from a registry
+    Pull(super::pull::PullArgs),
     /// Remove unused images
     Prune(super::image_prune::PruneArgs),
     /// Remove one or more images from local storage
@@ -50,6 +52,7 @@ pub fn run(ctx: &Context, args: ImageArgs) -> Result<u8> {
         ImageCommand::Inspect(a) => super::image_inspect::run(ctx, &a),
         ImageCommand::List(a) => super::images::run(ctx, &a),
         ImageCommand::Load(a) => super::as_store_root(|| super::load::run(ctx, &a)),
+        ImageCommand::Pull(a) => super::as_store_root(|| super::pull::run(ctx, &a)),
         ImageCommand::Prune(a) => super::image_prune::run(ctx, &a),
         ImageCommand::Rm(a) => super::rmi::run(ctx, &a),
         ImageCommand::Save(a) => super::save::run(ctx, &a),

@@ -21,6 +21,7 @@ pub mod images;
 pub mod import;
 pub mod info;
 pub mod load;
+pub mod pull;
 pub mod rmi;
 pub mod save;
 pub mod table;
@@ -83,6 +84,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Load image(s) from a tar archive
     Load(load::LoadArgs),
+    /// Pull an image from a registry
+    Pull(pull::PullArgs),
     /// Remove one or more images from local storage
     Rmi(rmi::RmiArgs),
     /// Save image(s) to an archive
@@ -145,6 +148,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Images(a) => images::run(&ctx()?, &a),
         Command::Import(a) => as_store_root(|| import::run(&ctx()?, &a)),
         Command::Load(a) => as_store_root(|| load::run(&ctx()?, &a)),
+        Command::Pull(a) => as_store_root(|| pull::run(&ctx()?, &a)),
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
         Command::Save(a) => save::run(&ctx()?, &a),
         Command::Tag(a) => tag::run(&ctx()?, &a),

@@ -9,6 +9,8 @@ pub mod local;
 pub mod manifest;
 pub mod oci_config;
 pub mod pack;
+pub mod progress;
+pub mod pull;
 pub mod reference;
 pub mod registry;
 pub mod tarsplit;
