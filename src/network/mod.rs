@@ -3,6 +3,7 @@
 pub mod fdpass;
 pub mod netlink;
 pub mod netns;
+pub mod portfwd;
 pub mod stack;
 pub mod sys;
 #[cfg(test)]

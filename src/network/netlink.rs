@@ -125,9 +125,10 @@ impl Netlink {
         );
     }
 
-    /// `ip route add local 0.0.0.0/0 dev INDEX table TABLE` (or `::/0`).
-    pub fn add_local_default_route(&mut self, index: u32, v6: bool, table: u32) {
-        let any = if v6 {
+    /// `ip route add local 0.0.0.0/0 dev INDEX src SRC table TABLE` (or `::/0`).
+    /// The preferred source makes replies from wildcard sockets leave from `src`.
+    pub fn add_local_default_route(&mut self, index: u32, src: IpAddr, table: u32) {
+        let any = if src.is_ipv6() {
             IpAddr::from([0u16; 8])
         } else {
             IpAddr::from([0u8; 4])
@@ -135,6 +136,8 @@ impl Netlink {
         let mut msg = route_message(any, table, RouteType::Local);
         msg.header.scope = RouteScope::Host;
         msg.attributes.push(RouteAttribute::Oif(index));
+        msg.attributes
+            .push(RouteAttribute::PrefSource(RouteAddress::from(src)));
         self.push(
             RouteNetlinkMessage::NewRoute(msg),
             NLM_F_CREATE | NLM_F_EXCL,
@@ -142,21 +145,23 @@ impl Netlink {
         );
     }
 
-    /// `ip rule add from SRC ipproto PROTO sport PORTS lookup TABLE pref PRIORITY`.
-    pub fn add_source_port_rule(
+    /// `ip rule add ipproto PROTO sport PORTS lookup TABLE pref PRIORITY`.
+    pub fn add_port_rule(
         &mut self,
-        src: IpAddr,
+        v6: bool,
         proto: IpProtocol,
         ports: (u16, u16),
         table: u32,
         priority: u32,
     ) {
         let mut msg = RuleMessage::default();
-        msg.header.family = family(src);
-        msg.header.src_len = if src.is_ipv6() { 128 } else { 32 };
+        msg.header.family = if v6 {
+            AddressFamily::Inet6
+        } else {
+            AddressFamily::Inet
+        };
         msg.header.action = RuleAction::ToTable;
         msg.header.table = if table < 256 { table as u8 } else { 0 };
-        msg.attributes.push(RuleAttribute::Source(src));
         msg.attributes.push(RuleAttribute::IpProtocol(proto));
         msg.attributes
             .push(RuleAttribute::SourcePortRange(RulePortRange {
@@ -167,8 +172,11 @@ impl Netlink {
         msg.attributes.push(RuleAttribute::Priority(priority));
         self.push(
             RouteNetlinkMessage::NewRule(msg),
-            NLM_F_CREATE | NLM_F_EXCL,
-            format!("cannot add the routing rule for source {src} ports {}-{}", ports.0, ports.1),
+            NLM_F_CREATE,
+            format!(
+                "cannot add the routing rule for source ports {}-{}",
+                ports.0, ports.1
+            ),
         );
     }
 

@@ -87,30 +87,20 @@ pub fn configure(cfg: &NetnsConfig) -> Result<OwnedFd, NetnsError> {
     if !cfg.published.is_empty() {
         // Replies from a published port to an impersonated client address go
         // back over `lo` to the forwarder's socket, not out through the tun.
-        nl.add_local_default_route(1, false, LOCAL_TABLE);
+        nl.add_local_default_route(1, IpAddr::V4(GUEST_V4), LOCAL_TABLE);
         if ipv6 {
-            nl.add_local_default_route(1, true, LOCAL_TABLE);
+            nl.add_local_default_route(1, IpAddr::V6(GUEST_V6), LOCAL_TABLE);
         }
         for &(proto, first, last) in &cfg.published {
             let p = match proto {
                 Proto::Tcp => IpProtocol::Tcp,
                 Proto::Udp => IpProtocol::Udp,
             };
-            nl.add_source_port_rule(
-                IpAddr::V4(GUEST_V4),
-                p,
-                (first, last),
-                LOCAL_TABLE,
-                RULE_PRIORITY,
-            );
+            // No source address in the rule: a UDP server answering from a
+            // wildcard socket is routed before its source is chosen.
+            nl.add_port_rule(false, p, (first, last), LOCAL_TABLE, RULE_PRIORITY);
             if ipv6 {
-                nl.add_source_port_rule(
-                    IpAddr::V6(GUEST_V6),
-                    p,
-                    (first, last),
-                    LOCAL_TABLE,
-                    RULE_PRIORITY,
-                );
+                nl.add_port_rule(true, p, (first, last), LOCAL_TABLE, RULE_PRIORITY);
             }
         }
     }

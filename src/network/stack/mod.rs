@@ -506,3 +506,47 @@ mod netns_tests {
         assert_eq!(err, std::io::ErrorKind::ConnectionRefused);
     }
 }
+
+/// Throughput through the stack, measured with iperf3 (server on the host's
+/// loopback, client in the container namespace). Printed for the record;
+/// the assertion only guards against a broken relay.
+#[cfg(test)]
+mod iperf_tests {
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    use crate::network::netns::NetnsConfig;
+    use crate::network::testutil::{free_port, iperf3_bits_per_second, stack_config, with_container};
+
+    fn run(reverse: bool) -> f64 {
+        let port = free_port();
+        let mut server = Command::new("iperf3")
+            .args(["-s", "-1", "-B", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("iperf3 is needed for this test");
+        std::thread::sleep(Duration::from_millis(300));
+        let out = with_container(NetnsConfig::default(), stack_config(true), move || {
+            let mut c = Command::new("iperf3");
+            c.args(["-c", "10.0.2.2", "-p", &port.to_string(), "-t", "3", "-J"]);
+            if reverse {
+                c.arg("-R");
+            }
+            c.output().unwrap()
+        });
+        let _ = server.wait();
+        iperf3_bits_per_second(&out.stdout)
+    }
+
+    #[test]
+    fn iperf3_outbound_and_inbound() {
+        let up = run(false);
+        let down = run(true);
+        eprintln!(
+            "stack throughput: container->host {:.2} GB/s, host->container {:.2} GB/s",
+            up / 8e9,
+            down / 8e9
+        );
+        assert!(up > 1e8 && down > 1e8, "relay too slow: {up} / {down} bit/s");
+    }
+}
