@@ -7,18 +7,6 @@ use super::netns::{self, NetnsConfig};
 use super::stack::{Stack, StackConfig};
 use super::sys::Stopper;
 
-/// Runs `f` on a fresh thread moved into a new network namespace; the
-/// namespace goes away with the thread.
-pub fn in_new_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    thread::spawn(move || {
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
-            .expect("unshare(CLONE_NEWNET): these tests must run as root");
-        f()
-    })
-    .join()
-    .expect("namespace thread panicked")
-}
-
 /// A container-like namespace: a thread in a new netns configured with
 /// `cfg`, running `f` there, with the stack serving it from the caller's netns.
 pub fn with_container<T: Send + 'static>(
@@ -53,7 +41,7 @@ pub fn stack_config(allow_host_loopback: bool) -> StackConfig {
     StackConfig {
         mtu: super::DEFAULT_MTU,
         allow_host_loopback,
-        dns: vec!["127.0.0.1".parse().unwrap()],
+        dns: Vec::new(),
     }
 }
 
@@ -77,7 +65,8 @@ pub fn iperf3_bits_per_second(json: &[u8]) -> f64 {
 
 /// A running stand-in for a container: a thread in its own configured netns.
 pub struct TestContainer<T> {
-    pub tun: OwnedFd,
+    /// Held open: the device lives as long as this fd.
+    pub _tun: OwnedFd,
     pub netns: OwnedFd,
     pub thread: thread::JoinHandle<T>,
 }
@@ -102,7 +91,11 @@ pub fn spawn_container<T: Send + 'static>(
     ready_rx
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("container ready");
-    TestContainer { tun, netns, thread }
+    TestContainer {
+        _tun: tun,
+        netns,
+        thread,
+    }
 }
 
 /// Runs `ip ARGS` in the calling thread's network namespace.

@@ -40,7 +40,7 @@ pub struct StackConfig {
     /// Whether `10.0.2.2` reaches the host's loopback.
     pub allow_host_loopback: bool,
     /// Where queries to `10.0.2.3:53` go; the first is used.
-    pub dns: Vec<IpAddr>,
+    pub dns: Vec<SocketAddr>,
 }
 
 const TOKEN_TUN: u64 = 0;
@@ -375,7 +375,7 @@ impl Stack {
         if port != 53 {
             return None;
         }
-        self.cfg.dns.first().map(|ip| SocketAddr::new(*ip, 53))
+        self.cfg.dns.first().copied()
     }
 }
 
@@ -548,5 +548,71 @@ mod iperf_tests {
             down / 8e9
         );
         assert!(up > 1e8 && down > 1e8, "relay too slow: {up} / {down} bit/s");
+    }
+}
+
+#[cfg(test)]
+mod udp_tests {
+    use std::net::UdpSocket;
+    use std::time::Duration;
+
+    use crate::network::netns::NetnsConfig;
+    use crate::network::testutil::{stack_config, with_container};
+
+    /// Answers `n` datagrams with "re:" + the datagram.
+    fn responder(n: usize) -> (u16, std::thread::JoinHandle<()>) {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = s.local_addr().unwrap().port();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let t = std::thread::spawn(move || {
+            let mut buf = [0u8; 2048];
+            for _ in 0..n {
+                let (len, from) = s.recv_from(&mut buf).unwrap();
+                let mut r = b"re:".to_vec();
+                r.extend_from_slice(&buf[..len]);
+                s.send_to(&r, from).unwrap();
+            }
+        });
+        (port, t)
+    }
+
+    fn ask(to: (&'static str, u16), msg: &'static [u8]) -> (Vec<u8>, std::net::SocketAddr) {
+        let s = UdpSocket::bind("0.0.0.0:0").unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.send_to(msg, to).unwrap();
+        let mut buf = [0u8; 2048];
+        let (n, from) = s.recv_from(&mut buf).unwrap();
+        (buf[..n].to_vec(), from)
+    }
+
+    #[test]
+    fn dns_at_10_0_2_3_reaches_the_configured_resolver() {
+        let (port, t) = responder(1);
+        let mut cfg = stack_config(false);
+        cfg.dns = vec![format!("127.0.0.1:{port}").parse().unwrap()];
+        let (reply, from) = with_container(NetnsConfig::default(), cfg, || ask(("10.0.2.3", 53), b"query"));
+        t.join().unwrap();
+        assert_eq!(reply, b"re:query");
+        assert_eq!(from.to_string(), "10.0.2.3:53");
+    }
+
+    #[test]
+    fn udp_to_the_gateway_needs_allow_host_loopback() {
+        let (port, t) = responder(1);
+        let (reply, from) = with_container(NetnsConfig::default(), stack_config(true), move || {
+            let leaked: &'static str = "10.0.2.2";
+            ask((leaked, port), b"hi")
+        });
+        t.join().unwrap();
+        assert_eq!((reply, from.port()), (b"re:hi".to_vec(), port));
+        let refused = with_container(NetnsConfig::default(), stack_config(false), move || {
+            let s = UdpSocket::bind("0.0.0.0:0").unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s.connect(("10.0.2.2", port)).unwrap();
+            s.send(b"hi").unwrap();
+            s.recv(&mut [0u8; 16]).unwrap_err().kind()
+        });
+        // The stack answers with ICMP port unreachable, seen as ECONNREFUSED.
+        assert_eq!(refused, std::io::ErrorKind::ConnectionRefused);
     }
 }
