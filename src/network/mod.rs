@@ -21,6 +21,8 @@ pub mod stack;
 pub mod sys;
 #[cfg(test)]
 mod testutil;
+#[cfg(test)]
+mod userns_tests;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
