@@ -53,7 +53,10 @@ pub fn recv_fds(sock: BorrowedFd<'_>, data: &mut [u8]) -> io::Result<(usize, Vec
         for c in msg.cmsgs().map_err(io::Error::from)? {
             if let ControlMessageOwned::ScmRights(raw) = c {
                 // SAFETY: the kernel installed these descriptors for us alone.
-                fds.extend(raw.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+                fds.extend(
+                    raw.into_iter()
+                        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+                );
             }
         }
         return Ok((msg.bytes, fds));

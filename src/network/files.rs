@@ -32,7 +32,8 @@ impl HostEntry {
             IpAddr::V4(GATEWAY_V4)
         } else {
             let bare = ip.trim_start_matches('[').trim_end_matches(']');
-            bare.parse().map_err(|_| HostEntryError::Ip(ip.to_string()))?
+            bare.parse()
+                .map_err(|_| HostEntryError::Ip(ip.to_string()))?
         };
         Ok(HostEntry {
             names: names.split(';').map(str::to_string).collect(),
@@ -64,8 +65,12 @@ pub fn hosts(input: &HostsInput<'_>) -> String {
             }
         }
         None => {
-            out.push_str("127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n");
-            out.push_str("::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n");
+            out.push_str(
+                "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n",
+            );
+            out.push_str(
+                "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n",
+            );
         }
     }
     for e in input.add_hosts {
@@ -100,7 +105,11 @@ pub fn resolv_conf(
     let search: Vec<&str> = if search.is_empty() {
         host_search
     } else {
-        search.iter().map(String::as_str).filter(|s| *s != ".").collect()
+        search
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != ".")
+            .collect()
     };
     if !search.is_empty() {
         out.push_str(&format!("search {}\n", search.join(" ")));
@@ -186,22 +195,39 @@ mod tests {
     #[test]
     fn resolv_conf_points_at_the_forwarder() {
         let r = resolv_conf(&[], &[], &[], true, HOST);
-        assert_eq!(r, "search example.test corp.test\nnameserver 10.0.2.3\noptions edns0 trust-ad\n");
+        assert_eq!(
+            r,
+            "search example.test corp.test\nnameserver 10.0.2.3\noptions edns0 trust-ad\n"
+        );
         let dns = ["192.0.2.53".parse().unwrap()];
         let r = resolv_conf(&dns, &["a.test".into()], &["ndots:2".into()], true, HOST);
         assert_eq!(r, "search a.test\nnameserver 192.0.2.53\noptions ndots:2\n");
         let r = resolv_conf(&[], &[".".into()], &[], false, HOST);
-        assert_eq!(r, "nameserver 127.0.0.53\nnameserver fe80::1\noptions edns0 trust-ad\n");
+        assert_eq!(
+            r,
+            "nameserver 127.0.0.53\nnameserver fe80::1\noptions edns0 trust-ad\n"
+        );
     }
 
     #[test]
     fn upstream_prefers_the_config() {
         assert_eq!(
             upstream_dns(&[], HOST),
-            vec!["127.0.0.53:53".parse::<SocketAddr>().unwrap(), "[fe80::1]:53".parse().unwrap()]
+            vec![
+                "127.0.0.53:53".parse::<SocketAddr>().unwrap(),
+                "[fe80::1]:53".parse().unwrap()
+            ]
         );
         assert_eq!(
-            upstream_dns(&["127.0.0.1".into(), "127.0.0.1:5353".into(), "[::1]:53".into(), "bad".into()], HOST),
+            upstream_dns(
+                &[
+                    "127.0.0.1".into(),
+                    "127.0.0.1:5353".into(),
+                    "[::1]:53".into(),
+                    "bad".into()
+                ],
+                HOST
+            ),
             vec![
                 "127.0.0.1:53".parse::<SocketAddr>().unwrap(),
                 "127.0.0.1:5353".parse().unwrap(),
@@ -228,10 +254,25 @@ mod tests {
 
     #[test]
     fn add_host_forms() {
-        assert_eq!(HostEntry::parse("gw:host-gateway").unwrap().ip, IpAddr::V4(GATEWAY_V4));
-        assert_eq!(HostEntry::parse("v6:[::1]").unwrap().ip, "::1".parse::<IpAddr>().unwrap());
-        assert_eq!(HostEntry::parse("v6:::1").unwrap().ip, "::1".parse::<IpAddr>().unwrap());
-        assert_eq!(HostEntry::parse("x:nope"), Err(HostEntryError::Ip("nope".into())));
-        assert!(matches!(HostEntry::parse("justname"), Err(HostEntryError::Format(_))));
+        assert_eq!(
+            HostEntry::parse("gw:host-gateway").unwrap().ip,
+            IpAddr::V4(GATEWAY_V4)
+        );
+        assert_eq!(
+            HostEntry::parse("v6:[::1]").unwrap().ip,
+            "::1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            HostEntry::parse("v6:::1").unwrap().ip,
+            "::1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            HostEntry::parse("x:nope"),
+            Err(HostEntryError::Ip("nope".into()))
+        );
+        assert!(matches!(
+            HostEntry::parse("justname"),
+            Err(HostEntryError::Format(_))
+        ));
     }
 }

@@ -134,7 +134,8 @@ impl ContainerNet {
             dns: files::upstream_dns(dns_servers, &host_resolv),
         };
         let (child_end, parent_end) = if matches!(mode, NetworkMode::Private(_)) {
-            let (a, b) = fdpass::seqpacket_pair().map_err(io_err("creating the network hand-over socket"))?;
+            let (a, b) = fdpass::seqpacket_pair()
+                .map_err(io_err("creating the network hand-over socket"))?;
             (Some(a), Some(b))
         } else {
             (None, None)
@@ -216,18 +217,25 @@ impl ContainerNet {
             return Err(NetError::NoDevice);
         }
         let stop = Stopper::new().map_err(io_err("creating the network stop event"))?;
-        let stack = Stack::new(self.stack.clone(), tun, stop.try_clone().map_err(io_err("creating the network stop event"))?)
-            .map_err(io_err("starting the network stack"))?;
+        let stack = Stack::new(
+            self.stack.clone(),
+            tun,
+            stop.try_clone()
+                .map_err(io_err("creating the network stop event"))?,
+        )
+        .map_err(io_err("starting the network stack"))?;
         handle.spawn("rpod-net", stop, move || stack.run())?;
         if !self.listeners.is_empty() {
             let userns = (!same_namespace(&userns, "/proc/self/ns/user")).then_some(&userns);
-            let ns = NsSockets::spawn(userns, &netns)
-                .map_err(io_err("starting the port forwarder in the container's network namespace"))?;
+            let ns = NsSockets::spawn(userns, &netns).map_err(io_err(
+                "starting the port forwarder in the container's network namespace",
+            ))?;
             let stop = Stopper::new().map_err(io_err("creating the network stop event"))?;
             let fwd = Forwarder::new(
                 std::mem::take(&mut self.listeners),
                 ns,
-                stop.try_clone().map_err(io_err("creating the network stop event"))?,
+                stop.try_clone()
+                    .map_err(io_err("creating the network stop event"))?,
             )
             .map_err(io_err("starting the port forwarder"))?;
             handle.spawn("rpod-ports", stop, move || fwd.run())?;
@@ -238,7 +246,10 @@ impl ContainerNet {
 
 /// Whether `fd` is the namespace at `path` (same device and inode).
 fn same_namespace(fd: &OwnedFd, path: &str) -> bool {
-    match (nix::sys::stat::fstat(fd.as_fd()), nix::sys::stat::stat(path)) {
+    match (
+        nix::sys::stat::fstat(fd.as_fd()),
+        nix::sys::stat::stat(path),
+    ) {
         (Ok(a), Ok(b)) => a.st_dev == b.st_dev && a.st_ino == b.st_ino,
         _ => false,
     }

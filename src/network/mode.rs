@@ -126,7 +126,9 @@ fn parse_slirp(opts: &str) -> Result<PrivateOptions, ModeError> {
     for opt in opts.split(',').filter(|s| !s.is_empty()) {
         let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
         match k {
-            "allow_host_loopback" => o.allow_host_loopback = parse_bool("slirp4netns", "allow_host_loopback", v)?,
+            "allow_host_loopback" => {
+                o.allow_host_loopback = parse_bool("slirp4netns", "allow_host_loopback", v)?
+            }
             "enable_ipv6" => o.enable_ipv6 = parse_bool("slirp4netns", "enable_ipv6", v)?,
             "mtu" => o.mtu = parse_mtu("slirp4netns", v)?,
             // Published ports always use rpod's own forwarder.
@@ -213,12 +215,25 @@ mod tests {
     #[test]
     fn bad_values_say_what_is_wrong() {
         let e = NetworkMode::parse("slirp4netns:cidr=10.1.0.0/24").unwrap_err();
-        assert!(e.to_string().contains("unsupported option \"cidr=10.1.0.0/24\""), "{e}");
+        assert!(
+            e.to_string()
+                .contains("unsupported option \"cidr=10.1.0.0/24\""),
+            "{e}"
+        );
         let e = NetworkMode::parse("slirp4netns:mtu=70000").unwrap_err();
-        assert!(e.to_string().contains("invalid value \"70000\" for mtu"), "{e}");
+        assert!(
+            e.to_string().contains("invalid value \"70000\" for mtu"),
+            "{e}"
+        );
         let e = NetworkMode::parse("slirp4netns:allow_host_loopback=yes").unwrap_err();
         assert!(e.to_string().contains("allow_host_loopback"), "{e}");
-        assert_eq!(NetworkMode::parse("container:"), Err(ModeError::MissingContainer));
-        assert!(matches!(NetworkMode::parse("macvlan"), Err(ModeError::Unknown(_))));
+        assert_eq!(
+            NetworkMode::parse("container:"),
+            Err(ModeError::MissingContainer)
+        );
+        assert!(matches!(
+            NetworkMode::parse("macvlan"),
+            Err(ModeError::Unknown(_))
+        ));
     }
 }

@@ -113,7 +113,11 @@ impl Netlink {
 
     /// `ip route add default via GATEWAY dev INDEX`.
     pub fn add_default_route(&mut self, index: u32, gateway: IpAddr) {
-        let mut msg = route_message(gateway, u32::from(RouteHeader::RT_TABLE_MAIN), RouteType::Unicast);
+        let mut msg = route_message(
+            gateway,
+            u32::from(RouteHeader::RT_TABLE_MAIN),
+            RouteType::Unicast,
+        );
         msg.header.scope = RouteScope::Universe;
         msg.attributes
             .push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
@@ -205,14 +209,7 @@ impl Netlink {
         let batch = std::mem::take(&mut self.batch);
         let pending = std::mem::take(&mut self.pending);
         // SAFETY: sending an initialised buffer on our own socket; the kernel is the peer.
-        let n = unsafe {
-            libc::send(
-                self.fd.as_raw_fd(),
-                batch.as_ptr().cast(),
-                batch.len(),
-                0,
-            )
-        };
+        let n = unsafe { libc::send(self.fd.as_raw_fd(), batch.as_ptr().cast(), batch.len(), 0) };
         if n < 0 {
             return Err(NetlinkError::Io(io::Error::last_os_error()));
         }
@@ -222,9 +219,8 @@ impl Netlink {
         // Every request carries NLM_F_ACK, so exactly one reply per request arrives.
         while acked < pending.len() {
             // SAFETY: receiving into our own buffer of the given size.
-            let n = unsafe {
-                libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0)
-            };
+            let n =
+                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
             if n < 0 {
                 let err = io::Error::last_os_error();
                 if err.kind() == io::ErrorKind::Interrupted {

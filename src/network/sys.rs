@@ -35,13 +35,8 @@ pub fn domain(addr: &SocketAddr) -> libc::c_int {
 /// A non-blocking, close-on-exec socket.
 pub fn socket(domain: libc::c_int, ty: libc::c_int, proto: libc::c_int) -> io::Result<OwnedFd> {
     // SAFETY: socket(2) with plain arguments; the result is checked.
-    let fd = cvt(unsafe {
-        libc::socket(
-            domain,
-            ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            proto,
-        )
-    })?;
+    let fd =
+        cvt(unsafe { libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto) })?;
     // SAFETY: the descriptor was just created and is owned by nobody else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -81,9 +76,7 @@ impl RawAddr {
                     sin6_scope_id: a.scope_id(),
                 };
                 // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
-                unsafe {
-                    std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6)
-                };
+                unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6) };
                 std::mem::size_of::<libc::sockaddr_in6>()
             }
         };
@@ -121,7 +114,10 @@ impl RawAddr {
                 let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
                 // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
                 if let Some(v4) = ip.to_ipv4_mapped() {
-                    return Some(SocketAddr::new(IpAddr::V4(v4), u16::from_be(sin6.sin6_port)));
+                    return Some(SocketAddr::new(
+                        IpAddr::V4(v4),
+                        u16::from_be(sin6.sin6_port),
+                    ));
                 }
                 Some(SocketAddr::V6(SocketAddrV6::new(
                     ip,

@@ -15,7 +15,8 @@ use nix::unistd::{fork, ForkResult, Gid, Uid, User};
 use super::{ContainerNet, NetworkMode, PortMapping};
 use crate::userns::{self, IdMap};
 
-const CGI: &str = "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n";
+const CGI: &str =
+    "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n";
 
 fn http_get(port: u16, path: &str) -> std::io::Result<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
@@ -35,7 +36,11 @@ fn host_server(body: &'static str) -> u16 {
             let Ok(mut s) = s else { continue };
             let mut buf = [0u8; 1024];
             let _ = s.read(&mut buf);
-            let _ = write!(s, "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+            let _ = write!(
+                s,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     port
@@ -88,17 +93,26 @@ fn monitor(dir: &Path, outbound: u16) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let reply = reply.unwrap();
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or("")
+        .to_string();
     std::fs::write(dir.join("done"), "").unwrap();
     let status = child.wait().unwrap();
     handle.stop().unwrap();
     eprintln!(
-        "unprivileged: namespace setup {} us in the child; prepare..start {:?}",
+        "unprivileged: namespace setup {} us in the child; prepare..start {:?}; monitor {rss}",
         std::fs::read_to_string(dir.join("setup_us")).unwrap_or_default(),
         started
     );
     // busybox httpd listens dual-stack and prints IPv4 peers as [::ffff:a.b.c.d].
     let addr = reply.rsplit("\n\n").next().unwrap_or("").trim();
-    assert!(addr == "10.0.2.2" || addr == "[::ffff:10.0.2.2]", "CGI reply: {reply}");
+    assert!(
+        addr == "10.0.2.2" || addr == "[::ffff:10.0.2.2]",
+        "CGI reply: {reply}"
+    );
     let out = std::fs::read_to_string(dir.join("out")).unwrap_or_default();
     assert_eq!(out, "hello-from-host", "outbound through the stack");
     assert_eq!(status, 0);
@@ -134,16 +148,23 @@ fn unprivileged_container_serves_a_published_port_and_reaches_the_host() {
         ForkResult::Parent { child } => {
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
-                match nix::sys::wait::waitpid(child, Some(nix::sys::wait::WaitPidFlag::WNOHANG)).unwrap() {
+                match nix::sys::wait::waitpid(child, Some(nix::sys::wait::WaitPidFlag::WNOHANG))
+                    .unwrap()
+                {
                     nix::sys::wait::WaitStatus::StillAlive => {
                         if Instant::now() > deadline {
-                            let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
+                            let _ =
+                                nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
                             panic!("the unprivileged monitor did not finish in time");
                         }
                         std::thread::sleep(Duration::from_millis(50));
                     }
                     st => {
-                        assert_eq!(st, nix::sys::wait::WaitStatus::Exited(child, 0), "see the output above");
+                        assert_eq!(
+                            st,
+                            nix::sys::wait::WaitStatus::Exited(child, 0),
+                            "see the output above"
+                        );
                         break;
                     }
                 }

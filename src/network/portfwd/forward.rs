@@ -59,7 +59,8 @@ enum Pump {
 
 impl Dir {
     fn new() -> io::Result<Dir> {
-        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
+        let (r, w) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
         // A larger pipe moves more per call; the default 64 KiB also works.
         // SAFETY: fcntl on a pipe we own.
         unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_SIZE as libc::c_int) };
@@ -162,7 +163,11 @@ impl Forwarder {
     pub fn new(listeners: Vec<Listener>, ns: NsSockets, stop: Stopper) -> io::Result<Forwarder> {
         let poller = Poller::new()?;
         for (i, l) in listeners.iter().enumerate() {
-            poller.add(l.fd.as_fd(), EpollFlags::EPOLLIN | sys::EDGE, token(i as u64, KIND_LISTENER))?;
+            poller.add(
+                l.fd.as_fd(),
+                EpollFlags::EPOLLIN | sys::EDGE,
+                token(i as u64, KIND_LISTENER),
+            )?;
         }
         poller.add(stop.fd(), EpollFlags::EPOLLIN, TOKEN_STOP)?;
         Ok(Forwarder {
@@ -260,9 +265,16 @@ impl Forwarder {
                 dirs: None,
                 plain: false,
             };
-            let flags = EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
-            if self.poller.add(pair.inner.as_fd(), flags, token(id, KIND_INNER)).is_err()
-                || self.poller.add(pair.client.as_fd(), flags, token(id, KIND_CLIENT)).is_err()
+            let flags =
+                EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
+            if self
+                .poller
+                .add(pair.inner.as_fd(), flags, token(id, KIND_INNER))
+                .is_err()
+                || self
+                    .poller
+                    .add(pair.client.as_fd(), flags, token(id, KIND_CLIENT))
+                    .is_err()
             {
                 continue;
             }
@@ -272,7 +284,12 @@ impl Forwarder {
 
     /// A socket in the namespace, bound to the client's address when it can
     /// be, with its connect to `target` started.
-    fn connect_inner(&self, target: SocketAddr, client: SocketAddr, plain: bool) -> io::Result<OwnedFd> {
+    fn connect_inner(
+        &self,
+        target: SocketAddr,
+        client: SocketAddr,
+        plain: bool,
+    ) -> io::Result<OwnedFd> {
         let v6 = target.is_ipv6();
         let NsSocket { fd, transparent } = self.ns.tcp(v6)?;
         if transparent && !plain {
@@ -300,7 +317,10 @@ impl Forwarder {
             }
             if let Err(e) = sys::take_error(pair.inner.as_fd()) {
                 if !pair.plain && e.raw_os_error() != Some(libc::ECONNREFUSED) {
-                    log::debug!("connecting as {} failed ({e}); trying without the client's address", pair.client_addr);
+                    log::debug!(
+                        "connecting as {} failed ({e}); trying without the client's address",
+                        pair.client_addr
+                    );
                     self.retry_plain(id);
                 } else {
                     log::debug!("port {} of the container refused: {e}", pair.target.port());
@@ -350,8 +370,13 @@ impl Forwarder {
                 self.poller.delete(pair.inner.as_fd());
                 pair.inner = fd;
                 pair.plain = true;
-                let flags = EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
-                if self.poller.add(pair.inner.as_fd(), flags, token(id, KIND_INNER)).is_err() {
+                let flags =
+                    EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
+                if self
+                    .poller
+                    .add(pair.inner.as_fd(), flags, token(id, KIND_INNER))
+                    .is_err()
+                {
                     self.close(id, true);
                 }
             }
@@ -414,7 +439,11 @@ impl Forwarder {
         let id = self.next_id;
         self.next_id += 1;
         self.poller
-            .add(fd.as_fd(), EpollFlags::EPOLLIN | sys::EDGE, token(id, KIND_UDP))
+            .add(
+                fd.as_fd(),
+                EpollFlags::EPOLLIN | sys::EDGE,
+                token(id, KIND_UDP),
+            )
             .ok()?;
         self.udp.insert(
             id,

@@ -41,7 +41,9 @@ pub struct Listener {
 /// Binds every port of `mappings` (TCP listening, UDP bound). Nothing is kept
 /// on failure. A host port 0 gets a random free port; the returned mappings
 /// name each port as bound, one per port.
-pub fn bind_all(mappings: &[PortMapping]) -> Result<(Vec<Listener>, Vec<PortMapping>), PublishError> {
+pub fn bind_all(
+    mappings: &[PortMapping],
+) -> Result<(Vec<Listener>, Vec<PortMapping>), PublishError> {
     let mut listeners = Vec::new();
     let mut resolved = Vec::new();
     for m in mappings {
@@ -49,10 +51,7 @@ pub fn bind_all(mappings: &[PortMapping]) -> Result<(Vec<Listener>, Vec<PortMapp
         for (host_port, container_port) in m.ports() {
             let addr = SocketAddr::new(ip, host_port);
             let fd = bind_one(m.proto, &addr)?;
-            let bound = sys::local_addr(fd.as_fd())
-                .ok()
-                .flatten()
-                .unwrap_or(addr);
+            let bound = sys::local_addr(fd.as_fd()).ok().flatten().unwrap_or(addr);
             resolved.push(PortMapping {
                 host_ip: m.host_ip,
                 host_port: bound.port(),

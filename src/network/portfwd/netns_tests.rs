@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::{bind_all, Forwarder, NsSockets, PortMapping};
 use crate::network::netns::NetnsConfig;
 use crate::network::sys::Stopper;
-use crate::network::testutil::{iperf3_bits_per_second, ip, spawn_container};
+use crate::network::testutil::{ip, iperf3_bits_per_second, spawn_container};
 use crate::network::Proto;
 
 /// Serves `n` TCP connections on port 80: replies with the peer's address, then echoes.
@@ -77,7 +77,10 @@ fn exchange(addr: SocketAddr, payload: &[u8]) -> (String, Vec<u8>) {
     let mut all = Vec::new();
     s.read_to_end(&mut all).unwrap();
     let nl = all.iter().position(|&b| b == b'\n').unwrap();
-    (String::from_utf8(all[..nl].to_vec()).unwrap(), all[nl + 1..].to_vec())
+    (
+        String::from_utf8(all[..nl].to_vec()).unwrap(),
+        all[nl + 1..].to_vec(),
+    )
 }
 
 #[test]
@@ -120,7 +123,10 @@ fn udp_is_forwarded_both_ways() {
     for msg in ["ping", "again"] {
         s.send_to(msg.as_bytes(), to).unwrap();
         let (n, _) = s.recv_from(&mut buf).unwrap();
-        assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), format!("10.0.2.2 {msg}"));
+        assert_eq!(
+            std::str::from_utf8(&buf[..n]).unwrap(),
+            format!("10.0.2.2 {msg}")
+        );
     }
     c.thread.join().unwrap();
     fwd.stop();
@@ -168,7 +174,9 @@ fn non_loopback_client_keeps_its_address_tcp_and_udp() {
         ip("link set vh up");
         moved_tx.send(()).unwrap();
         let (maps, fwd) = forward(&["192.0.2.1::80", "192.0.2.1::53/udp"], &netns);
-        port_tx.send((maps[0].host_port, maps[1].host_port)).unwrap();
+        port_tx
+            .send((maps[0].host_port, maps[1].host_port))
+            .unwrap();
         fwd
     });
     let (who, back, udp) = client.join().unwrap();
@@ -181,7 +189,15 @@ fn non_loopback_client_keeps_its_address_tcp_and_udp() {
 
 fn iperf3(server_port: u16, target: &str, seconds: u32) -> f64 {
     let out = Command::new("iperf3")
-        .args(["-c", target, "-p", &server_port.to_string(), "-t", &seconds.to_string(), "-J"])
+        .args([
+            "-c",
+            target,
+            "-p",
+            &server_port.to_string(),
+            "-t",
+            &seconds.to_string(),
+            "-J",
+        ])
         .stdout(Stdio::piped())
         .output()
         .expect("iperf3 is needed for this test");
@@ -222,4 +238,50 @@ fn iperf3_through_a_published_port() {
         100.0 * published / plain
     );
     assert!(published > 1e8, "forwarding too slow: {published} bit/s");
+}
+
+/// Short request/response connections per second through a published port
+/// and directly on the loopback, printed for the record.
+#[test]
+fn connection_rate_through_a_published_port() {
+    const N: usize = 2000;
+    fn serve(l: TcpListener, n: usize) {
+        for _ in 0..n {
+            let (mut s, _) = l.accept().unwrap();
+            let mut buf = [0u8; 64];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+    }
+    fn clients(addr: SocketAddr, n: usize) -> f64 {
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+            let mut r = Vec::new();
+            s.read_to_end(&mut r).unwrap();
+            assert!(r.ends_with(b"ok"));
+        }
+        n as f64 / t.elapsed().as_secs_f64()
+    }
+    let c = spawn_container(published(), |ready| {
+        let l = TcpListener::bind("0.0.0.0:80").unwrap();
+        ready.send(()).unwrap();
+        serve(l, N);
+    });
+    let (maps, fwd) = forward(&["127.0.0.1::80"], &c.netns);
+    let published = clients(
+        format!("127.0.0.1:{}", maps[0].host_port).parse().unwrap(),
+        N,
+    );
+    c.thread.join().unwrap();
+    fwd.stop();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let server = thread::spawn(move || serve(l, N));
+    let direct = clients(addr, N);
+    server.join().unwrap();
+    eprintln!("connections/s: published port {published:.0}, direct loopback {direct:.0}");
+    assert!(published > 50.0, "{published} connections/s");
 }

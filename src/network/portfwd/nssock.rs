@@ -53,7 +53,10 @@ impl NsSockets {
             }
             ForkResult::Parent { child } => {
                 drop(theirs);
-                let s = NsSockets { chan: ours, pid: child };
+                let s = NsSockets {
+                    chan: ours,
+                    pid: child,
+                };
                 // The first answer proves the helper is in place (or says why not).
                 s.request(REQ_TCP).map(drop)?;
                 Ok(s)
@@ -100,7 +103,9 @@ impl Drop for NsSockets {
 }
 
 fn errno() -> i32 {
-    io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }
 
 /// The helper's whole life, in raw system calls.

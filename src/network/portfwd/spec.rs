@@ -69,11 +69,9 @@ impl PortMapping {
                 host_ip = Some(ip);
                 remainder = after;
             }
-            _ => {
-                return err(
-                    "invalid port format - at most one IPv6 address can be specified in a --publish",
-                )
-            }
+            _ => return err(
+                "invalid port format - at most one IPv6 address can be specified in a --publish",
+            ),
         }
         let (host_port, ctr_port) = match remainder.split(':').collect::<Vec<_>>()[..] {
             [ctr] => {
@@ -90,15 +88,13 @@ impl PortMapping {
                 host_ip = Some(ip);
                 (Some(host), ctr)
             }
-            _ => {
-                return err("invalid port format - format is [[hostIP:]hostPort:]containerPort")
-            }
+            _ => return err("invalid port format - format is [[hostIP:]hostPort:]containerPort"),
         };
         if ctr_port.is_empty() {
             return err("must provide a non-empty container port to publish");
         }
-        let (ctr_start, ctr_len) =
-            parse_range(ctr_port).map_err(|e| PortSpecError(format!("parsing container port: {e}")))?;
+        let (ctr_start, ctr_len) = parse_range(ctr_port)
+            .map_err(|e| PortSpecError(format!("parsing container port: {e}")))?;
         let host_ip = match host_ip {
             None => None,
             Some("") => return err("must provide a non-empty container host IP to publish"),
@@ -162,8 +158,8 @@ impl PortMapping {
                 Some((p, proto)) => (p, parse_protocols(proto)?),
                 None => (e, vec![Proto::Tcp]),
             };
-            let (start, len) =
-                parse_range(port).map_err(|x| PortSpecError(format!("parsing exposed port {e:?}: {x}")))?;
+            let (start, len) = parse_range(port)
+                .map_err(|x| PortSpecError(format!("parsing exposed port {e:?}: {x}")))?;
             for proto in proto {
                 let covered = explicit.iter().any(|m| {
                     m.proto == proto
@@ -264,9 +260,9 @@ fn parse_range(s: &str) -> Result<(u16, u16), String> {
 }
 
 fn parse_port(s: &str) -> Result<u16, String> {
-    let n: i64 = s
-        .parse()
-        .map_err(|_| format!("invalid port number: strconv.Atoi: parsing \"{s}\": invalid syntax"))?;
+    let n: i64 = s.parse().map_err(|_| {
+        format!("invalid port number: strconv.Atoi: parsing \"{s}\": invalid syntax")
+    })?;
     if !(1..=65535).contains(&n) {
         return Err(format!(
             "port numbers must be between 1 and 65535 (inclusive), got {n}"
@@ -292,11 +288,17 @@ mod tests {
     #[test]
     fn forms_podman_accepts() {
         let m = one("80");
-        assert_eq!((m.host_ip, m.host_port, m.container_port, m.range, m.proto), (None, 0, 80, 1, Proto::Tcp));
+        assert_eq!(
+            (m.host_ip, m.host_port, m.container_port, m.range, m.proto),
+            (None, 0, 80, 1, Proto::Tcp)
+        );
         let m = one("8080:80");
         assert_eq!((m.host_port, m.container_port), (8080, 80));
         let m = one("127.0.0.1:8080:80/udp");
-        assert_eq!((m.host_ip, m.host_port, m.proto), (Some("127.0.0.1".parse().unwrap()), 8080, Proto::Udp));
+        assert_eq!(
+            (m.host_ip, m.host_port, m.proto),
+            (Some("127.0.0.1".parse().unwrap()), 8080, Proto::Udp)
+        );
         let m = one("127.0.0.1::80");
         assert_eq!((m.host_ip.is_some(), m.host_port), (true, 0));
         let m = one("0.0.0.0:8080:80");
@@ -307,14 +309,26 @@ mod tests {
         assert_eq!((m.host_port, m.container_port, m.range), (8080, 80, 2));
         assert_eq!(m.ports().collect::<Vec<_>>(), vec![(8080, 80), (8081, 81)]);
         let both = PortMapping::parse("53:53/tcp,udp").unwrap();
-        assert_eq!(both.iter().map(|m| m.proto).collect::<Vec<_>>(), vec![Proto::Tcp, Proto::Udp]);
+        assert_eq!(
+            both.iter().map(|m| m.proto).collect::<Vec<_>>(),
+            vec![Proto::Tcp, Proto::Udp]
+        );
     }
 
     #[test]
     fn podman_error_messages() {
-        assert_eq!(msg("80/tcp/udp"), "invalid port format - protocol can only be specified once");
-        assert_eq!(msg("1:2:3:4"), "invalid port format - format is [[hostIP:]hostPort:]containerPort");
-        assert_eq!(msg("8080:"), "must provide a non-empty container port to publish");
+        assert_eq!(
+            msg("80/tcp/udp"),
+            "invalid port format - protocol can only be specified once"
+        );
+        assert_eq!(
+            msg("1:2:3:4"),
+            "invalid port format - format is [[hostIP:]hostPort:]containerPort"
+        );
+        assert_eq!(
+            msg("8080:"),
+            "must provide a non-empty container port to publish"
+        );
         assert_eq!(
             msg("abc"),
             "parsing container port: invalid port number: strconv.Atoi: parsing \"abc\": invalid syntax"
@@ -323,22 +337,43 @@ mod tests {
             msg("70000"),
             "parsing container port: port numbers must be between 1 and 65535 (inclusive), got 70000"
         );
-        assert_eq!(msg("0:80"), "parsing host port: port numbers must be between 1 and 65535 (inclusive), got 0");
-        assert_eq!(msg("8080-8082:80-81"), "host and container port ranges have different lengths: 3 vs 2");
+        assert_eq!(
+            msg("0:80"),
+            "parsing host port: port numbers must be between 1 and 65535 (inclusive), got 0"
+        );
+        assert_eq!(
+            msg("8080-8082:80-81"),
+            "host and container port ranges have different lengths: 3 vs 2"
+        );
         assert_eq!(
             msg("81-80"),
             "parsing container port: the end port of a range must be higher than the start port - 80 is not higher than 81"
         );
-        assert_eq!(msg("80/icmp"), "unrecognized protocol \"icmp\" in port mapping");
+        assert_eq!(
+            msg("80/icmp"),
+            "unrecognized protocol \"icmp\" in port mapping"
+        );
         assert_eq!(msg("80/"), "must provide a non-empty protocol to publish");
-        assert_eq!(msg("nothost:80:80"), "cannot parse \"nothost\" as an IP address");
-        assert_eq!(msg("::1:80:80"), "invalid port format - format is [[hostIP:]hostPort:]containerPort");
-        assert_eq!(msg("[::1]80"), "invalid port format - IPv6 address must be followed by a colon (':')");
+        assert_eq!(
+            msg("nothost:80:80"),
+            "cannot parse \"nothost\" as an IP address"
+        );
+        assert_eq!(
+            msg("::1:80:80"),
+            "invalid port format - format is [[hostIP:]hostPort:]containerPort"
+        );
+        assert_eq!(
+            msg("[::1]80"),
+            "invalid port format - IPv6 address must be followed by a colon (':')"
+        );
         assert_eq!(
             msg("[::1]:80"),
             "invalid port format - must provide host and destination port if specifying an IP"
         );
-        assert_eq!(msg("-80"), "parsing container port: port numbers cannot be negative");
+        assert_eq!(
+            msg("-80"),
+            "parsing container port: port numbers cannot be negative"
+        );
         assert_eq!(msg("65535-65536"), "parsing container port: port numbers must be between 1 and 65535 (inclusive), got 65536");
     }
 
@@ -346,13 +381,19 @@ mod tests {
     fn publish_all_skips_explicitly_published_ports() {
         let explicit = PortMapping::parse_all(&["8080:80"]).unwrap();
         let all = PortMapping::publish_all(&["80/tcp", "53/udp", "443"], &explicit).unwrap();
-        let got: Vec<(u16, Proto, u16)> = all.iter().map(|m| (m.container_port, m.proto, m.host_port)).collect();
+        let got: Vec<(u16, Proto, u16)> = all
+            .iter()
+            .map(|m| (m.container_port, m.proto, m.host_port))
+            .collect();
         assert_eq!(got, vec![(53, Proto::Udp, 0), (443, Proto::Tcp, 0)]);
     }
 
     #[test]
     fn display_is_podman_port_output() {
         let m = one("127.0.0.1:8080-8081:80-81/udp");
-        assert_eq!(m.to_string(), "80/udp -> 127.0.0.1:8080\n81/udp -> 127.0.0.1:8081");
+        assert_eq!(
+            m.to_string(),
+            "80/udp -> 127.0.0.1:8080\n81/udp -> 127.0.0.1:8081"
+        );
     }
 }

@@ -217,13 +217,10 @@ impl Stack {
         }
         let target = self.target(ip.dst, t.dst_port);
         let token = self.next_token;
-        match tcp::Conn::open(&mut self.io, key, &t, target, token) {
-            Some(conn) => {
-                self.next_token += 1;
-                self.flows.insert(token, Flow::Tcp(conn));
-                self.tcp.insert(key, token);
-            }
-            None => {}
+        if let Some(conn) = tcp::Conn::open(&mut self.io, key, &t, target, token) {
+            self.next_token += 1;
+            self.flows.insert(token, Flow::Tcp(conn));
+            self.tcp.insert(key, token);
         }
     }
 
@@ -430,7 +427,15 @@ mod tests {
 
     #[test]
     fn routable_excludes_the_container_subnet_and_loopback() {
-        for a in ["10.0.2.5", "127.0.0.1", "224.0.0.1", "255.255.255.255", "::1", "fe80::1", "fd00::5"] {
+        for a in [
+            "10.0.2.5",
+            "127.0.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "fe80::1",
+            "fd00::5",
+        ] {
             assert!(!is_routable(a.parse().unwrap()), "{a}");
         }
         for a in ["192.0.2.1", "10.0.3.1", "2001:db8::1", "fd01::1"] {
@@ -516,7 +521,9 @@ mod iperf_tests {
     use std::time::Duration;
 
     use crate::network::netns::NetnsConfig;
-    use crate::network::testutil::{free_port, iperf3_bits_per_second, stack_config, with_container};
+    use crate::network::testutil::{
+        free_port, iperf3_bits_per_second, stack_config, with_container,
+    };
 
     fn run(reverse: bool) -> f64 {
         let port = free_port();
@@ -547,7 +554,10 @@ mod iperf_tests {
             up / 8e9,
             down / 8e9
         );
-        assert!(up > 1e8 && down > 1e8, "relay too slow: {up} / {down} bit/s");
+        assert!(
+            up > 1e8 && down > 1e8,
+            "relay too slow: {up} / {down} bit/s"
+        );
     }
 }
 
@@ -590,7 +600,9 @@ mod udp_tests {
         let (port, t) = responder(1);
         let mut cfg = stack_config(false);
         cfg.dns = vec![format!("127.0.0.1:{port}").parse().unwrap()];
-        let (reply, from) = with_container(NetnsConfig::default(), cfg, || ask(("10.0.2.3", 53), b"query"));
+        let (reply, from) = with_container(NetnsConfig::default(), cfg, || {
+            ask(("10.0.2.3", 53), b"query")
+        });
         t.join().unwrap();
         assert_eq!(reply, b"re:query");
         assert_eq!(from.to_string(), "10.0.2.3:53");

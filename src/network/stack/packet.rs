@@ -262,7 +262,10 @@ pub fn build_tcp(pkt: &mut [u8], t: &TcpOut, payload_len: usize) -> usize {
         }
     }
     let seg = &pkt[ip_len..ip_len + seg_len];
-    let c = fold(sum(pseudo_header_sum(t.src, t.dst, PROTO_TCP, seg_len), seg));
+    let c = fold(sum(
+        pseudo_header_sum(t.src, t.dst, PROTO_TCP, seg_len),
+        seg,
+    ));
     pkt[ip_len + 16..ip_len + 18].copy_from_slice(&c.to_be_bytes());
     ip_len + seg_len
 }

@@ -167,19 +167,14 @@ impl Conn {
                 return None;
             }
         };
-        let flags = EpollFlags::EPOLLIN
-            | EpollFlags::EPOLLOUT
-            | EpollFlags::EPOLLRDHUP
-            | sys::EDGE;
+        let flags = EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
         if io.poller.add(sock.as_fd(), flags, token).is_err() {
             reset(io, key, t);
             return None;
         }
         let v6 = key.0 .0.is_ipv6();
         let hdr = if v6 { 60 } else { 40 };
-        let mss = usize::from(t.mss.unwrap_or(536))
-            .min(io.mtu - hdr)
-            .max(64);
+        let mss = usize::from(t.mss.unwrap_or(536)).min(io.mtu - hdr).max(64);
         let iss = initial_sequence(io.now);
         let (peer_wscale, our_wscale) = match t.wscale {
             Some(s) => (s, WSCALE),

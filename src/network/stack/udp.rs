@@ -64,7 +64,8 @@ impl Flow {
                 Ok(n) if n > max => log::trace!("UDP datagram larger than the MTU dropped"),
                 Ok(n) => {
                     self.last_used = io.now;
-                    let len = packet::build_udp(&mut io.out, remote.0, guest.0, remote.1, guest.1, n);
+                    let len =
+                        packet::build_udp(&mut io.out, remote.0, guest.0, remote.1, guest.1, n);
                     io.emit(len);
                 }
                 Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => refuse(io, self.key),
