@@ -46,6 +46,15 @@ fn host_server(body: &'static str) -> u16 {
     port
 }
 
+fn vm_rss() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Runs as the test user (in a forked process); panics on failure. Like
 /// `rpod run`, it is single-threaded when it spawns the container: the
 /// child's setup allocates, which a lock held by another thread at clone
@@ -55,6 +64,7 @@ fn monitor(dir: &Path, outbound: u16) {
     assert!(!map.is_single(), "rpodtest needs a subordinate id range");
     let mode = NetworkMode::parse("slirp4netns:allow_host_loopback=true").unwrap();
     let ports = PortMapping::parse_all(&["127.0.0.1::80"]).unwrap();
+    let rss_before = vm_rss();
     let t0 = Instant::now();
     let net = ContainerNet::prepare(mode, &ports, &[]).unwrap();
     let port = net.ports()[0].host_port;
@@ -93,12 +103,11 @@ fn monitor(dir: &Path, outbound: u16) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let reply = reply.unwrap();
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS"))
-        .unwrap_or("")
-        .to_string();
+    let rss = format!(
+        "RSS {} kB, {} kB more than before prepare",
+        vm_rss(),
+        vm_rss() - rss_before
+    );
     std::fs::write(dir.join("done"), "").unwrap();
     let status = child.wait().unwrap();
     handle.stop().unwrap();

@@ -285,7 +285,7 @@ impl Forwarder {
     /// A socket in the namespace, bound to the client's address when it can
     /// be, with its connect to `target` started.
     fn connect_inner(
-        &self,
+        &mut self,
         target: SocketAddr,
         client: SocketAddr,
         plain: bool,

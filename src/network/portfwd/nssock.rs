@@ -31,10 +31,15 @@ pub struct NsSocket {
     pub transparent: bool,
 }
 
-/// The helper process and our end of its socket.
+/// Sockets asked for at once: one round trip to the helper serves this many connections.
+const BATCH: u8 = 16;
+
+/// The helper process, our end of its socket, and sockets made ahead of need.
 pub struct NsSockets {
     chan: OwnedFd,
     pid: Pid,
+    /// Spare sockets by request kind (TCP/UDP × IPv4/IPv6).
+    pool: [Vec<NsSocket>; 8],
 }
 
 impl NsSockets {
@@ -53,27 +58,51 @@ impl NsSockets {
             }
             ForkResult::Parent { child } => {
                 drop(theirs);
-                let s = NsSockets {
+                let mut s = NsSockets {
                     chan: ours,
                     pid: child,
+                    pool: Default::default(),
                 };
                 // The first answer proves the helper is in place (or says why not).
-                s.request(REQ_TCP).map(drop)?;
+                let first = s.take(REQ_TCP)?;
+                s.pool[usize::from(REQ_TCP)].push(first);
                 Ok(s)
             }
         }
     }
 
-    pub fn tcp(&self, v6: bool) -> io::Result<NsSocket> {
-        self.request(REQ_TCP | if v6 { REQ_V6 } else { 0 })
+    pub fn tcp(&mut self, v6: bool) -> io::Result<NsSocket> {
+        self.take(REQ_TCP | if v6 { REQ_V6 } else { 0 })
     }
 
-    pub fn udp(&self, v6: bool) -> io::Result<NsSocket> {
-        self.request(REQ_UDP | if v6 { REQ_V6 } else { 0 })
+    pub fn udp(&mut self, v6: bool) -> io::Result<NsSocket> {
+        self.take(REQ_UDP | if v6 { REQ_V6 } else { 0 })
     }
 
-    fn request(&self, req: u8) -> io::Result<NsSocket> {
-        fdpass::send_fds(self.chan.as_fd(), &[req], &[])?;
+    fn take(&mut self, req: u8) -> io::Result<NsSocket> {
+        let slot = usize::from(req & 7);
+        if let Some(s) = self.pool[slot].pop() {
+            return Ok(s);
+        }
+        fdpass::send_fds(self.chan.as_fd(), &[req, BATCH], &[])?;
+        let mut first_err = None;
+        for _ in 0..BATCH {
+            match self.receive() {
+                Ok(s) => self.pool[slot].push(s),
+                // The helper is gone: no more replies will come.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match self.pool[slot].pop() {
+            Some(s) => Ok(s),
+            None => Err(first_err.unwrap_or_else(|| io::Error::from_raw_os_error(libc::EIO))),
+        }
+    }
+
+    fn receive(&self) -> io::Result<NsSocket> {
         let mut reply = [0u8; 8];
         let (n, mut fds) = fdpass::recv_fds(self.chan.as_fd(), &mut reply)?;
         if n == 0 {
@@ -137,52 +166,55 @@ fn helper(chan: RawFd, userns: Option<RawFd>, netns: RawFd) -> i32 {
         };
         libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32);
         loop {
-            let mut req = [0u8; 1];
-            let n = libc::recv(chan, req.as_mut_ptr().cast(), 1, 0);
+            let mut req = [0u8; 2];
+            let n = libc::recv(chan, req.as_mut_ptr().cast(), 2, 0);
             if n <= 0 {
                 if n < 0 && errno() == libc::EINTR {
                     continue;
                 }
                 return 0;
             }
-            let mut reply = [0u8; 5];
-            let mut fd = -1;
-            if setup_err != 0 {
-                reply[1..5].copy_from_slice(&setup_err.to_ne_bytes());
-            } else {
-                let v6 = req[0] & REQ_V6 != 0;
-                let domain = if v6 { libc::AF_INET6 } else { libc::AF_INET };
-                let ty = if req[0] & REQ_UDP != 0 {
-                    libc::SOCK_DGRAM
+            let count = if n >= 2 { req[1].max(1) } else { 1 };
+            for _ in 0..count {
+                let mut reply = [0u8; 5];
+                let mut fd = -1;
+                if setup_err != 0 {
+                    reply[1..5].copy_from_slice(&setup_err.to_ne_bytes());
                 } else {
-                    libc::SOCK_STREAM
-                };
-                fd = libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0);
-                if fd < 0 {
-                    reply[1..5].copy_from_slice(&errno().to_ne_bytes());
-                } else {
-                    reply[0] = REPLY_OK;
-                    let one: libc::c_int = 1;
-                    let (level, name) = if v6 {
-                        (libc::SOL_IPV6, libc::IPV6_TRANSPARENT)
+                    let v6 = req[0] & REQ_V6 != 0;
+                    let domain = if v6 { libc::AF_INET6 } else { libc::AF_INET };
+                    let ty = if req[0] & REQ_UDP != 0 {
+                        libc::SOCK_DGRAM
                     } else {
-                        (libc::SOL_IP, libc::IP_TRANSPARENT)
+                        libc::SOCK_STREAM
                     };
-                    let r = libc::setsockopt(
-                        fd,
-                        level,
-                        name,
-                        (&one as *const libc::c_int).cast(),
-                        std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-                    );
-                    if r == 0 {
-                        reply[0] |= REPLY_TRANSPARENT;
+                    fd = libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0);
+                    if fd < 0 {
+                        reply[1..5].copy_from_slice(&errno().to_ne_bytes());
+                    } else {
+                        reply[0] = REPLY_OK;
+                        let one: libc::c_int = 1;
+                        let (level, name) = if v6 {
+                            (libc::SOL_IPV6, libc::IPV6_TRANSPARENT)
+                        } else {
+                            (libc::SOL_IP, libc::IP_TRANSPARENT)
+                        };
+                        let r = libc::setsockopt(
+                            fd,
+                            level,
+                            name,
+                            (&one as *const libc::c_int).cast(),
+                            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                        );
+                        if r == 0 {
+                            reply[0] |= REPLY_TRANSPARENT;
+                        }
                     }
                 }
-            }
-            send_reply(chan, &reply, fd);
-            if fd >= 0 {
-                libc::close(fd);
+                send_reply(chan, &reply, fd);
+                if fd >= 0 {
+                    libc::close(fd);
+                }
             }
         }
     }
