@@ -628,3 +628,39 @@ mod udp_tests {
         assert_eq!(refused, std::io::ErrorKind::ConnectionRefused);
     }
 }
+
+#[cfg(test)]
+mod icmp_tests {
+    use std::process::Command;
+
+    use crate::network::netns::NetnsConfig;
+    use crate::network::testutil::{ip, stack_config, with_container};
+
+    fn ping(target: &'static str) -> bool {
+        Command::new("busybox")
+            .args(["ping", "-c", "1", "-W", "3", target])
+            .output()
+            .expect("busybox is needed for this test")
+            .status
+            .success()
+    }
+
+    /// The "host" is a netns of its own, where the test may open ping
+    /// sockets to everyone (the sysctl is per namespace) and own 192.0.2.1.
+    #[test]
+    fn echo_is_relayed_through_ping_sockets_and_the_gateway_answers() {
+        let (relayed, gateway) = std::thread::spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            ip("link set lo up");
+            ip("addr add 192.0.2.1/32 dev lo");
+            std::fs::write("/proc/sys/net/ipv4/ping_group_range", "0 2147483647").unwrap();
+            with_container(NetnsConfig::default(), stack_config(false), || {
+                (ping("192.0.2.1"), ping("10.0.2.2"))
+            })
+        })
+        .join()
+        .unwrap();
+        assert!(relayed, "echo to 192.0.2.1 through a ping socket");
+        assert!(gateway, "echo to the gateway");
+    }
+}
