@@ -43,13 +43,23 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 /// Renders an error chain as the single line users see after `Error: `.
+/// A cause whose text its parent already quotes (`"…: {source}"`) is not repeated.
 pub fn one_line(err: &anyhow::Error) -> String {
-    let text = format!("{err:#}");
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() || parts.last().is_some_and(|prev| prev.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]
@@ -70,6 +80,15 @@ mod tests {
             .unwrap_err();
         assert_eq!(exit_code(&err), 127);
         assert_eq!(one_line(&err), "running container: not found");
+    }
+
+    #[test]
+    fn quoted_source_not_repeated() {
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let inner = anyhow::Error::new(io);
+        let text = format!("cannot create /x: {inner}");
+        let err = inner.context(text.clone());
+        assert_eq!(one_line(&err), text);
     }
 
     #[test]

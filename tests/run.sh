@@ -9,24 +9,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "tests/run.sh must run as root (try: sudo $0): tests switch to the test user" >&2
-    exit 1
-fi
-
-# sudo resets PATH; rustup installs into ~/.cargo/bin.
-if ! command -v cargo >/dev/null 2>&1; then
-    for dir in "${CARGO_HOME:-$HOME/.cargo}/bin" /root/.cargo/bin; do
-        if [[ -x $dir/cargo ]]; then
-            PATH="$dir:$PATH"
-            break
-        fi
-    done
-fi
-if ! command -v cargo >/dev/null 2>&1; then
-    echo "cargo not found: install Rust >= 1.85 for root with rustup (https://rustup.rs)" >&2
-    exit 1
-fi
+# shellcheck source=tests/lib.sh
+. "$here/lib.sh"
+require_root_and_cargo "$0" "tests switch to the test user"
 
 "$here/setup-host.sh" --base
 
@@ -40,5 +25,10 @@ fi
 cd "$repo"
 cargo build
 status=0
-cargo test "$@" || status=$?
+log=$(mktemp)
+cargo test "$@" 2>&1 | tee "$log" || status=$?
+# One closing line over every test binary (unit and integration).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "all tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
 exit "$status"

@@ -12,10 +12,25 @@ use crate::store::paths::{Env, Paths};
 
 pub mod args;
 pub mod docs;
+pub mod history;
+pub mod humanize;
+pub mod image;
+pub mod image_exists;
+pub mod image_inspect;
+pub mod image_prune;
+pub mod images;
+pub mod import;
 pub mod info;
+pub mod load;
+pub mod pull;
+pub mod rmi;
 pub mod run;
+pub mod save;
+pub mod table;
+pub mod tag;
 pub mod template;
 pub mod unshare;
+pub mod untag;
 pub mod version;
 pub mod yaml;
 
@@ -62,6 +77,26 @@ pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
     Unshare(unshare::UnshareArgs),
+    /// Show history of a specified image
+    History(history::HistoryArgs),
+    /// Manage images
+    Image(image::ImageArgs),
+    /// List images in local storage
+    Images(images::ImagesArgs),
+    /// Import a tarball to create a filesystem image
+    Import(import::ImportArgs),
+    /// Load image(s) from a tar archive
+    Load(load::LoadArgs),
+    /// Pull an image from a registry
+    Pull(pull::PullArgs),
+    /// Remove one or more images from local storage
+    Rmi(rmi::RmiArgs),
+    /// Save image(s) to an archive
+    Save(save::SaveArgs),
+    /// Add an additional name to a local image
+    Tag(tag::TagArgs),
+    /// Remove a name from a local image
+    Untag(untag::UntagArgs),
     Version(version::VersionArgs),
 }
 
@@ -106,12 +141,29 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    let ctx = || Context::load(&cli.global);
     match cli.command {
-        Command::Info(args) => info::run(&Context::load(&cli.global)?, &args),
-        Command::Run(args) => run::run(&Context::load(&cli.global)?, &args),
-        Command::Unshare(args) => unshare::run(&Context::load(&cli.global)?, &args),
+        Command::Info(args) => info::run(&ctx()?, &args),
+        Command::Run(args) => run::run(&ctx()?, &args),
+        Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),
+        Command::History(a) => history::run(&ctx()?, &a),
+        Command::Image(a) => image::run(&ctx()?, a),
+        Command::Images(a) => images::run(&ctx()?, &a),
+        Command::Import(a) => as_store_root(|| import::run(&ctx()?, &a)),
+        Command::Load(a) => as_store_root(|| load::run(&ctx()?, &a)),
+        Command::Pull(a) => as_store_root(|| pull::run(&ctx()?, &a)),
+        Command::Rmi(a) => rmi::run(&ctx()?, &a),
+        Command::Save(a) => save::run(&ctx()?, &a),
+        Command::Tag(a) => tag::run(&ctx()?, &a),
+        Command::Untag(a) => untag::run(&ctx()?, &a),
     }
+}
+
+/// Runs a command that writes layers as root of the user namespace, so that
+/// file owners from the image land on the subordinate ids they map to.
+pub fn as_store_root(f: impl FnOnce() -> Result<u8>) -> Result<u8> {
+    crate::userns::as_root(&crate::userns::IdMap::for_current_user(), f)
 }
 
 /// Help and `--version` go to stdout with status 0; every usage error is one line and 125.

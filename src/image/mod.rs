@@ -1,6 +1,18 @@
 //! Images: references, digests, manifests, the registry client, pulling and unpacking.
 
+pub mod archive;
+pub mod changes;
+pub mod compression;
 pub mod digest;
+pub mod fsat;
+pub mod local;
 pub mod manifest;
+pub mod oci_config;
+pub mod pack;
+pub mod progress;
+pub mod pull;
 pub mod reference;
 pub mod registry;
+pub mod tarsplit;
+pub mod unpack;
+pub mod xattrs;

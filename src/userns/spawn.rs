@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use nix::sched::CloneFlags;
@@ -119,6 +120,22 @@ pub fn spawn(
     Err(failure(&buf))
 }
 
+/// Set in a child once it is root of its user namespace.
+static IN_USERNS: AtomicBool = AtomicBool::new(false);
+
+/// Runs `f` as root of the user namespace: directly when this process already
+/// is (or is real root), else in a forked child via [`run`].
+pub fn as_root<T: Serialize + DeserializeOwned>(
+    map: &IdMap,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    if map.is_host() || IN_USERNS.load(Ordering::Relaxed) {
+        f()
+    } else {
+        run(map, f)
+    }
+}
+
 /// Runs `f` in a forked child inside the user namespace and returns its result.
 pub fn run<T: Serialize + DeserializeOwned>(
     map: &IdMap,
@@ -223,6 +240,7 @@ fn become_root(map: &IdMap) {
     if map.is_host() {
         return;
     }
+    IN_USERNS.store(true, Ordering::Relaxed);
     // The creator's ids map to 0 now; make every id (real, effective, saved) root's.
     // SAFETY: plain syscalls on our own credentials.
     unsafe {

@@ -1,0 +1,203 @@
+//! UTC timestamps as image configs and podman write them (RFC 3339 with nanoseconds).
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A point in time, seconds and nanoseconds since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    pub fn now() -> Timestamp {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => Timestamp {
+                secs: d.as_secs() as i64,
+                nanos: d.subsec_nanos(),
+            },
+            Err(_) => Timestamp::default(),
+        }
+    }
+
+    pub fn from_secs(secs: i64) -> Timestamp {
+        Timestamp { secs, nanos: 0 }
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; also accepts a space for `T`.
+    pub fn parse(s: &str) -> Option<Timestamp> {
+        let b = s.as_bytes();
+        if b.len() < 20 {
+            return None;
+        }
+        let num = |from: usize, len: usize| -> Option<i64> {
+            let part = s.get(from..from + len)?;
+            if !part.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            part.parse().ok()
+        };
+        let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+        if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+            return None;
+        }
+        let (hour, min, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+        if b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 {
+            return None;
+        }
+        let mut i = 19;
+        let mut nanos: u32 = 0;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                if i - start < 9 {
+                    nanos = nanos * 10 + u32::from(b[i] - b'0');
+                }
+                i += 1;
+            }
+            let digits = (i - start).min(9);
+            if digits == 0 {
+                return None;
+            }
+            nanos *= 10u32.pow(9 - digits as u32);
+        }
+        let offset = match &s[i..] {
+            "Z" | "z" => 0,
+            rest if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
+                let oh = num(i + 1, 2)?;
+                let om = num(i + 4, 2)?;
+                if b[i + 3] != b':' {
+                    return None;
+                }
+                let off = oh * 3600 + om * 60;
+                if rest.starts_with('-') {
+                    -off
+                } else {
+                    off
+                }
+            }
+            _ => return None,
+        };
+        let days = days_from_civil(year, month as u32, day as u32);
+        let secs = days * 86400 + hour * 3600 + min * 60 + sec.min(59) - offset;
+        Some(Timestamp { secs, nanos })
+    }
+
+    /// `2006-01-02T15:04:05.999999999Z` (trailing zeros of the fraction dropped, as Go does).
+    pub fn rfc3339_nanos(&self) -> String {
+        let mut s = self.date_time('T');
+        if self.nanos != 0 {
+            let frac = format!("{:09}", self.nanos);
+            s.push('.');
+            s.push_str(frac.trim_end_matches('0'));
+        }
+        s.push('Z');
+        s
+    }
+
+    /// `2006-01-02T15:04:05Z`.
+    pub fn rfc3339(&self) -> String {
+        format!("{}Z", self.date_time('T'))
+    }
+
+    /// Go's `time.Time.String()` of a UTC time cut to seconds: `2006-01-02 15:04:05 +0000 UTC`.
+    pub fn go_string(&self) -> String {
+        format!("{} +0000 UTC", self.date_time(' '))
+    }
+
+    fn date_time(&self, sep: char) -> String {
+        let days = self.secs.div_euclid(86400);
+        let rem = self.secs.rem_euclid(86400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}:{:02}",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339_nanos())
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_podman_created() {
+        let t = Timestamp::parse("2026-11-26T12:46:45.269279876Z").unwrap();
+        assert_eq!(t.secs, 1795697205);
+        assert_eq!(t.nanos, 269279876);
+        assert_eq!(t.rfc3339_nanos(), "2026-11-26T12:46:45.269279876Z");
+        assert_eq!(t.rfc3339(), "2026-11-26T12:46:45Z");
+        assert_eq!(t.go_string(), "2026-11-26 12:46:45 +0000 UTC");
+    }
+
+    #[test]
+    fn offsets_and_short_fractions() {
+        let a = Timestamp::parse("2024-02-29T01:00:00.5+01:00").unwrap();
+        let b = Timestamp::parse("2024-02-29T00:00:00.500Z").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(b.rfc3339_nanos(), "2024-02-29T00:00:00.5Z");
+        assert_eq!(Timestamp::parse("1970-01-01T00:00:00Z").unwrap().secs, 0);
+        assert_eq!(
+            Timestamp::parse("1969-12-31T23:59:59Z").unwrap().rfc3339(),
+            "1969-12-31T23:59:59Z"
+        );
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [
+            "",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01 00:00:00",
+            "2024-01-01T00:00:00.Z",
+            "yesterday at noon!!",
+        ] {
+            assert!(Timestamp::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn civil_roundtrip() {
+        for days in [-800_000, -1, 0, 1, 59, 365, 11_000, 20_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}
