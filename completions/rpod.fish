@@ -69,6 +69,14 @@ complete -c rpod -n "__fish_rpod_using_subcommand run" -l cap-add -d 'Add a capa
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l security-opt -d 'Security options: no-new-privileges[=true|false]' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1 or unlimited for no limit)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l platform -d 'Pull the image for this platform (OS/ARCH[/VARIANT]) instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l arch -d 'Pull the image for this architecture instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l os -d 'Pull the image for this operating system instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l variant -d 'Use this architecture variant (e.g. v7 for arm)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l creds -d 'Credentials (USERNAME:PASSWORD) for the registry' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
@@ -76,6 +84,7 @@ complete -c rpod -n "__fish_rpod_using_subcommand run" -l rm -d 'Remove the cont
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s i -l interactive -d 'Keep stdin open and connect it to the container'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal for the container'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s q -l quiet -d 'Suppress output information when pulling images'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand unshare" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand unshare" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F

@@ -112,7 +112,7 @@ pub struct RunArgs {
     pub pull: PullPolicy,
 
     /// Run an exploded root filesystem from DIR instead of an image
-    #[arg(long, value_name = "DIR", required = true)]
+    #[arg(long, value_name = "DIR")]
     pub rootfs: Option<PathBuf>,
 
     /// Add a capability (e.g. NET_ADMIN, or ALL)
