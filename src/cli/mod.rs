@@ -232,9 +232,9 @@ mod tests {
 
     #[test]
     fn missing_required_arguments_are_named() {
-        let err = Cli::try_parse_from(["rpod", "run", "true"]).unwrap_err();
+        let err = Cli::try_parse_from(["rpod", "pull"]).unwrap_err();
         let line = usage_line(&err);
-        assert!(line.contains("--rootfs <DIR>"), "{line}");
+        assert!(line.contains("<IMAGE>"), "{line}");
         assert!(!line.contains('\n'));
     }
 

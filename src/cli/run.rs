@@ -9,9 +9,10 @@ use super::args::{resolve_bind_source, PullPolicy, RunArgs};
 use super::pull::{pull_options, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::image::pull::pull;
+use crate::network::{files, ContainerNet, NetworkMode, PortMapping};
 use crate::runtime::bundle::{self, Bundle};
 use crate::runtime::monitor::{self, Signals};
-use crate::runtime::spec::{self, Environment, NetworkMode, RunOptions};
+use crate::runtime::spec::{self, Environment, RunOptions};
 use crate::runtime::{self, Rootfs, Stdio};
 use crate::store::images::{ImageRecord, LookupError};
 use crate::store::remove::{TreeRemover, UsernsRemover};
@@ -25,8 +26,9 @@ use crate::userns::IdMap;
 /// is killed by signal N). Exit codes of rpod itself: 125 for its own errors, 126 when
 /// the command cannot be invoked, 127 when it is not found.
 ///
-/// The network defaults to `none` (a network namespace with only `lo`) until the
-/// private network is available; `--network host` shares the host's.
+/// The network defaults to `private`: a network namespace of its own at 10.0.2.100,
+/// served by rpod's userspace stack, with `-p` publishing ports at kernel speed;
+/// `--network none` gives only `lo`, `--network host` shares the host's.
 #[derive(Debug, clap::Args)]
 #[command(disable_help_flag = true)]
 pub struct RunCommand {
@@ -53,7 +55,8 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     let map = IdMap::for_current_user();
     let (image, command) = args.image_and_command();
     let id = bundle::new_id()?;
-    let opts = options(ctx, args, command.to_vec(), &id)?;
+    let network = network_mode(ctx, args)?;
+    let opts = options(args, command.to_vec(), &id, &network)?;
 
     // The image's layers stay leased while the container runs, so no `rmi` or
     // prune can take them away underneath it.
@@ -114,7 +117,11 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
 
     let env = Environment::host(root_path, &bundle.dir);
     let hostname = spec::hostname(&opts, &env.host_hostname);
-    bundle.write_etc(&hostname, opts.name.as_deref(), opts.network)?;
+    let ports = published_ports(args, image_config.as_ref())?;
+    // Host ports are bound now: one in use fails the run before anything starts.
+    let net = ContainerNet::prepare(network.clone(), &ports, &ctx.config.network.dns_servers)?;
+    let (hosts, resolv) = etc_files(args, &network, &hostname);
+    bundle.write_etc(&hostname, &hosts, &resolv)?;
     let spec = spec::build(image_config.as_ref(), &opts, &env)?;
     bundle.write_spec(&spec)?;
 
@@ -123,14 +130,19 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         interactive: args.interactive,
         tty: args.tty,
     };
-    let mut started = runtime::start(&spec, &rootfs, stdio, &map)?;
+    let mut started = runtime::start(&spec, &rootfs, stdio, &map, Some(&net))?;
     if !args.rm {
         cleanup.bundle = None;
         cleanup.layers = None;
     }
-    let code = monitor::wait(&mut started, &signals, args.interactive)?;
+    let served = net.start();
+    let code = monitor::wait(&mut started, &signals, args.interactive);
     drop(signals);
-    Ok(code)
+    let served = served?;
+    if let Err(e) = served.stop() {
+        log::warn!("the container's network: {e}");
+    }
+    code
 }
 
 /// Where the root filesystem comes from, before the container's own dirs exist.
@@ -210,20 +222,79 @@ fn rootfs_dir(dir: &std::path::Path) -> Result<PathBuf> {
     Ok(abs)
 }
 
+/// `--network`, else the configured default (`private` unless rpod.toml says otherwise).
+fn network_mode(ctx: &Context, args: &RunArgs) -> Result<NetworkMode> {
+    match &args.network {
+        Some(mode) => Ok(mode.clone()),
+        None => super::args::parse_network(&ctx.config.network.default_network).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid default_network {:?} in {}: {e}",
+                ctx.config.network.default_network,
+                ctx.config
+                    .source
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "the config".into())
+            )
+        }),
+    }
+}
+
+/// `-p` mappings, plus the image's exposed ports with `-P`.
+fn published_ports(
+    args: &RunArgs,
+    image: Option<&oci_spec::image::Config>,
+) -> Result<Vec<PortMapping>> {
+    let explicit = PortMapping::parse_all(&args.publish)?;
+    if !args.publish_all {
+        return Ok(explicit);
+    }
+    let exposed: Vec<String> = image
+        .and_then(|c| c.exposed_ports().clone())
+        .unwrap_or_default();
+    Ok(PortMapping::publish_all(&exposed, &explicit)?)
+}
+
+/// The container's `/etc/hosts` and `/etc/resolv.conf`, as podman writes them.
+fn etc_files(args: &RunArgs, network: &NetworkMode, hostname: &str) -> (String, String) {
+    let private = matches!(network, NetworkMode::Private(_));
+    let host_hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let hosts = files::hosts(&files::HostsInput {
+        hostname,
+        name: args.name.as_deref().unwrap_or(""),
+        add_hosts: &args.add_host,
+        private,
+        host_file: matches!(network, NetworkMode::Host).then_some(host_hosts.as_str()),
+    });
+    let resolv = files::resolv_conf(
+        &args.dns,
+        &args.dns_search,
+        &args.dns_option,
+        private,
+        &host_resolv,
+    );
+    (hosts, resolv)
+}
+
 /// Turns the flags into what the spec builder takes, reading the host environment and
 /// checking bind sources (a missing one is rpod's error, 125, before anything starts).
-fn options(ctx: &Context, args: &RunArgs, command: Vec<String>, id: &str) -> Result<RunOptions> {
+fn options(
+    args: &RunArgs,
+    command: Vec<String>,
+    id: &str,
+    network: &NetworkMode,
+) -> Result<RunOptions> {
     let (mut binds, tmpfs) = args.mounts();
     for b in &mut binds {
         b.source = resolve_bind_source(&b.source)?;
     }
-    let network = args
-        .network
-        .unwrap_or(match ctx.config.network.default_network.as_str() {
-            "host" => NetworkMode::Host,
-            // "private" is not available yet: the closest isolation is none.
-            _ => NetworkMode::None,
-        });
+    let network = match network {
+        NetworkMode::Host => spec::NetworkMode::Host,
+        NetworkMode::None => spec::NetworkMode::None,
+        NetworkMode::Private(_) => spec::NetworkMode::Private,
+        NetworkMode::Container(c) => bail!("--network container:{c} is not supported yet"),
+    };
     Ok(RunOptions {
         id: id.to_string(),
         name: args.name.clone(),
