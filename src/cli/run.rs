@@ -56,6 +56,8 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     let (image, command) = args.image_and_command();
     let id = bundle::new_id()?;
     let network = network_mode(ctx, args)?;
+    // Bad `-p` values fail before any pull, as podman's do.
+    let explicit_ports = PortMapping::parse_all(&args.publish)?;
     let opts = options(args, command.to_vec(), &id, &network)?;
 
     // The image's layers stay leased while the container runs, so no `rmi` or
@@ -117,7 +119,7 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
 
     let env = Environment::host(root_path, &bundle.dir);
     let hostname = spec::hostname(&opts, &env.host_hostname);
-    let ports = published_ports(args, image_config.as_ref())?;
+    let ports = published_ports(args, explicit_ports, image_config.as_ref())?;
     // Host ports are bound now: one in use fails the run before anything starts.
     let net = ContainerNet::prepare(network.clone(), &ports, &ctx.config.network.dns_servers)?;
     let (hosts, resolv) = etc_files(args, &network, &hostname);
@@ -243,9 +245,9 @@ fn network_mode(ctx: &Context, args: &RunArgs) -> Result<NetworkMode> {
 /// `-p` mappings, plus the image's exposed ports with `-P`.
 fn published_ports(
     args: &RunArgs,
+    explicit: Vec<PortMapping>,
     image: Option<&oci_spec::image::Config>,
 ) -> Result<Vec<PortMapping>> {
-    let explicit = PortMapping::parse_all(&args.publish)?;
     if !args.publish_all {
         return Ok(explicit);
     }
