@@ -150,9 +150,18 @@ fn run(cli: Cli) -> Result<u8> {
         Command::History(a) => history::run(&ctx()?, &a),
         Command::Image(a) => image::run(&ctx()?, a),
         Command::Images(a) => images::run(&ctx()?, &a),
-        Command::Import(a) => as_store_root(|| import::run(&ctx()?, &a)),
-        Command::Load(a) => as_store_root(|| load::run(&ctx()?, &a)),
-        Command::Pull(a) => as_store_root(|| pull::run(&ctx()?, &a)),
+        Command::Import(a) => {
+            let c = ctx()?;
+            as_store_root(|| import::run(&c, &a))
+        }
+        Command::Load(a) => {
+            let c = ctx()?;
+            as_store_root(|| load::run(&c, &a))
+        }
+        Command::Pull(a) => {
+            let c = ctx()?;
+            as_store_root(|| pull::run(&c, &a))
+        }
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
         Command::Save(a) => save::run(&ctx()?, &a),
         Command::Tag(a) => tag::run(&ctx()?, &a),
@@ -161,7 +170,9 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 /// Runs a command that writes layers as root of the user namespace, so that
-/// file owners from the image land on the subordinate ids they map to.
+/// file owners from the image land on the subordinate ids they map to. The
+/// caller resolves its [`Context`] first: inside, the process is uid 0 and
+/// would take root's paths.
 pub fn as_store_root(f: impl FnOnce() -> Result<u8>) -> Result<u8> {
     crate::userns::as_root(&crate::userns::IdMap::for_current_user(), f)
 }
