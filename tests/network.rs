@@ -201,14 +201,24 @@ fn with_container<R>(
     setup: &str,
     body: impl FnOnce(&Path) -> R,
 ) -> (R, Output) {
+    with_image_container(env, &image("busybox"), args, setup, body)
+}
+
+/// [`with_container`] for another image (one with busybox's `sh`).
+fn with_image_container<R>(
+    env: &TestEnv,
+    image: &str,
+    args: &[&str],
+    setup: &str,
+    body: impl FnOnce(&Path) -> R,
+) -> (R, Output) {
     let ctl = user_dir(env, "ctl");
     let volume = format!("{}:/ctl", ctl.display());
     let script =
         format!("set -e; {setup}\ntouch /ctl/ready\nwhile [ ! -e /ctl/stop ]; do sleep 0.05; done");
-    let busybox = image("busybox");
     let mut all = vec!["run", "--rm", "-v", &volume];
     all.extend_from_slice(args);
-    all.extend_from_slice(&[&busybox, "sh", "-c", &script]);
+    all.extend_from_slice(&[image, "sh", "-c", &script]);
     thread::scope(|scope| {
         let container = scope.spawn(|| env.cmd(&all).timeout(120).run());
         let stop = StopFile(ctl.join("stop"));
@@ -255,9 +265,10 @@ fn assert_no_warnings(out: &Output) {
     );
 }
 
-/// The TCP ports that the `rpod` processes whose command line mentions `needle`
-/// listen on (found through their socket inodes in /proc).
-fn listening_ports_of(needle: &str) -> Vec<u16> {
+/// The ports that the `rpod` processes whose command line mentions `needle`
+/// listen on (`tcp`) or have bound (`udp`), found through their socket inodes.
+fn ports_of(needle: &str, proto: &str) -> Vec<u16> {
+    let state = if proto == "tcp" { "0A" } else { "07" };
     let mut ports = Vec::new();
     for entry in fs::read_dir("/proc").unwrap().flatten() {
         let Some(pid) = entry
@@ -289,11 +300,11 @@ fn listening_ports_of(needle: &str) -> Vec<u16> {
                     .map(str::to_string)
             })
             .collect();
-        for table in ["tcp", "tcp6"] {
+        for table in [proto.to_string(), format!("{proto}6")] {
             let text = fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
             for line in text.lines().skip(1) {
                 let f: Vec<&str> = line.split_whitespace().collect();
-                if f.len() > 9 && f[3] == "0A" && inodes.iter().any(|i| i == f[9]) {
+                if f.len() > 9 && f[3] == state && inodes.iter().any(|i| i == f[9]) {
                     let port = f[1].rsplit(':').next().unwrap();
                     ports.push(u16::from_str_radix(port, 16).unwrap());
                 }
@@ -593,7 +604,7 @@ fn http_through_published_ports() {
             assert_eq!(remote_addr(&http_text(addr, "/cgi-bin/addr")), "10.0.2.2");
             // `-p 80`: a random host port, on every address.
             let ctl = ctl.display().to_string();
-            let ports = listening_ports_of(&ctl);
+            let ports = ports_of(&ctl, "tcp");
             let random: Vec<u16> = ports.iter().copied().filter(|p| *p != fixed).collect();
             assert_eq!(random.len(), 1, "listening ports {ports:?}");
             assert!(random[0] >= 1024, "{random:?}");
@@ -705,6 +716,107 @@ fn container_sees_the_real_client_address() {
         assert_eq!(remote_addr(&http_text(lo, "/cgi-bin/addr")), "10.0.2.2");
     });
     drop(net);
+}
+
+#[test]
+fn half_closed_connections_and_uploads_pass_through() {
+    let env = TestEnv::new();
+    let tools = user_dir(&env, "tools");
+    let echo = tools.join("echo.sh");
+    // Echoes everything, and only after the client's end of input says "done".
+    fs::write(&echo, "#!/bin/sh\ncat\necho done\n").unwrap();
+    fs::set_permissions(&echo, fs::Permissions::from_mode(0o755)).unwrap();
+    chown_to_test_user(&tools);
+    let volume = format!("{}:/t:ro", tools.display());
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:7");
+    with_container(
+        &env,
+        &["-v", &volume, "-p", &publish],
+        "nc -ll -p 7 -e /t/echo.sh &\n\
+         while ! netstat -ltn | grep -q ':7 '; do sleep 0.05; done",
+        |_| {
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let mut expected = big_body();
+            expected.extend_from_slice(b"done\n");
+            thread::scope(|s| {
+                let clients: Vec<_> = (0..3)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut c =
+                                TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+                            c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                            let mut w = c.try_clone().unwrap();
+                            let writer = thread::spawn(move || {
+                                w.write_all(&big_body()).unwrap();
+                                w.shutdown(std::net::Shutdown::Write).unwrap();
+                            });
+                            let mut back = Vec::new();
+                            c.read_to_end(&mut back).unwrap();
+                            writer.join().unwrap();
+                            back
+                        })
+                    })
+                    .collect();
+                for c in clients {
+                    let back = c.join().unwrap();
+                    assert!(back == expected, "{} bytes back", back.len());
+                }
+            });
+        },
+    );
+}
+
+#[test]
+fn publish_all_uses_the_images_exposed_ports() {
+    let env = TestEnv::new();
+    // An image of busybox that exposes a TCP and a UDP port.
+    let tree = env.root().join("exposed-tree");
+    fs::create_dir_all(tree.join("bin")).unwrap();
+    fs::copy("/bin/busybox", tree.join("bin/busybox")).expect("busybox-static is installed");
+    for applet in ["sh", "httpd", "touch", "sleep", "true"] {
+        std::os::unix::fs::symlink("busybox", tree.join("bin").join(applet)).unwrap();
+    }
+    let tar = env.root().join("exposed.tar");
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(&tree)
+        .arg("-cf")
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fs::set_permissions(&tar, fs::Permissions::from_mode(0o644)).unwrap();
+    let tar = tar.display().to_string();
+    let name = "localhost/exposed:latest";
+    env.rpod(&[
+        "import",
+        "-q",
+        "--change",
+        "EXPOSE 80",
+        "--change",
+        "EXPOSE 5353/udp",
+        &tar,
+        name,
+    ])
+    .assert_ok();
+    let token = format!("all-{}", unique());
+    let root = www(&env, &token);
+    let docroot = format!("{}:/www:ro", root.display());
+    let mut args: Vec<&str> = HOST_USR.to_vec();
+    args.extend(["-v", &docroot, "-P"]);
+    let setup = format!("httpd -p 80 -h /www; {}", udp_echo_setup());
+    with_image_container(&env, name, &args, &setup, |ctl| {
+        let ctl = ctl.display().to_string();
+        let (tcp, udp) = (ports_of(&ctl, "tcp"), ports_of(&ctl, "udp"));
+        assert_eq!((tcp.len(), udp.len()), (1, 1), "tcp {tcp:?} udp {udp:?}");
+        let addr = SocketAddr::from(([127, 0, 0, 1], tcp[0]));
+        assert_eq!(http_text(addr, "/index.html").trim(), token);
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = SocketAddr::from(([127, 0, 0, 1], udp[0]));
+        assert_eq!(udp_exchange(&sock, to, "all"), "all from 10.0.2.2");
+    });
 }
 
 #[test]
