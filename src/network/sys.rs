@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 
 fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret < 0 {
@@ -328,14 +328,26 @@ impl Poller {
         let _ = self.epoll.delete(fd);
     }
 
-    pub fn wait(&self, events: &mut [EpollEvent], timeout: Duration) -> io::Result<usize> {
-        let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
-        match self.epoll.wait(events, ms) {
+    /// Waits for events, at most `timeout` (`None`: until one comes). The
+    /// timeout is rounded up to whole milliseconds: rounded down, the last
+    /// fraction of a millisecond before a deadline would become a busy loop
+    /// of zero-timeout waits.
+    pub fn wait(&self, events: &mut [EpollEvent], timeout: Option<Duration>) -> io::Result<usize> {
+        let timeout = match timeout {
+            None => EpollTimeout::NONE,
+            Some(t) => EpollTimeout::from(wait_millis(t)),
+        };
+        match self.epoll.wait(events, timeout) {
             Ok(n) => Ok(n),
             Err(nix::errno::Errno::EINTR) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// `t` in whole milliseconds, rounded up, at most `u16::MAX`.
+fn wait_millis(t: Duration) -> u16 {
+    u16::try_from(t.as_micros().div_ceil(1000)).unwrap_or(u16::MAX)
 }
 
 /// An eventfd that asks a loop to stop.
@@ -366,5 +378,33 @@ impl Stopper {
         Ok(Stopper {
             fd: self.fd.try_clone()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn wait_timeouts_round_up_to_whole_milliseconds() {
+        assert_eq!(wait_millis(Duration::ZERO), 0);
+        assert_eq!(wait_millis(Duration::from_micros(1)), 1);
+        assert_eq!(wait_millis(Duration::from_micros(1500)), 2);
+        assert_eq!(wait_millis(Duration::from_millis(50)), 50);
+        assert_eq!(wait_millis(Duration::from_secs(3600)), u16::MAX);
+        // A wait never ends before its timeout, so a loop waiting for a
+        // deadline sleeps instead of spinning on zero-timeout waits.
+        let poller = Poller::new().unwrap();
+        let mut events = vec![EpollEvent::empty(); 4];
+        let start = Instant::now();
+        let deadline = start + Duration::from_micros(1500);
+        let mut waits = 0;
+        while Instant::now() < deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert_eq!(poller.wait(&mut events, Some(left)).unwrap(), 0);
+            waits += 1;
+        }
+        assert!(waits <= 2, "{waits} waits for one 1.5 ms deadline");
     }
 }

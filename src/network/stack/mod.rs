@@ -127,7 +127,9 @@ impl Stack {
         let mut inbuf = vec![0u8; self.io.mtu + 256];
         let mut next_tick = Instant::now() + TICK;
         loop {
-            let timeout = next_tick.saturating_duration_since(Instant::now());
+            // Timers belong to flows: with none, sleep until a packet comes.
+            let timeout = (!self.flows.is_empty())
+                .then(|| next_tick.saturating_duration_since(Instant::now()));
             let n = self.io.poller.wait(&mut events, timeout)?;
             self.io.now = Instant::now();
             for ev in &events[..n] {
@@ -142,7 +144,9 @@ impl Stack {
                 }
             }
             self.flush_acks();
-            if self.io.now >= next_tick {
+            if self.flows.is_empty() {
+                next_tick = self.io.now + TICK;
+            } else if self.io.now >= next_tick {
                 self.tick();
                 next_tick = self.io.now + TICK;
             }
