@@ -185,8 +185,9 @@ mod tests {
 
     /// The device's flags as the kernel reports them.
     fn tun_flags(fd: &OwnedFd) -> libc::c_int {
-        // SAFETY: ifreq is plain data; TUNGETIFF fills it in.
+        // SAFETY: ifreq is plain data; zero is a valid value for every field.
         let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+        // SAFETY: TUNGETIFF writes an ifreq, which req is.
         let ret = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TUNGETIFF, &mut req) };
         assert_eq!(ret, 0, "TUNGETIFF: {}", io::Error::last_os_error());
         // SAFETY: TUNGETIFF set the flags member.
