@@ -27,6 +27,7 @@ Environment:
   NET_REQUESTS    HTTP requests per ab run                    (2000)
   NET_CONCURRENCY ab's concurrency                            (4)
   NET_SETUP_RUNS  runs of each `run --rm true` variant         (20)
+  NET_ONLY        parts to run: published outbound http setup (all)
 EOF
 }
 
@@ -43,6 +44,7 @@ REPEAT=${NET_REPEAT:-3}
 REQUESTS=${NET_REQUESTS:-2000}
 CONCURRENCY=${NET_CONCURRENCY:-4}
 SETUP_RUNS=${NET_SETUP_RUNS:-20}
+ONLY=${NET_ONLY:-published outbound http setup}
 REGISTRY=127.0.0.1:5000
 IMAGE=$REGISTRY/busybox
 USER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -408,7 +410,7 @@ setup_cost() {
 			*:publish) cmd=("$(tool_cmd "$tool")" run --rm -p "127.0.0.1:$port:80" "$IMAGE" true) ;;
 			esac
 			t0=$(date +%s%N)
-			if ! as_user "${tool/floor/rpod}" timeout 60 "${cmd[@]}" >/dev/null 2>"$WORK/setup.err"; then
+			if ! as_user "${tool/floor/rpod}" timeout 60 "${cmd[@]}" </dev/null >/dev/null 2>"$WORK/setup.err"; then
 				note "setup $variant: '${cmd[*]}' failed: $(cat "$WORK/setup.err")"
 				continue
 			fi
@@ -519,7 +521,10 @@ main() {
 
 	LIMIT=(timeout --kill-after=5 $((SECONDS_PER_RUN + 60)))
 	WORK=$(mktemp -d /tmp/rpod-netbench.XXXXXX)
-	RUN=/run/user/$USER_UID/rpod-netbench.${WORK##*.}
+	# Keep it short: with a runtime dir of more than ~40 characters, podman 4.3
+	# waits 20 s for every container's exit (a socket path under it passes the
+	# 108-byte limit).
+	RUN=/run/user/$USER_UID/rpod-nb.${WORK##*.}
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 	chmod 755 "$WORK"
@@ -535,10 +540,10 @@ main() {
 	as_user podman podman pull -q --tls-verify=false "$IMAGE" >/dev/null
 	setup_veth || true
 
-	published_throughput
-	outbound_throughput
-	connection_rate
-	setup_cost
+	[[ " $ONLY " == *" published "* ]] && published_throughput
+	[[ " $ONLY " == *" outbound "* ]] && outbound_throughput
+	[[ " $ONLY " == *" http "* ]] && connection_rate
+	[[ " $ONLY " == *" setup "* ]] && setup_cost
 
 	echo "rpod $(as_user rpod "$RPOD" version --format '{{.Version}} ({{.GitCommit}})')," \
 		"$(as_user podman podman --version), $(iperf3 --version | head -n 1 | cut -d' ' -f1-2)," \
