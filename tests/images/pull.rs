@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::MetadataExt;
 
-use crate::common::{image, registry};
+use crate::common::{image, registry, NOSUB_USER};
 
 use super::*;
 
@@ -336,4 +336,52 @@ fn multilayer_tree_matches_the_expected_listing() {
     let top = storage(&env).join("layers").join(&layers[2]).join("diff");
     assert!(!top.join("data/.wh.remove-me").exists());
     assert!(!top.join("data/gone/.wh..wh..opq").exists());
+}
+
+#[test]
+fn pull_without_subordinate_ids_gives_other_owners_to_root() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd(&["pull", "-q", &image("multilayer:latest")])
+        .user(NOSUB_USER)
+        .timeout(PULL_SECS)
+        .run();
+    out.assert_ok();
+    assert!(
+        out.stderr.contains("no subordinate ids") && out.stderr.contains("root's inside"),
+        "the cost must be said\n{out}"
+    );
+    let script = MERGED_SH.replace("LISTING_SH", LISTING_SH);
+    let layers: Vec<String> = {
+        let out = env
+            .cmd(&["image", "inspect", &image("multilayer:latest")])
+            .user(NOSUB_USER)
+            .run();
+        out.assert_ok();
+        let v: Value = serde_json::from_str(&out.stdout).unwrap();
+        v[0]["RootFS"]["Layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                l.as_str()
+                    .unwrap()
+                    .trim_start_matches("sha256:")
+                    .to_string()
+            })
+            .collect()
+    };
+    let mut argv = vec!["unshare", "sh", "-c", &script, "sh"];
+    argv.extend(layers.iter().map(String::as_str));
+    let out = env.cmd(&argv).user(NOSUB_USER).run();
+    out.assert_ok();
+    // The same tree, every owner root, every mode kept.
+    let want: Vec<String> = expected_multilayer()
+        .iter()
+        .map(|row| {
+            let rest: Vec<&str> = row.splitn(3, ' ').collect();
+            format!("0 0 {}", rest[2])
+        })
+        .collect();
+    assert_eq!(listing(&sections(&out.stdout)["tree"], ""), want, "{out}");
 }
