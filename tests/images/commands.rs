@@ -247,6 +247,8 @@ fn image_prune_removes_dangling_then_all() {
 fn history_pairs_steps_with_layers() {
     let env = TestEnv::new();
     let id = pull(&env, &image("multilayer:latest"), &[]);
+    // busybox:latest's only layer is multilayer's first: podman shows its id there.
+    let bb = pull(&env, &image("busybox:latest"), &[]);
     let (_, manifest) = registry_manifest("multilayer", "latest");
     let config_digest = manifest["config"]["digest"].as_str().unwrap();
     let (_, config) = registry_blob_json("multilayer", config_digest);
@@ -293,7 +295,12 @@ fn history_pairs_steps_with_layers() {
 
     let out = env.rpod(&["history", "-q", &id]);
     out.assert_ok();
-    assert_eq!(out.stdout_lines()[0], &id[..12]);
+    assert_eq!(out.stdout_lines(), [&id[..12], "<missing>", &bb[..12]]);
+    // Without that image the step has no id.
+    env.rpod(&["rmi", &bb]).assert_ok();
+    let out = env.rpod(&["history", "-q", &id]);
+    out.assert_ok();
+    assert_eq!(out.stdout_lines(), [&id[..12], "<missing>", "<missing>"]);
     let out = env.rpod(&["history", "nosuch"]);
     out.assert_code(125);
     out.assert_one_error_line();
