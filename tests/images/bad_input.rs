@@ -72,18 +72,29 @@ fn pull_of_a_corrupt_blob_fails_and_keeps_nothing() {
     registry();
     let reg = ScratchRegistry::start();
     let env = TestEnv::new();
-    for tag in ["latest", "plain"] {
-        reg.copy_from_test_registry(&format!("busybox:{tag}"));
-        let (status, body) = reg.get(&format!("/v2/busybox/manifests/{tag}")).unwrap();
+    // multilayer first: its base layer is busybox:latest's, intact until that case.
+    // Its corrupt top layer fails fast while the base may still be unpacking.
+    // large:latest then shares the corrupt busybox layer: its four 50 MiB layers
+    // must not be kept (nor waited for).
+    for (name, tag, corrupt) in [
+        ("multilayer", "latest", 2),
+        ("busybox", "latest", 0),
+        ("large", "latest", 0),
+        ("busybox", "plain", 0),
+    ] {
+        reg.copy_from_test_registry(&format!("{name}:{tag}"));
+        let (status, body) = reg.get(&format!("/v2/{name}/manifests/{tag}")).unwrap();
         assert_eq!(status, 200, "{body}");
         let manifest: Value = serde_json::from_str(&body).unwrap();
-        let layer = manifest["layers"][0]["digest"]
+        let layer = manifest["layers"][corrupt]["digest"]
             .as_str()
             .unwrap()
             .to_string();
-        reg.corrupt_blob(&layer);
+        if name != "large" {
+            reg.corrupt_blob(&layer);
+        }
 
-        let reference = format!("{}/busybox:{tag}", reg.addr());
+        let reference = format!("{}/{name}:{tag}", reg.addr());
         let out = env
             .cmd(&["pull", "-q", &reference])
             .timeout(PULL_SECS)
