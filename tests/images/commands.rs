@@ -363,6 +363,52 @@ fn save_and_load_docker_archive_with_files() {
     let out = env.rpod(&["save", "-o", bad.to_str().unwrap(), "nosuch:image"]);
     out.assert_code(125);
     assert!(!bad.exists());
+
+    // An archive whose second layer was altered: refused, and the first layer,
+    // already stored by then, is not kept either.
+    env.rpod(&["rmi", "-a"]).assert_ok();
+    write_user_file(&env, &bad, &alter_layer(&file, &layers[1]));
+    let out = env
+        .cmd(&["load", "-i", bad.to_str().unwrap()])
+        .timeout(PULL_SECS)
+        .run();
+    out.assert_code(125);
+    out.assert_one_error_line();
+    assert!(
+        out.stderr.contains(&layers[1]),
+        "must name the layer\n{out}"
+    );
+    assert_eq!(assert_store_consistent(&env), BTreeSet::new());
+    assert_eq!(dir_names(&storage(&env).join("layers")), BTreeSet::new());
+}
+
+/// A copy of a docker-archive with one byte of file content changed inside
+/// the layer tar named `<diff_id>.tar`.
+fn alter_layer(archive: &Path, diff_id: &str) -> Vec<u8> {
+    let mut out = tar::Builder::new(Vec::new());
+    let mut input = tar::Archive::new(fs::File::open(archive).unwrap());
+    let mut altered = false;
+    for entry in input.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let header = entry.header().clone();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        if entry.path().unwrap().to_string_lossy() == format!("{diff_id}.tar") {
+            let mut layer = tar::Archive::new(&data[..]);
+            let at = layer
+                .entries()
+                .unwrap()
+                .map(|e| e.unwrap())
+                .find(|e| e.header().entry_type().is_file() && e.size() > 0)
+                .map(|e| e.raw_file_position() as usize)
+                .expect("a file with content in the layer");
+            data[at] ^= 0x20;
+            altered = true;
+        }
+        out.append(&header, &data[..]).unwrap();
+    }
+    assert!(altered, "no {diff_id}.tar in the archive");
+    out.into_inner().unwrap()
 }
 
 #[test]
