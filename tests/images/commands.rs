@@ -43,6 +43,16 @@ fn image_inspect_reports_podman_fields() {
         "Size {size}"
     );
 
+    // A name by digest is a RepoDigest, not a tag.
+    let by_digest = format!("{}/busybox@{digest}", registry());
+    assert_eq!(pull(&env, &by_digest, &[]), id);
+    let img = inspect(&env, &by_digest);
+    assert_eq!(img["RepoTags"], serde_json::json!([reference]));
+    assert_eq!(
+        img["RepoDigests"],
+        serde_json::json!([format!("{}/busybox@{digest}", registry())])
+    );
+
     // By short id, id prefix, short name and with a template.
     for q in [&id[..12], &id[..5], "busybox:gzip"] {
         assert_eq!(inspect(&env, q)["Id"], id.as_str(), "query {q}");
