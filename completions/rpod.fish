@@ -30,6 +30,7 @@ complete -c rpod -n "__fish_rpod_needs_command" -l runroot -d 'Path to the runti
 complete -c rpod -n "__fish_rpod_needs_command" -s v -l version -d 'Print the version and exit'
 complete -c rpod -n "__fish_rpod_needs_command" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "info" -d 'Display rpod related system information'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "run" -d 'Run a command in a new container'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "unshare" -d 'Run a command in a modified user namespace'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "history" -d 'Show history of a specified image'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "image" -d 'Manage images'
@@ -48,6 +49,49 @@ complete -c rpod -n "__fish_rpod_using_subcommand info" -l log-level -d 'Log mes
 complete -c rpod -n "__fish_rpod_using_subcommand info" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand info" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand info" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l name -d 'Name of the container' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s e -l env -d 'Set an environment variable (NAME=VALUE; NAME alone takes the host\'s value)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l env-file -d 'Read environment variables from a file (lines NAME=VALUE or NAME; # comments)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s u -l user -d 'User to run as: name, uid, name:group or uid:gid' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l entrypoint -d 'Override the image\'s entrypoint: a command, or a JSON array such as \'["sh","-c"]\'' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s h -l hostname -d 'Hostname inside the container (default: the container id\'s first 12 digits)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s v -l volume -d 'Bind a host path: HOST-PATH:CONTAINER-PATH[:ro|rw|z|Z]' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l mount -d 'Attach a mount: type=bind,source=PATH,destination=PATH[,ro] or type=tmpfs,destination=PATH[,tmpfs-size=N][,tmpfs-mode=M]' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l tmpfs -d 'Mount a fresh tmpfs: CONTAINER-PATH[:OPTIONS] (default options rw,noexec,nosuid,nodev)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l network -l net -d 'Network: private (default; aliases slirp4netns[:allow_host_loopback=true,mtu=N], pasta), none (only lo) or host (the host\'s network)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s p -l publish -d 'Publish a container\'s port to the host: [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l dns -d 'DNS server for the container\'s /etc/resolv.conf' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l dns-search -d 'DNS search domain for the container\'s /etc/resolv.conf' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l dns-option -d 'DNS option for the container\'s /etc/resolv.conf' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l add-host -d 'Add a line to /etc/hosts: HOST:IP (HOST may list aliases separated by \';\')' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l pull -d 'When to pull the image' -r -f -a "missing\t'Pull only when the image is not in the store'
+always\t'Always pull'
+never\t'Never pull; fail when the image is not in the store'
+newer\t'Pull when the registry has a newer image'"
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l rootfs -d 'Run an exploded root filesystem from DIR instead of an image' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_ADMIN, or ALL)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l security-opt -d 'Security options: no-new-privileges[=true|false]' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1 or unlimited for no limit)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l platform -d 'Pull the image for this platform (OS/ARCH[/VARIANT]) instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l arch -d 'Pull the image for this architecture instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l os -d 'Pull the image for this operating system instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l variant -d 'Use this architecture variant (e.g. v7 for arm)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP)' -r -f -a "true\t''
+false\t''"
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l creds -d 'Credentials (USERNAME:PASSWORD) for the registry' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l rm -d 'Remove the container when it exits'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s i -l interactive -d 'Keep stdin open and connect it to the container'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal for the container'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s P -l publish-all -d 'Publish all the image\'s exposed ports to random host ports'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s q -l quiet -d 'Suppress output information when pulling images'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand unshare" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand unshare" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand unshare" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
@@ -273,20 +317,21 @@ complete -c rpod -n "__fish_rpod_using_subcommand version" -l log-level -d 'Log 
 complete -c rpod -n "__fish_rpod_using_subcommand version" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand version" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand version" -s h -l help -d 'Print help'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "info" -d 'Display rpod related system information'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "unshare" -d 'Run a command in a modified user namespace'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "history" -d 'Show history of a specified image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "image" -d 'Manage images'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "images" -d 'List images in local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "import" -d 'Import a tarball to create a filesystem image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "load" -d 'Load image(s) from a tar archive'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "pull" -d 'Pull an image from a registry'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "rmi" -d 'Remove one or more images from local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "save" -d 'Save image(s) to an archive'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "tag" -d 'Add an additional name to a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "untag" -d 'Remove a name from a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "version" -d 'Display the rpod version information'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info unshare history image images import load pull rmi save tag untag version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "info" -d 'Display rpod related system information'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "run" -d 'Run a command in a new container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "unshare" -d 'Run a command in a modified user namespace'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "history" -d 'Show history of a specified image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "image" -d 'Manage images'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "images" -d 'List images in local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "import" -d 'Import a tarball to create a filesystem image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "load" -d 'Load image(s) from a tar archive'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "rmi" -d 'Remove one or more images from local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "save" -d 'Save image(s) to an archive'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "tag" -d 'Add an additional name to a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "untag" -d 'Remove a name from a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "version" -d 'Display the rpod version information'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run unshare history image images import load pull rmi save tag untag version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "exists" -d 'Check if an image exists in local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "history" -d 'Show history of a specified image'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "import" -d 'Import a tarball to create a filesystem image'

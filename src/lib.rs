@@ -9,6 +9,8 @@ pub mod error;
 pub mod host;
 pub mod image;
 pub mod logging;
+pub mod network;
 pub mod rootfs;
+pub mod runtime;
 pub mod store;
 pub mod userns;

@@ -9,24 +9,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "tests/run.sh must run as root (try: sudo $0): tests switch to the test user" >&2
-    exit 1
-fi
-
-# sudo resets PATH; rustup installs into ~/.cargo/bin.
-if ! command -v cargo >/dev/null 2>&1; then
-    for dir in "${CARGO_HOME:-$HOME/.cargo}/bin" /root/.cargo/bin; do
-        if [[ -x $dir/cargo ]]; then
-            PATH="$dir:$PATH"
-            break
-        fi
-    done
-fi
-if ! command -v cargo >/dev/null 2>&1; then
-    echo "cargo not found: install Rust >= 1.85 for root with rustup (https://rustup.rs)" >&2
-    exit 1
-fi
+# shellcheck source=tests/lib.sh
+. "$here/lib.sh"
+require_root_and_cargo "$0" "tests switch to the test user"
 
 "$here/setup-host.sh" --base
 

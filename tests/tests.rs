@@ -4,4 +4,6 @@ mod cli;
 mod common;
 mod docs;
 mod images;
+mod run;
+mod run_image;
 mod userns;

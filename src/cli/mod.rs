@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::error;
 use crate::store::paths::{Env, Paths};
 
+pub mod args;
 pub mod docs;
 pub mod history;
 pub mod humanize;
@@ -23,6 +24,7 @@ pub mod info;
 pub mod load;
 pub mod pull;
 pub mod rmi;
+pub mod run;
 pub mod save;
 pub mod table;
 pub mod tag;
@@ -73,6 +75,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Info(info::InfoArgs),
+    Run(Box<run::RunCommand>),
     Unshare(unshare::UnshareArgs),
     /// Show history of a specified image
     History(history::HistoryArgs),
@@ -141,6 +144,7 @@ fn run(cli: Cli) -> Result<u8> {
     let ctx = || Context::load(&cli.global);
     match cli.command {
         Command::Info(args) => info::run(&ctx()?, &args),
+        Command::Run(args) => run::run(&ctx()?, &args),
         Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),
         Command::History(a) => history::run(&ctx()?, &a),
@@ -205,7 +209,23 @@ fn usage_line(err: &clap::Error) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or("invalid command line");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    format!("{first} (see 'rpod --help')")
+    // "the following required arguments were not provided:" lists them on the next lines.
+    let listed: Vec<&str> = if first.ends_with(':') {
+        rendered
+            .lines()
+            .skip_while(|l| !l.contains(first))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .map(str::trim)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if listed.is_empty() {
+        format!("{first} (see 'rpod --help')")
+    } else {
+        format!("{first} {} (see 'rpod --help')", listed.join(", "))
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +242,14 @@ mod tests {
         let err = Cli::try_parse_from(["rpod", "--bogus", "version"]).unwrap_err();
         let line = usage_line(&err);
         assert!(line.contains("--bogus"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn missing_required_arguments_are_named() {
+        let err = Cli::try_parse_from(["rpod", "pull"]).unwrap_err();
+        let line = usage_line(&err);
+        assert!(line.contains("<IMAGE>"), "{line}");
         assert!(!line.contains('\n'));
     }
 

@@ -121,9 +121,7 @@ impl<'de> serde::Deserialize<'de> for Digest {
 
 /// Hashes everything read through it; [`finish`](Self::finish) checks digest and size.
 pub struct VerifyingReader<R> {
-    inner: R,
-    hasher: Sha256,
-    read: u64,
+    inner: HashingReader<R>,
     expected: Digest,
     expected_size: Option<u64>,
 }
@@ -131,9 +129,7 @@ pub struct VerifyingReader<R> {
 impl<R: Read> VerifyingReader<R> {
     pub fn new(inner: R, expected: Digest, expected_size: Option<u64>) -> Self {
         VerifyingReader {
-            inner,
-            hasher: Sha256::new(),
-            read: 0,
+            inner: HashingReader::new(inner),
             expected,
             expected_size,
         }
@@ -141,25 +137,30 @@ impl<R: Read> VerifyingReader<R> {
 
     /// Bytes read so far.
     pub fn bytes_read(&self) -> u64 {
-        self.read
+        self.inner.read
+    }
+
+    fn size_error(&self, actual: u64) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            DigestError::Size {
+                digest: self.expected.clone(),
+                expected: self.expected_size.unwrap_or_default(),
+                actual,
+            },
+        )
     }
 
     /// Drains what is left, then checks size and digest.
     pub fn finish(mut self) -> io::Result<Digest> {
         io::copy(&mut self, &mut io::sink())?;
-        if let Some(size) = self.expected_size {
-            if size != self.read {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    DigestError::Size {
-                        digest: self.expected.clone(),
-                        expected: size,
-                        actual: self.read,
-                    },
-                ));
-            }
+        if self
+            .expected_size
+            .is_some_and(|size| size != self.inner.read)
+        {
+            return Err(self.size_error(self.inner.read));
         }
-        let actual = Digest::from_hasher(self.hasher);
+        let (actual, _) = self.inner.finish()?;
         if actual != self.expected {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -176,19 +177,12 @@ impl<R: Read> VerifyingReader<R> {
 impl<R: Read> Read for VerifyingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.read += n as u64;
-        if let Some(size) = self.expected_size {
-            if self.read > size {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    DigestError::Size {
-                        digest: self.expected.clone(),
-                        expected: size,
-                        actual: self.read,
-                    },
-                ));
-            }
+        // Stop a registry that sends more than it announced before it fills the disk.
+        if self
+            .expected_size
+            .is_some_and(|size| self.inner.read > size)
+        {
+            return Err(self.size_error(self.inner.read));
         }
         Ok(n)
     }

@@ -1,0 +1,199 @@
+//! The foreground monitor: `rpod run` stays the parent of the container's pid 1,
+//! relays the signals it receives (through the pidfd, so never to a recycled pid),
+//! copies terminal I/O with `-t`, and returns the container's exit status.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+
+use super::tty::{self, EofOffer, RawMode};
+use super::Started;
+
+/// Signals relayed to the container's pid 1.
+pub const FORWARDED: [Signal; 6] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
+
+/// Relayed signals (and SIGWINCH), blocked and read from a signalfd; the previous mask
+/// comes back on drop.
+pub struct Signals {
+    fd: SignalFd,
+    old: SigSet,
+}
+
+impl Signals {
+    /// Blocks the relayed signals. Call before [`super::start`]: a signal that arrives
+    /// while the container starts then waits in the queue instead of killing rpod.
+    pub fn block() -> Result<Signals> {
+        let mut set = SigSet::empty();
+        for s in FORWARDED {
+            set.add(s);
+        }
+        set.add(Signal::SIGWINCH);
+        let mut old = SigSet::empty();
+        nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old))
+            .context("blocking signals")?;
+        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+            .context("creating a signalfd")?;
+        Ok(Signals { fd, old })
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);
+    }
+}
+
+fn send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
+    // SAFETY: pidfd_send_signal with a null siginfo sends like kill(2).
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            sig,
+            std::ptr::null::<libc::siginfo_t>(),
+            0u32,
+        )
+    };
+    Errno::result(rc).map(drop)
+}
+
+/// Relays until the container's pid 1 exits, then returns its status (128+N for signal N).
+/// `interactive` copies stdin to the pty (with `-t`; without it the container reads
+/// rpod's stdin directly).
+pub fn wait(started: &mut Started, signals: &Signals, interactive: bool) -> Result<u8> {
+    let stdin = std::io::stdin();
+    let stdin = stdin.as_fd();
+    let pidfd = started.child.pidfd.as_fd();
+    let peer = started.pty.as_mut().and_then(|p| p.peer.take());
+    let pty = started.pty.as_ref().map(|p| p.master.as_fd());
+    // In raw mode ^C and friends travel to the container's terminal as bytes.
+    let _raw = match (pty, interactive) {
+        (Some(_), true) => RawMode::enter(stdin),
+        _ => None,
+    };
+    let stdin_is_tty = nix::unistd::isatty(stdin).unwrap_or(false);
+    let mut buf = vec![0u8; if pty.is_some() { 64 * 1024 } else { 0 }];
+    let mut stdin_open = pty.is_some() && interactive;
+    let mut pty_open = pty.is_some();
+    let mut eof_pending = false;
+    let mut canonical_idle = 0;
+    let mut eof_offers = 0;
+    let mut next_offer = Instant::now();
+    loop {
+        let mut fds = Vec::with_capacity(4);
+        fds.push(PollFd::new(signals.fd.as_fd(), PollFlags::POLLIN));
+        fds.push(PollFd::new(pidfd, PollFlags::POLLIN));
+        let pty_at = pty.filter(|_| pty_open).map(|p| {
+            fds.push(PollFd::new(p, PollFlags::POLLIN));
+            fds.len() - 1
+        });
+        let stdin_at = stdin_open.then(|| {
+            fds.push(PollFd::new(stdin, PollFlags::POLLIN));
+            fds.len() - 1
+        });
+        if let (true, Some(p)) = (eof_pending && Instant::now() >= next_offer, pty) {
+            match tty::offer_eof(p, peer.as_ref().map(|f| f.as_fd())) {
+                // A line editor may swallow it while it waits for the answer to a
+                // terminal query of its own: offer it again a few times.
+                EofOffer::Sent => {
+                    eof_offers += 1;
+                    eof_pending = eof_offers < 3;
+                    next_offer = Instant::now() + Duration::from_millis(300);
+                }
+                EofOffer::Busy => canonical_idle = 0,
+                EofOffer::CanonicalIdle => {
+                    // A reader that stays canonical with nothing left to read is not
+                    // about to start a line editor: give it the EOF character.
+                    canonical_idle += 1;
+                    if canonical_idle >= 4 {
+                        tty::send_canonical_eof(p);
+                        eof_pending = false;
+                    }
+                }
+            }
+        }
+        // While end of input waits for the container to read what came before it.
+        let timeout = if eof_pending {
+            PollTimeout::from(40u16)
+        } else {
+            PollTimeout::NONE
+        };
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(e).context("waiting for the container"),
+        }
+        let ready = |i: usize| fds[i].revents().is_some_and(|r| !r.is_empty());
+        let (sig_ready, exited) = (ready(0), ready(1));
+        let pty_ready = pty_at.is_some_and(ready);
+        let stdin_ready = stdin_at.is_some_and(ready);
+        drop(fds);
+
+        if sig_ready {
+            while let Ok(Some(info)) = signals.fd.read_signal() {
+                let sig = info.ssi_signo as i32;
+                if sig == Signal::SIGWINCH as i32 {
+                    if let (Some(p), Some(ws)) = (pty, tty::own_window_size()) {
+                        let _ = tty::set_window_size(p, &ws);
+                    }
+                } else {
+                    // ESRCH: it is exiting already; the pidfd will say so.
+                    let _ = send_signal(pidfd, sig);
+                }
+            }
+        }
+        if pty_ready {
+            if let Some(p) = pty {
+                pty_open = copy(p, std::io::stdout().as_fd(), &mut buf);
+            }
+        }
+        if stdin_ready {
+            if let Some(p) = pty {
+                stdin_open = copy(stdin, p, &mut buf);
+                // Piped input ended: tell the container's terminal, so that
+                // `printf 'cmd\n' | rpod run -it sh` finishes like a typed session.
+                eof_pending = !stdin_open && !stdin_is_tty;
+            }
+        }
+        if exited {
+            break;
+        }
+    }
+    // Every holder of the pty's other end is gone with the pid namespace (ours closes
+    // here): drain what is left, up to the EIO that says so.
+    drop(peer);
+    if let Some(p) = pty.filter(|_| pty_open) {
+        while copy(p, std::io::stdout().as_fd(), &mut buf) {}
+    }
+    started.child.wait()
+}
+
+/// Copies one read's worth; `false` at end of input or when either side fails.
+fn copy(from: BorrowedFd<'_>, to: BorrowedFd<'_>, buf: &mut [u8]) -> bool {
+    let n = match nix::unistd::read(from, buf) {
+        Ok(0) => return false,
+        Ok(n) => n,
+        Err(Errno::EINTR | Errno::EAGAIN) => return true,
+        Err(_) => return false,
+    };
+    let mut data = &buf[..n];
+    while !data.is_empty() {
+        match nix::unistd::write(to, data) {
+            Ok(w) => data = &data[w..],
+            Err(Errno::EINTR) => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
