@@ -150,20 +150,26 @@ fn run(cli: Cli) -> Result<u8> {
         Command::History(a) => history::run(&ctx()?, &a),
         Command::Image(a) => image::run(&ctx()?, a),
         Command::Images(a) => images::run(&ctx()?, &a),
+        // The context is resolved before entering the user namespace: inside it
+        // the uid is 0, which would select root's store.
         Command::Import(a) => {
-            let c = ctx()?;
-            as_store_root(|| import::run(&c, &a))
+            let ctx = ctx()?;
+            as_store_root(|| import::run(&ctx, &a))
         }
         Command::Load(a) => {
-            let c = ctx()?;
-            as_store_root(|| load::run(&c, &a))
+            let ctx = ctx()?;
+            as_store_root(|| load::run(&ctx, &a))
         }
         Command::Pull(a) => {
-            let c = ctx()?;
-            as_store_root(|| pull::run(&c, &a))
+            let ctx = ctx()?;
+            as_store_root(|| pull::run(&ctx, &a))
         }
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
-        Command::Save(a) => save::run(&ctx()?, &a),
+        // Layer files of subordinate owners may be unreadable to the user alone.
+        Command::Save(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| save::run(&ctx, &a))
+        }
         Command::Tag(a) => tag::run(&ctx()?, &a),
         Command::Untag(a) => untag::run(&ctx()?, &a),
     }
