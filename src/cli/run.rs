@@ -51,6 +51,7 @@ pub struct RunCommand {
 }
 
 pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
+    let t0 = std::time::Instant::now();
     let args = &cmd.run;
     let map = IdMap::for_current_user();
     let (image, command) = args.image_and_command();
@@ -135,13 +136,17 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         cleanup.bundle = None;
         cleanup.layers = None;
     }
+    log::debug!("container started after {:?}", t0.elapsed());
     let served = net.start();
+    log::debug!("network served after {:?}", t0.elapsed());
     let code = monitor::wait(&mut started, &signals, args.interactive);
+    log::debug!("container exited after {:?}", t0.elapsed());
     drop(signals);
     let served = served?;
     if let Err(e) = served.stop() {
         log::warn!("the container's network: {e}");
     }
+    log::debug!("network stopped after {:?}", t0.elapsed());
     code
 }
 
