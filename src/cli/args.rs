@@ -207,25 +207,36 @@ impl RunArgs {
     /// `--env-file` contents then `-e`, as `NAME=VALUE`; a bare `NAME` takes the value
     /// from `lookup` (the host environment) and is skipped when unset there.
     pub fn environment(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for file in &self.env_file {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("reading env file {}", file.display()))?;
-            for (n, line) in text.lines().enumerate() {
-                let line = line.trim_start();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let entry = env_entry(line, &lookup)
-                    .with_context(|| format!("{} line {}", file.display(), n + 1))?;
-                out.extend(entry);
-            }
-        }
-        for e in &self.env {
-            out.extend(env_entry(e, &lookup)?);
-        }
-        Ok(out)
+        env_entries(&self.env, &self.env_file, lookup)
     }
+}
+
+/// `--env-file` contents then `-e` (for `run` and `exec`), as `NAME=VALUE`; a bare
+/// `NAME` takes the value from `lookup` (the host environment) and is skipped when
+/// unset there.
+pub fn env_entries(
+    env: &[String],
+    env_files: &[PathBuf],
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for file in env_files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading env file {}", file.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let entry = env_entry(line, &lookup)
+                .with_context(|| format!("{} line {}", file.display(), n + 1))?;
+            out.extend(entry);
+        }
+    }
+    for e in env {
+        out.extend(env_entry(e, &lookup)?);
+    }
+    Ok(out)
 }
 
 fn env_entry(text: &str, lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<String>> {

@@ -12,6 +12,7 @@ use crate::store::paths::{Env, Paths};
 
 pub mod args;
 pub mod docs;
+pub mod exec;
 pub mod history;
 pub mod humanize;
 pub mod image;
@@ -76,6 +77,7 @@ pub struct GlobalArgs {
 pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
+    Exec(exec::ExecArgs),
     Unshare(unshare::UnshareArgs),
     /// Show history of a specified image
     History(history::HistoryArgs),
@@ -145,6 +147,7 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Info(args) => info::run(&ctx()?, &args),
         Command::Run(args) => run::run(&ctx()?, &args),
+        Command::Exec(args) => exec::run(&ctx()?, &args),
         Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),
         Command::History(a) => history::run(&ctx()?, &a),

@@ -25,9 +25,11 @@ use crate::userns::{self, IdMap};
 
 pub mod bundle;
 pub mod caps;
+pub mod exec;
 pub mod init;
 pub mod monitor;
 pub mod mounts;
+pub mod process;
 pub mod spec;
 pub mod tty;
 pub mod user;

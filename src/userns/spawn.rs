@@ -250,19 +250,26 @@ fn become_root(map: &IdMap) {
 }
 
 /// Which side of a fork-style `clone3` we are on.
-enum Forked {
+pub enum Forked {
     Child,
     Parent(Pid, OwnedFd),
 }
 
-/// `clone3` used like fork (no new stack), also returning a pidfd to the child.
-fn clone3(flags: CloneFlags) -> nix::Result<Forked> {
+/// `clone3` used like fork (no new stack), also returning a pidfd to the child. With
+/// `CLONE_PARENT` the child is a sibling: the caller's parent reaps it, and gets the
+/// exit signal the caller itself was given.
+pub fn clone3(flags: CloneFlags) -> nix::Result<Forked> {
     let mut pidfd: libc::c_int = -1;
     // SAFETY: clone_args is plain data; zeroed is a valid starting value.
     let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
     args.flags = flags.bits() as u64 | libc::CLONE_PIDFD as u64;
     args.pidfd = &mut pidfd as *mut libc::c_int as u64;
-    args.exit_signal = libc::SIGCHLD as u64;
+    // The kernel refuses an exit signal of our own choosing for a sibling.
+    args.exit_signal = if flags.contains(CloneFlags::CLONE_PARENT) {
+        0
+    } else {
+        libc::SIGCHLD as u64
+    };
     // SAFETY: fork-style clone3 (stack 0) returns twice like fork; args outlives the call.
     let ret = unsafe {
         libc::syscall(

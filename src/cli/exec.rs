@@ -1,0 +1,171 @@
+//! `rpod exec`: run a process in a running container.
+
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use oci_spec::runtime::Spec;
+
+use super::args::{env_entries, parse_user, parse_workdir};
+use super::Context;
+use crate::error::exit_error;
+use crate::runtime::exec::{self, ExecError, ExecOptions, Target};
+use crate::runtime::monitor::{self, Signals};
+
+/// Run a process in a running container
+///
+/// The process joins the container's namespaces with its environment, working
+/// directory and user (each can be overridden) and rpod waits for it, relaying signals
+/// (INT, TERM, HUP, QUIT, USR1, USR2), and exits with its status (128+N when it is
+/// killed by signal N). Exit codes of rpod itself: 125 for its own errors, 126 when
+/// the command cannot be invoked, 127 when it is not found.
+#[derive(Debug, clap::Args)]
+pub struct ExecArgs {
+    /// Run the process in the background; it ends with the container at the latest
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+
+    /// Set an environment variable (NAME=VALUE; NAME alone takes the host's value)
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: Vec<String>,
+
+    /// Read environment variables from a file (lines NAME=VALUE or NAME; # comments)
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+
+    /// Keep stdin open and connect it to the process
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+
+    /// Allocate a pseudo-terminal for the process
+    #[arg(short = 't', long)]
+    pub tty: bool,
+
+    /// User to run as: name, uid, name:group or uid:gid (default: the container's)
+    #[arg(short = 'u', long, value_name = "USER[:GROUP]", value_parser = parse_user)]
+    pub user: Option<String>,
+
+    /// Working directory inside the container (default: the container's)
+    #[arg(short = 'w', long, value_name = "DIR", value_parser = parse_workdir)]
+    pub workdir: Option<String>,
+
+    /// CONTAINER COMMAND [ARG...]: the container's name or id (a unique prefix will
+    /// do), then the command
+    #[arg(
+        required = true,
+        num_args = 2..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CONTAINER COMMAND"
+    )]
+    pub positional: Vec<String>,
+}
+
+pub fn run(ctx: &Context, args: &ExecArgs) -> Result<u8> {
+    let (query, command) = match args.positional.split_first() {
+        Some((q, c)) if !c.is_empty() => (q.as_str(), c.to_vec()),
+        _ => anyhow::bail!("rpod exec needs a container and a command"),
+    };
+    let opts = ExecOptions {
+        command,
+        env: env_entries(&args.env, &args.env_file, |k| std::env::var(k).ok())?,
+        workdir: args.workdir.clone(),
+        user: args.user.clone(),
+        interactive: args.interactive,
+        tty: args.tty,
+        detach: args.detach,
+    };
+    let (spec, target) = find_running(ctx, query)?;
+    if opts.detach {
+        exec::start(&target, &spec, &opts).map_err(gone_is_not_running)?;
+        return Ok(0);
+    }
+    let signals = Signals::block()?;
+    let mut started = exec::start(&target, &spec, &opts).map_err(gone_is_not_running)?;
+    monitor::wait(&mut started, &signals, opts.interactive)
+}
+
+/// A container whose init ended since it was looked up is one that is not running.
+fn gone_is_not_running(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<ExecError>() {
+        Some(ExecError::NotRunning(_)) => not_running(),
+        _ => e,
+    }
+}
+
+fn not_running() -> anyhow::Error {
+    exit_error(
+        crate::error::EXIT_RPOD,
+        "can only create exec sessions on running containers: container state improper",
+    )
+}
+
+/// The spec and init of the running container `query` names: found through the
+/// containers' runtime dirs (`<runroot>/containers/<id>/config.json`), by id, unique
+/// id prefix or name, and the init by the container's files it has bound in.
+fn find_running(ctx: &Context, query: &str) -> Result<(Spec, Target)> {
+    let dir = ctx.paths.runroot.join("containers");
+    let mut found = Vec::new();
+    for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let Ok(bytes) = fs::read(entry.path().join("config.json")) else {
+            continue;
+        };
+        let Ok(spec) = serde_json::from_slice::<Spec>(&bytes) else {
+            continue;
+        };
+        let name = spec
+            .annotations()
+            .as_ref()
+            .and_then(|a| a.get(crate::runtime::spec::NAME_ANNOTATION).cloned());
+        if name.as_deref() == Some(query) || id == query {
+            found = vec![(id, spec)];
+            break;
+        }
+        if id.starts_with(query) {
+            found.push((id, spec));
+        }
+    }
+    let (id, spec) = match found.len() {
+        0 => anyhow::bail!("no container with name or ID \"{query}\" found: no such container"),
+        1 => found.remove(0),
+        _ => anyhow::bail!(
+            "more than one result for container \"{query}\": container already exists"
+        ),
+    };
+    let target = find_init(&id).ok_or_else(not_running)?;
+    Ok((spec, target))
+}
+
+/// The process that is pid 1 of its pid namespace and has this container's
+/// `hostname` file bound in.
+fn find_init(id: &str) -> Option<Target> {
+    let needle = format!("/containers/{id}/hostname ");
+    for entry in fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(status) = fs::read_to_string(format!("/proc/{pid}/status")) else {
+            continue;
+        };
+        let pid_one = status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))
+            .is_some_and(|ids| {
+                ids.split_whitespace().count() > 1 && ids.split_whitespace().last() == Some("1")
+            });
+        if !pid_one {
+            continue;
+        }
+        let mounts = fs::read_to_string(format!("/proc/{pid}/mountinfo")).unwrap_or_default();
+        if mounts.lines().any(|l| l.contains(&needle)) {
+            let (start, _) = exec::proc_start(pid)?;
+            return Some(Target { pid, start });
+        }
+    }
+    None
+}

@@ -1,0 +1,691 @@
+//! Joining a running container (`rpod exec`): a new process in the namespaces of the
+//! container's init, set up from the container's spec and the exec's own options.
+//!
+//! The init is reached through a pidfd checked against its recorded start time, so a
+//! recycled pid is refused. A forked child joins every namespace of the init that
+//! differs from ours with one `setns(pidfd, …)` (the kernel enters the user namespace
+//! first; before Linux 5.8, one `/proc/PID/ns/*` file at a time, user first). A pid
+//! namespace only applies to children, so that child then clones the process that
+//! becomes the command, as a sibling (`CLONE_PARENT`): `rpod exec` itself is its
+//! parent and waits for it. Both report over one close-on-exec pipe: the command's pid,
+//! or the failure (with podman's 126/127) that kept it from starting.
+
+use std::convert::Infallible;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sched::CloneFlags;
+use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+use nix::sys::stat::Mode;
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+use oci_spec::runtime::{Capabilities, LinuxCapabilities, LinuxCapabilitiesBuilder, Process};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::process::{self, Launch};
+use super::tty::{self, WinSize};
+use super::user::{self, ExecUser};
+use super::Started;
+use crate::error::{self, exit_error, EXIT_CANNOT_INVOKE};
+use crate::userns::{self, spawn::Forked};
+
+#[derive(Debug, Error)]
+pub enum ExecError {
+    #[error("the container's process {0} is not running")]
+    NotRunning(i32),
+    #[error("opening a pidfd for process {pid}: {source}")]
+    Pidfd {
+        pid: i32,
+        #[source]
+        source: Errno,
+    },
+    #[error("reading the namespaces of process {pid}: {source}")]
+    Namespaces {
+        pid: i32,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the container's spec has no process")]
+    NoProcess,
+    #[error("an exec needs a command")]
+    NoCommand,
+    #[error("{0}: {1}")]
+    Sys(&'static str, #[source] Errno),
+    #[error("the process joining the container ended ({0}) without a report")]
+    Silent(String),
+}
+
+fn sys(what: &'static str) -> impl FnOnce(Errno) -> ExecError {
+    move |e| ExecError::Sys(what, e)
+}
+
+/// The container's init as the host sees it: its pid, and its start time (field 22 of
+/// `/proc/PID/stat`, clock ticks after boot) that tells it from a later owner of the pid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub pid: i32,
+    pub start: u64,
+}
+
+impl Target {
+    /// A pidfd for this very process. The start time is checked after the pidfd pins
+    /// the process, so a match cannot refer to a successor.
+    pub fn open(&self) -> Result<OwnedFd, ExecError> {
+        if self.pid <= 0 {
+            return Err(ExecError::NotRunning(self.pid));
+        }
+        let fd = match pidfd_open(self.pid) {
+            Ok(fd) => fd,
+            Err(Errno::ESRCH) => return Err(ExecError::NotRunning(self.pid)),
+            Err(source) => {
+                return Err(ExecError::Pidfd {
+                    pid: self.pid,
+                    source,
+                })
+            }
+        };
+        match proc_start(self.pid) {
+            Some((start, state)) if start == self.start && state != 'Z' && state != 'X' => Ok(fd),
+            _ => Err(ExecError::NotRunning(self.pid)),
+        }
+    }
+}
+
+/// Start time and state letter of `pid`, from `/proc/PID/stat`.
+pub fn proc_start(pid: i32) -> Option<(u64, char)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&stat)
+}
+
+/// Fields after the command name, which may hold spaces and parentheses: state is
+/// field 3, start time field 22.
+fn parse_stat(stat: &str) -> Option<(u64, char)> {
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let start = fields.nth(18)?.parse().ok()?;
+    Some((start, state))
+}
+
+fn pidfd_open(pid: i32) -> Result<OwnedFd, Errno> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0u32) };
+    let fd = Errno::result(fd)?;
+    // SAFETY: the kernel just gave us this descriptor and nothing else owns it.
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd as i32) })
+}
+
+/// What `rpod exec` asks for, on top of the container's spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecOptions {
+    /// The command and its arguments.
+    pub command: Vec<String>,
+    /// `NAME=VALUE` entries over the container's environment (later wins).
+    pub env: Vec<String>,
+    /// `-w`: instead of the container's working directory.
+    pub workdir: Option<String>,
+    /// `-u`: name, uid, name:group or uid:gid, instead of the container's user.
+    pub user: Option<String>,
+    /// `-i`: the process reads rpod's stdin (else `/dev/null`).
+    pub interactive: bool,
+    /// `-t`: a pty of its own, relayed by rpod.
+    pub tty: bool,
+    /// `-d`: stdio on `/dev/null`, nobody waits; it lives as long as the container.
+    pub detach: bool,
+}
+
+impl ExecOptions {
+    /// Whether the process gets a pty (not when detached: nobody would hold it).
+    fn pty(&self) -> bool {
+        self.tty && !self.detach
+    }
+}
+
+/// The namespaces, by `/proc/PID/ns` name, that an exec joins.
+const NAMESPACES: [(&str, CloneFlags); 7] = [
+    ("user", CloneFlags::CLONE_NEWUSER),
+    ("ipc", CloneFlags::CLONE_NEWIPC),
+    ("uts", CloneFlags::CLONE_NEWUTS),
+    ("net", CloneFlags::CLONE_NEWNET),
+    ("pid", CloneFlags::CLONE_NEWPID),
+    ("cgroup", CloneFlags::CLONE_NEWCGROUP),
+    ("mnt", CloneFlags::CLONE_NEWNS),
+];
+
+/// The namespaces of `pid` that are not ours: joining one's own is refused (user) or
+/// needs privileges over it (a host network namespace, with `--network host`).
+fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
+    let mut flags = CloneFlags::empty();
+    for (name, flag) in NAMESPACES {
+        let theirs = match std::fs::metadata(format!("/proc/{pid}/ns/{name}")) {
+            Ok(m) => m,
+            // A kernel without this kind of namespace.
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    && Path::new(&format!("/proc/{pid}")).exists() =>
+            {
+                continue
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(ExecError::NotRunning(pid))
+            }
+            Err(source) => return Err(ExecError::Namespaces { pid, source }),
+        };
+        let ours = std::fs::metadata(format!("/proc/self/ns/{name}"))
+            .map_err(|source| ExecError::Namespaces { pid, source })?;
+        if (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()) {
+            flags |= flag;
+        }
+    }
+    Ok(flags)
+}
+
+/// Runs `opts.command` in the running container whose init is `target` and whose spec
+/// is `spec`. Returns once the command has exec'd (its pid is then this process's
+/// child), or with the error that kept it from starting (126/127 kept). Without
+/// `detach`, the caller blocks the signals it relays first (see
+/// [`super::monitor::Signals`]) and then waits with [`super::monitor::wait`].
+pub fn start(
+    target: &Target,
+    spec: &oci_spec::runtime::Spec,
+    opts: &ExecOptions,
+) -> Result<Started> {
+    let base = spec.process().as_ref().ok_or(ExecError::NoProcess)?;
+    if opts.command.is_empty() {
+        return Err(ExecError::NoCommand.into());
+    }
+    let pidfd = target.open()?;
+    let flags = namespaces_to_join(target.pid)?;
+    let null = if opts.detach || !(opts.interactive || opts.tty) {
+        Some(
+            nix::fcntl::open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
+                .map_err(sys("opening /dev/null"))?,
+        )
+    } else {
+        None
+    };
+    let (tty_parent, tty_child) = if opts.pty() {
+        let (a, b) = socketpair(
+            AddressFamily::Unix,
+            SockType::Stream,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )
+        .map_err(sys("creating the terminal socket"))?;
+        (Some(a), Some(b))
+    } else {
+        (None, None)
+    };
+    let job = Job {
+        base,
+        opts,
+        null: null.as_ref().map(|f| f.as_fd()),
+        tty: tty_child
+            .as_ref()
+            .map(|s| (s.as_fd(), tty::own_window_size())),
+    };
+    let (report_read, report_write) =
+        nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys("creating a pipe"))?;
+
+    let joiner = match userns::spawn::clone3(CloneFlags::empty()).map_err(sys("forking"))? {
+        Forked::Child => {
+            drop(report_read);
+            let code = join_and_clone(target.pid, &pidfd, flags, File::from(report_write), &job);
+            // SAFETY: a forked child leaves with _exit, skipping the parent's atexit work.
+            unsafe { libc::_exit(code) }
+        }
+        Forked::Parent(pid, _) => pid,
+    };
+    drop(report_write);
+    drop(tty_child);
+    let mut buf = Vec::new();
+    let read = File::from(report_read).read_to_end(&mut buf);
+    let joiner_status = wait_status(joiner);
+    read.context("reading the report of the process joining the container")?;
+
+    let mut pid = None;
+    let mut failure = None;
+    for line in buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        match serde_json::from_slice::<Report>(line) {
+            Ok(Report::Started(p)) => pid = Some(Pid::from_raw(p)),
+            Ok(Report::Failed { code, message }) => {
+                failure.get_or_insert(exit_error(code, message));
+            }
+            Err(_) => {
+                failure.get_or_insert(anyhow::anyhow!(
+                    "the process joining the container failed: {}",
+                    String::from_utf8_lossy(line)
+                ));
+            }
+        }
+    }
+    match (pid, failure) {
+        (Some(pid), None) => {
+            // Our own child, not yet reaped: the pid cannot have changed hands.
+            let pidfd = pidfd_open(pid.as_raw()).map_err(|source| ExecError::Pidfd {
+                pid: pid.as_raw(),
+                source,
+            })?;
+            let child = userns::Child { pid, pidfd };
+            let pty = match tty_parent {
+                Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
+                None => None,
+            };
+            Ok(Started { child, pty })
+        }
+        (pid, Some(err)) => {
+            if let Some(pid) = pid {
+                let _ = wait_status(pid);
+            }
+            Err(err)
+        }
+        (None, None) => Err(ExecError::Silent(joiner_status).into()),
+    }
+}
+
+fn wait_status(pid: Pid) -> String {
+    loop {
+        match waitpid(pid, None) {
+            Ok(status) => return format!("{status:?}"),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return e.to_string(),
+        }
+    }
+}
+
+/// What the forked children need, prepared before the fork.
+struct Job<'a> {
+    base: &'a Process,
+    opts: &'a ExecOptions,
+    /// `/dev/null`, for stdin without `-i`/`-t`, and all stdio with `-d`.
+    null: Option<BorrowedFd<'a>>,
+    /// With `-t`: the socket the pty goes over, and the window size.
+    tty: Option<(BorrowedFd<'a>, Option<WinSize>)>,
+}
+
+/// One line on the report pipe.
+#[derive(Debug, Serialize, Deserialize)]
+enum Report {
+    /// The command's process, as this (the host's) pid namespace numbers it.
+    Started(i32),
+    Failed {
+        code: u8,
+        message: String,
+    },
+}
+
+fn send(report: &mut File, msg: &Report) {
+    // One short write per line: atomic on a pipe, so the two writers never interleave.
+    if let Ok(mut line) = serde_json::to_vec(msg) {
+        line.push(b'\n');
+        let _ = report.write_all(&line);
+    }
+}
+
+fn send_failure(report: &mut File, err: &anyhow::Error) {
+    send(
+        report,
+        &Report::Failed {
+            code: error::exit_code(err),
+            message: error::one_line(err),
+        },
+    );
+}
+
+/// The forked child: joins the container, clones the command's process as a sibling,
+/// reports its pid and leaves.
+fn join_and_clone(
+    pid: i32,
+    pidfd: &OwnedFd,
+    flags: CloneFlags,
+    mut report: File,
+    job: &Job<'_>,
+) -> i32 {
+    if let Err(e) = join(pid, pidfd, flags) {
+        send_failure(
+            &mut report,
+            &anyhow::Error::new(e).context("joining the container"),
+        );
+        return error::EXIT_RPOD as i32;
+    }
+    match userns::spawn::clone3(CloneFlags::CLONE_PARENT) {
+        Ok(Forked::Child) => {
+            let err = run(job);
+            send_failure(&mut report, &err);
+            // SAFETY: as for any forked child.
+            unsafe { libc::_exit(error::exit_code(&err) as i32) }
+        }
+        Ok(Forked::Parent(child, _)) => {
+            send(&mut report, &Report::Started(child.as_raw()));
+            0
+        }
+        Err(e) => {
+            send_failure(
+                &mut report,
+                &ExecError::Sys("forking in the container", e).into(),
+            );
+            error::EXIT_RPOD as i32
+        }
+    }
+}
+
+/// Enters the namespaces in `flags` of the process behind `pidfd`.
+fn join(pid: i32, pidfd: &OwnedFd, flags: CloneFlags) -> Result<(), ExecError> {
+    if flags.is_empty() {
+        return Ok(());
+    }
+    match nix::sched::setns(pidfd, flags) {
+        Ok(()) => return Ok(()),
+        // Before Linux 5.8 setns takes no pidfd: one namespace file at a time.
+        Err(Errno::EINVAL) => {}
+        Err(e) => return Err(ExecError::Sys("setns", e)),
+    }
+    let mut files = Vec::new();
+    for (name, flag) in NAMESPACES {
+        if flags.contains(flag) {
+            let f = File::open(format!("/proc/{pid}/ns/{name}"))
+                .map_err(|source| ExecError::Namespaces { pid, source })?;
+            files.push((name, flag, f));
+        }
+    }
+    // Alive now, so alive when its files were opened: they are the container's.
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    if poll(&mut fds, PollTimeout::ZERO).map_err(sys("polling the pidfd"))? != 0 {
+        return Err(ExecError::NotRunning(pid));
+    }
+    // The user namespace first: it grants the rights to enter the others.
+    for (name, flag, f) in &files {
+        nix::sched::setns(f, *flag).map_err(|e| {
+            ExecError::Sys(
+                match *name {
+                    "user" => "setns user",
+                    "mnt" => "setns mnt",
+                    "pid" => "setns pid",
+                    "net" => "setns net",
+                    "ipc" => "setns ipc",
+                    "uts" => "setns uts",
+                    _ => "setns cgroup",
+                },
+                e,
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The command's process, inside every namespace: returns only on failure, with
+/// podman's codes (126 unless the failure says otherwise).
+fn run(job: &Job<'_>) -> anyhow::Error {
+    match setup(job) {
+        Ok(never) => match never {},
+        Err(e) if e.chain().any(|c| c.is::<error::Exit>()) => e,
+        Err(e) => exit_error(EXIT_CANNOT_INVOKE, error::one_line(&e)),
+    }
+}
+
+fn setup(job: &Job<'_>) -> Result<Infallible> {
+    let opts = job.opts;
+    match (&job.tty, job.null) {
+        (Some((sock, size)), _) => tty::attach_exec_pty(*sock, size.as_ref())?,
+        (None, null) => {
+            if let (true, Some(null)) = (opts.detach, null) {
+                for target in [1, 2] {
+                    // SAFETY: dup2 onto a standard descriptor.
+                    let rc = unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), target) };
+                    Errno::result(rc).context("connecting stdio to /dev/null")?;
+                }
+            }
+            // A session of its own: the terminal's ^C reaches rpod alone, which relays it.
+            let _ = nix::unistd::setsid();
+        }
+    }
+    let who = match &opts.user {
+        Some(spec) => user::resolve_in(Path::new("/"), spec)
+            .map_err(|e| exit_error(EXIT_CANNOT_INVOKE, e.to_string()))?,
+        None => process::resolve_user(job.base)?,
+    };
+    let process = exec_process(job.base, opts, &who);
+    let launch = Launch {
+        stdin: if job.tty.is_some() { None } else { job.null },
+        tty: job.tty.is_some(),
+        // Waited for by rpod: it ends with it, as the container's init ends with its
+        // monitor. A detached one lives as long as the container.
+        die_with_parent: !opts.detach,
+    };
+    process::exec(&process, &who, launch)
+}
+
+/// The process to run: the container's, with the exec's command, environment,
+/// workdir, terminal, and capabilities for the user it runs as.
+pub fn exec_process(base: &Process, opts: &ExecOptions, who: &ExecUser) -> Process {
+    let mut p = base.clone();
+    p.set_args(Some(opts.command.clone()));
+    let mut env = base.env().clone().unwrap_or_default();
+    if opts.pty() && !opts.env.iter().any(|e| e.starts_with("TERM=")) {
+        set_var(&mut env, "TERM=xterm");
+    }
+    for e in &opts.env {
+        set_var(&mut env, e);
+    }
+    p.set_env(Some(env));
+    if let Some(w) = &opts.workdir {
+        p.set_cwd(w.into());
+    }
+    p.set_terminal(Some(opts.pty()));
+    if opts.user.is_some() {
+        p.set_capabilities(base.capabilities().as_ref().map(|c| caps_for(c, who.uid)));
+    }
+    p
+}
+
+/// podman's rule for a user given to exec: root gets the whole bounding set; any other
+/// user only the capabilities the container gave its own non-root user (its ambient
+/// set, empty for a root container).
+fn caps_for(caps: &LinuxCapabilities, uid: u32) -> LinuxCapabilities {
+    let bounding = caps.bounding().clone().unwrap_or_default();
+    let (main, ambient) = if uid == 0 {
+        (bounding.clone(), Capabilities::new())
+    } else {
+        let ambient: Capabilities = caps
+            .ambient()
+            .clone()
+            .unwrap_or_default()
+            .intersection(&bounding)
+            .copied()
+            .collect();
+        (ambient.clone(), ambient)
+    };
+    LinuxCapabilitiesBuilder::default()
+        .bounding(bounding)
+        .effective(main.clone())
+        .permitted(main)
+        .inheritable(ambient.clone())
+        .ambient(ambient)
+        .build()
+        .unwrap_or_else(|_| caps.clone())
+}
+
+fn set_var(env: &mut Vec<String>, entry: &str) {
+    let key = entry.split_once('=').map_or(entry, |(k, _)| k);
+    match env
+        .iter_mut()
+        .find(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) == key)
+    {
+        Some(slot) => *slot = entry.to_string(),
+        None => env.push(entry.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oci_spec::runtime::Capability;
+
+    fn base() -> Process {
+        let mut p = Process::default();
+        p.set_args(Some(vec!["sleep".into(), "100".into()]));
+        p.set_env(Some(vec![
+            "PATH=/bin".into(),
+            "A=1".into(),
+            "HOSTNAME=box".into(),
+        ]));
+        p.set_cwd("/srv".into());
+        let bounding: Capabilities = [Capability::Chown, Capability::Kill].into_iter().collect();
+        let ambient: Capabilities = [Capability::Kill, Capability::SysAdmin]
+            .into_iter()
+            .collect();
+        p.set_capabilities(Some(
+            LinuxCapabilitiesBuilder::default()
+                .bounding(bounding.clone())
+                .effective(bounding.clone())
+                .permitted(bounding)
+                .ambient(ambient)
+                .build()
+                .unwrap(),
+        ));
+        p
+    }
+
+    fn who(uid: u32) -> ExecUser {
+        ExecUser {
+            uid,
+            gid: uid,
+            groups: vec![uid],
+            home: "/".into(),
+        }
+    }
+
+    fn opts() -> ExecOptions {
+        ExecOptions {
+            command: vec!["sh".into(), "-c".into(), "true".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn command_env_and_workdir() {
+        let mut o = opts();
+        let p = exec_process(&base(), &o, &who(0));
+        assert_eq!(p.args().as_deref().unwrap(), ["sh", "-c", "true"]);
+        assert_eq!(p.cwd(), Path::new("/srv"));
+        assert_eq!(
+            p.env().as_deref().unwrap(),
+            ["PATH=/bin", "A=1", "HOSTNAME=box"]
+        );
+
+        o.env = vec!["A=2".into(), "B=3".into(), "A=4".into()];
+        o.workdir = Some("/tmp".into());
+        let p = exec_process(&base(), &o, &who(0));
+        assert_eq!(p.cwd(), Path::new("/tmp"));
+        assert_eq!(
+            p.env().as_deref().unwrap(),
+            ["PATH=/bin", "A=4", "HOSTNAME=box", "B=3"]
+        );
+    }
+
+    #[test]
+    fn term_only_with_a_pty() {
+        let mut o = opts();
+        o.tty = true;
+        let p = exec_process(&base(), &o, &who(0));
+        assert!(p
+            .env()
+            .as_ref()
+            .unwrap()
+            .contains(&"TERM=xterm".to_string()));
+        assert_eq!(p.terminal(), Some(true));
+        o.env = vec!["TERM=vt100".into()];
+        let p = exec_process(&base(), &o, &who(0));
+        let terms: Vec<_> = p
+            .env()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|e| e.starts_with("TERM="))
+            .collect();
+        assert_eq!(terms, ["TERM=vt100"]);
+        // Detached: no pty, so no TERM either.
+        o.env.clear();
+        o.detach = true;
+        let p = exec_process(&base(), &o, &who(0));
+        assert!(!p
+            .env()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|e| e.starts_with("TERM=")));
+        assert_eq!(p.terminal(), Some(false));
+    }
+
+    #[test]
+    fn capabilities_follow_the_exec_user() {
+        let b = base();
+        // No -u: the container's own.
+        let p = exec_process(&b, &opts(), &who(1000));
+        assert_eq!(p.capabilities(), b.capabilities());
+
+        let mut o = opts();
+        o.user = Some("0".into());
+        let c = exec_process(&b, &o, &who(0))
+            .capabilities()
+            .clone()
+            .unwrap();
+        assert_eq!(c.effective(), c.bounding());
+        assert_eq!(c.permitted(), c.bounding());
+        assert!(c.ambient().as_ref().unwrap().is_empty());
+
+        o.user = Some("1000".into());
+        let c = exec_process(&b, &o, &who(1000))
+            .capabilities()
+            .clone()
+            .unwrap();
+        let only_kill: Capabilities = [Capability::Kill].into_iter().collect();
+        assert_eq!(c.effective().as_ref(), Some(&only_kill));
+        assert_eq!(c.ambient().as_ref(), Some(&only_kill));
+        assert_eq!(c.bounding(), b.capabilities().as_ref().unwrap().bounding());
+    }
+
+    #[test]
+    fn stat_fields_past_odd_command_names() {
+        let stat = "42 (a) b (c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
+        assert_eq!(parse_stat(stat), Some((987654, 'S')));
+        assert_eq!(parse_stat("42 (x) Z 1"), None);
+        let me = std::process::id() as i32;
+        let (start, state) = proc_start(me).unwrap();
+        assert_ne!(state, 'Z');
+        assert!(start > 0);
+    }
+
+    #[test]
+    fn targets_are_checked_against_their_start_time() {
+        let me = std::process::id() as i32;
+        let (start, _) = proc_start(me).unwrap();
+        assert!(Target { pid: me, start }.open().is_ok());
+        assert!(matches!(
+            Target {
+                pid: me,
+                start: start + 1
+            }
+            .open(),
+            Err(ExecError::NotRunning(_))
+        ));
+        assert!(matches!(
+            Target { pid: 0, start }.open(),
+            Err(ExecError::NotRunning(0))
+        ));
+    }
+
+    #[test]
+    fn own_namespaces_are_not_joined() {
+        let me = std::process::id() as i32;
+        assert_eq!(namespaces_to_join(me).unwrap(), CloneFlags::empty());
+    }
+}
