@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod docs;
+mod exec;
 mod images;
 mod run;
 mod run_image;
