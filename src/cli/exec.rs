@@ -49,14 +49,14 @@ pub struct ExecArgs {
     #[arg(short = 'w', long, value_name = "DIR", value_parser = parse_workdir)]
     pub workdir: Option<String>,
 
-    /// CONTAINER COMMAND [ARG...]: the container's name or id (a unique prefix will
-    /// do), then the command
+    /// The container's name or id (a unique prefix will do), then the command and its
+    /// arguments
     #[arg(
         required = true,
         num_args = 2..,
         trailing_var_arg = true,
         allow_hyphen_values = true,
-        value_name = "CONTAINER COMMAND"
+        value_names = ["CONTAINER", "COMMAND"]
     )]
     pub positional: Vec<String>,
 }
