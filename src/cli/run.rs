@@ -1,22 +1,13 @@
 //! `rpod run`: create a container and run its command in the foreground, rpod itself
 //! being the monitor.
 
-use std::path::PathBuf;
+use anyhow::Result;
 
-use anyhow::{bail, Context as _, Result};
-
-use super::args::{resolve_bind_source, PullPolicy, RunArgs};
-use super::pull::{pull_options, PlatformArgs, RegistryArgs};
+use super::args::{resolve_bind_source, RunArgs};
+use super::pull::{PlatformArgs, RegistryArgs};
 use super::Context;
-use crate::image::pull::pull;
-use crate::runtime::bundle::{self, Bundle};
-use crate::runtime::monitor::{self, Signals};
-use crate::runtime::spec::{self, Environment, NetworkMode, RunOptions};
-use crate::runtime::{self, Rootfs, Stdio};
-use crate::store::images::{ImageRecord, LookupError};
-use crate::store::remove::{TreeRemover, UsernsRemover};
-use crate::store::{Store, StoreError};
-use crate::userns::IdMap;
+use crate::container::{ops, ContainerStore};
+use crate::runtime::spec::{NetworkMode, RunOptions};
 
 /// Run a command in a new container
 ///
@@ -30,6 +21,10 @@ use crate::userns::IdMap;
 #[derive(Debug, clap::Args)]
 #[command(disable_help_flag = true)]
 pub struct RunCommand {
+    /// Run the container in the background and print its ID
+    #[arg(short, long)]
+    pub detach: bool,
+
     #[command(flatten)]
     pub run: RunArgs,
 
@@ -49,170 +44,45 @@ pub struct RunCommand {
 }
 
 pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
-    let args = &cmd.run;
-    let map = IdMap::for_current_user();
-    let (image, command) = args.image_and_command();
-    let id = bundle::new_id()?;
-    let opts = options(ctx, args, command.to_vec(), &id)?;
-
-    // The image's layers stay leased while the container runs, so no `rmi` or
-    // prune can take them away underneath it.
-    let (source, image_config, _lease) = match (&args.rootfs, image) {
-        (Some(dir), _) => (Source::Dir(rootfs_dir(dir)?), None, None),
-        (None, Some(name)) => {
-            let store = Store::open(&ctx.paths)?;
-            let record = find_image(ctx, cmd, &store, name, &map)?;
-            let lease = store.lease()?;
-            let view = store.read()?;
-            let mut lowers = Vec::new();
-            for diff_id in &record.layers {
-                if view.hold_layer(&lease, diff_id)?.is_none() {
-                    bail!("layer {diff_id} of image {name} is missing from the store: pull the image again");
-                }
-                lowers.push(view.layer_path(diff_id));
-            }
-            let config = image_runtime_config(&view.config(&record.id)?)
-                .with_context(|| format!("reading the config of image {name}"))?;
-            drop(view);
-            (Source::Layers(lowers), config, Some(lease))
+    let record = super::create::create(ctx, &cmd.run, &cmd.platform, &cmd.registry, cmd.quiet)?;
+    let store = ContainerStore::open(&ctx.paths)?;
+    if cmd.detach {
+        let level = log::max_level().to_string();
+        if let Err(e) = ops::start_detached(&store, &ctx.paths, &record.id, &level) {
+            remove_unstarted(&store, &record.id);
+            return Err(e);
         }
-        (None, None) => bail!("rpod run needs an image (or --rootfs DIR)"),
-    };
-
-    ctx.paths.ensure_runroot()?;
-    let bundle = Bundle::create(&ctx.paths.runroot, &id)?;
-    let layers_dir = ctx.paths.root.join("containers").join(&id);
-    // Removes the container's files unless the run gets far enough to keep them.
-    let mut cleanup = Cleanup {
-        bundle: Some(&bundle),
-        layers: Some(layers_dir.clone()),
-        remover: UsernsRemover { map: map.clone() },
-    };
-    let rootfs = match source {
-        Source::Dir(dir) => Rootfs::Dir(dir),
-        Source::Layers(lowers) => {
-            let (upper, work) = (layers_dir.join("upper"), layers_dir.join("work"));
-            for d in [&upper, &work] {
-                std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
-            }
-            Rootfs::Overlay {
-                lowers,
-                upper,
-                work,
-            }
-        }
-    };
-    let root_path = match &rootfs {
-        Rootfs::Dir(dir) => dir.clone(),
-        Rootfs::Overlay { .. } => {
-            let mount_point = bundle.rootfs_path();
-            std::fs::create_dir_all(&mount_point)
-                .with_context(|| format!("creating {}", mount_point.display()))?;
-            mount_point
-        }
-    };
-
-    let env = Environment::host(root_path, &bundle.dir);
-    let hostname = spec::hostname(&opts, &env.host_hostname);
-    bundle.write_etc(&hostname, opts.name.as_deref(), opts.network)?;
-    let spec = spec::build(image_config.as_ref(), &opts, &env)?;
-    bundle.write_spec(&spec)?;
-
-    let signals = Signals::block()?;
-    let stdio = Stdio {
-        interactive: args.interactive,
-        tty: args.tty,
-    };
-    let mut started = runtime::start(&spec, &rootfs, stdio, &map)?;
-    if !args.rm {
-        cleanup.bundle = None;
-        cleanup.layers = None;
+        println!("{}", record.id);
+        return Ok(0);
     }
-    let code = monitor::wait(&mut started, &signals, args.interactive)?;
-    drop(signals);
-    Ok(code)
-}
-
-/// Where the root filesystem comes from, before the container's own dirs exist.
-enum Source {
-    Dir(PathBuf),
-    Layers(Vec<PathBuf>),
-}
-
-/// The image to run: from the store, pulled as `--pull` says.
-fn find_image(
-    ctx: &Context,
-    cmd: &RunCommand,
-    store: &Store,
-    name: &str,
-    map: &IdMap,
-) -> Result<ImageRecord> {
-    let local = match store.read()?.lookup(name) {
-        Ok(record) => Some(record),
-        Err(StoreError::Lookup(LookupError::NotFound(_))) => None,
-        Err(e) => return Err(e.into()),
+    let mut monitor = match ops::start_foreground(&store, &record.id, cmd.run.interactive) {
+        Ok(m) => m,
+        Err(e) => {
+            remove_unstarted(&store, &record.id);
+            return Err(e);
+        }
     };
-    let must_pull = match (cmd.run.pull, &local) {
-        (PullPolicy::Always | PullPolicy::Newer, _) => true,
-        (PullPolicy::Missing, None) => true,
-        (PullPolicy::Missing, Some(_)) => false,
-        (PullPolicy::Never, None) => bail!(
-            "{name}: image not known, and --pull=never forbids pulling it: pull it first (rpod pull {name})"
-        ),
-        (PullPolicy::Never, Some(_)) => false,
-    };
-    match local {
-        Some(record) if !must_pull => Ok(record),
-        _ => {
-            let opts = pull_options(ctx, &cmd.platform, &cmd.registry, cmd.quiet)?;
-            crate::userns::as_root(map, || pull(&ctx.paths, store, name, &opts))
-        }
+    if !record.auto_remove {
+        monitor.keep_state();
     }
+    Ok(monitor.run() as u8)
 }
 
-/// The runtime part (`config`) of an image config blob.
-fn image_runtime_config(bytes: &[u8]) -> Result<Option<oci_spec::image::Config>> {
-    let parsed: oci_spec::image::ImageConfiguration = serde_json::from_slice(bytes)?;
-    Ok(parsed.config().clone())
-}
-
-/// Removes a container's files on drop while armed: its runtime directory and its
-/// writable layer (whose files may belong to subordinate ids: removed in the user namespace).
-struct Cleanup<'a> {
-    bundle: Option<&'a Bundle>,
-    layers: Option<PathBuf>,
-    remover: UsernsRemover,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        if let Some(b) = self.bundle {
-            if let Err(e) = b.remove() {
-                log::warn!("removing container directory {}: {e}", b.dir.display());
-            }
-        }
-        if let Some(dir) = self.layers.take() {
-            if dir.exists() {
-                if let Err(e) = self.remover.remove_trees(std::slice::from_ref(&dir)) {
-                    log::warn!("removing container layer {}: {e}", dir.display());
-                }
-            }
-        }
+/// A container whose first start failed leaves nothing behind.
+fn remove_unstarted(store: &ContainerStore, id: &str) {
+    if let Err(e) = store.remove(id, |_| Ok(())) {
+        log::warn!("removing container {id}: {}", crate::error::one_line(&e));
     }
-}
-
-fn rootfs_dir(dir: &std::path::Path) -> Result<PathBuf> {
-    let abs =
-        std::fs::canonicalize(dir).with_context(|| format!("root filesystem {}", dir.display()))?;
-    if !abs.is_dir() {
-        bail!("root filesystem {} is not a directory", abs.display());
-    }
-    Ok(abs)
 }
 
 /// Turns the flags into what the spec builder takes, reading the host environment and
 /// checking bind sources (a missing one is rpod's error, 125, before anything starts).
-fn options(ctx: &Context, args: &RunArgs, command: Vec<String>, id: &str) -> Result<RunOptions> {
+pub fn options(
+    ctx: &Context,
+    args: &RunArgs,
+    command: Vec<String>,
+    id: &str,
+) -> Result<RunOptions> {
     let (mut binds, tmpfs) = args.mounts();
     for b in &mut binds {
         b.source = resolve_bind_source(&b.source)?;
