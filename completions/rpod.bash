@@ -1576,7 +1576,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__run)
-            opts="-e -w -u -h -v -i -t -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --network --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-e -w -u -h -v -i -t -p -P -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1643,6 +1643,34 @@ _rpod() {
                     return 0
                     ;;
                 --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,7 +59,12 @@ complete -c rpod -n "__fish_rpod_using_subcommand run" -s h -l hostname -d 'Host
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s v -l volume -d 'Bind a host path: HOST-PATH:CONTAINER-PATH[:ro|rw|z|Z]' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l mount -d 'Attach a mount: type=bind,source=PATH,destination=PATH[,ro] or type=tmpfs,destination=PATH[,tmpfs-size=N][,tmpfs-mode=M]' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l tmpfs -d 'Mount a fresh tmpfs: CONTAINER-PATH[:OPTIONS] (default options rw,noexec,nosuid,nodev)' -r
-complete -c rpod -n "__fish_rpod_using_subcommand run" -l network -d 'Network: none (a private namespace with only lo; the default until the private network is available) or host (the host\'s network)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l network -l net -d 'Network: private (default; aliases slirp4netns[:allow_host_loopback=true,mtu=N], pasta), none (only lo) or host (the host\'s network)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s p -l publish -d 'Publish a container\'s port to the host: [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l dns -d 'DNS server for the container\'s /etc/resolv.conf' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l dns-search -d 'DNS search domain for the container\'s /etc/resolv.conf' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l dns-option -d 'DNS option for the container\'s /etc/resolv.conf' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l add-host -d 'Add a line to /etc/hosts: HOST:IP (HOST may list aliases separated by \';\')' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l pull -d 'When to pull the image' -r -f -a "missing\t'Pull only when the image is not in the store'
 always\t'Always pull'
 never\t'Never pull; fail when the image is not in the store'
@@ -84,6 +89,7 @@ complete -c rpod -n "__fish_rpod_using_subcommand run" -l rm -d 'Remove the cont
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s i -l interactive -d 'Keep stdin open and connect it to the container'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal for the container'
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s P -l publish-all -d 'Publish all the image\'s exposed ports to random host ports'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s q -l quiet -d 'Suppress output information when pulling images'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand unshare" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's main job: builds rpod (release) and runs it as the unprivileged test
-# user, entering its user namespace with the user's subordinate ranges. As root:
+# The README's main job: builds rpod (release) and, as the unprivileged test user,
+# pulls busybox from a local registry (started here, offline, with images built
+# from busybox-static) and runs it as a rootless container. As root:
 #   sudo tests/demo.sh
 set -euo pipefail
 
@@ -15,9 +16,20 @@ require_root_and_cargo "$0" "it switches to the test user"
 "$here/setup-host.sh" --base
 (cd "$repo" && cargo build --release)
 
-# The test user need not be able to read the checkout: run a world-readable copy.
 stage=$(mktemp -d /tmp/rpod-demo.XXXXXX)
-trap 'rm -rf -- "$stage"' EXIT
+started_registry=0
+cleanup() {
+    rm -rf -- "$stage"
+    if ((started_registry)); then "$here/registry.sh" stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+if ! "$here/registry.sh" status >/dev/null 2>&1; then
+    "$here/registry.sh" start
+    started_registry=1
+fi
+"$here/setup-host.sh" >/dev/null   # builds and pushes the fixture images
+
+# The test user need not be able to read the checkout: run a world-readable copy.
 chmod 755 "$stage"
 install -m 755 "$repo/target/release/rpod" "$stage/rpod"
 
@@ -30,5 +42,7 @@ as_user() {
         SHELL=/bin/bash LANG=C XDG_RUNTIME_DIR="/run/user/$uid" "$stage/rpod" "$@")
 }
 
-as_user unshare id
 as_user unshare cat /proc/self/uid_map
+as_user run --rm 127.0.0.1:5000/busybox sh -c \
+    'echo "Hello from a rootless container: $(id)"; echo "pid $$ on $(hostname)"; ip -4 addr show tap0 | grep inet'
+as_user images

@@ -395,7 +395,15 @@ fn tmpfs_and_read_only() {
 fn network_modes() {
     let env = TestEnv::new();
     let root = rootfs(&env);
+    // The default is the private network: lo and the stack's device.
     let out = run(&env, &root, &["ls", "/sys/class/net"]);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["lo", "tap0"],
+        "{out}"
+    );
+    let out = run(&env, &root, &["--network", "none", "ls", "/sys/class/net"]);
     out.assert_ok();
     assert_eq!(
         out.stdout.split_whitespace().collect::<Vec<_>>(),
@@ -420,8 +428,8 @@ fn network_modes() {
     let mut seen: Vec<String> = out.stdout.split_whitespace().map(String::from).collect();
     seen.sort();
     assert_eq!(seen, host, "{out}");
-    let out = run(&env, &root, &["--network", "private", "true"]);
-    out.assert_code(125);
+    let out = run(&env, &root, &["--network", "bogus", "true"]);
+    out.assert_code(125).assert_one_error_line();
 }
 
 #[test]

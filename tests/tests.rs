@@ -3,5 +3,7 @@
 mod cli;
 mod common;
 mod docs;
+mod images;
 mod run;
+mod run_image;
 mod userns;

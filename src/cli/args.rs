@@ -9,7 +9,7 @@ use oci_spec::runtime::PosixRlimitType;
 use crate::container::logs::{LogConfig, LogDriver};
 use crate::container::restart::RestartPolicy;
 use crate::runtime::caps::{self, CapName};
-use crate::runtime::spec::{BindMount, NetworkMode, TmpfsMount, Ulimit};
+use crate::runtime::spec::{BindMount, TmpfsMount, Ulimit};
 
 /// When to pull the image before running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -104,10 +104,34 @@ pub struct RunArgs {
     #[arg(short = 't', long)]
     pub tty: bool,
 
-    /// Network: none (a private namespace with only lo; the default until the private
-    /// network is available) or host (the host's network)
-    #[arg(long, value_name = "MODE", value_parser = parse_network)]
-    pub network: Option<NetworkMode>,
+    /// Network: private (default; aliases slirp4netns[:allow_host_loopback=true,mtu=N],
+    /// pasta), none (only lo) or host (the host's network)
+    #[arg(long, visible_alias = "net", value_name = "MODE", value_parser = parse_network)]
+    pub network: Option<crate::network::NetworkMode>,
+
+    /// Publish a container's port to the host: [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]
+    #[arg(short = 'p', long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+
+    /// Publish all the image's exposed ports to random host ports
+    #[arg(short = 'P', long)]
+    pub publish_all: bool,
+
+    /// DNS server for the container's /etc/resolv.conf
+    #[arg(long, value_name = "IP")]
+    pub dns: Vec<std::net::IpAddr>,
+
+    /// DNS search domain for the container's /etc/resolv.conf
+    #[arg(long, value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+
+    /// DNS option for the container's /etc/resolv.conf
+    #[arg(long, value_name = "OPTION")]
+    pub dns_option: Vec<String>,
+
+    /// Add a line to /etc/hosts: HOST:IP (HOST may list aliases separated by ';')
+    #[arg(long, value_name = "HOST:IP", value_parser = parse_add_host)]
+    pub add_host: Vec<crate::network::HostEntry>,
 
     /// When to pull the image
     #[arg(long, value_enum, value_name = "POLICY", default_value_t = PullPolicy::Missing)]
@@ -459,18 +483,17 @@ pub fn parse_tmpfs(s: &str) -> Result<TmpfsMount, String> {
     })
 }
 
-pub fn parse_network(s: &str) -> Result<NetworkMode, String> {
-    match s {
-        "none" => Ok(NetworkMode::None),
-        "host" => Ok(NetworkMode::Host),
-        "private" | "slirp4netns" | "pasta" | "bridge" => Err(
-            "the private network is not available yet: use --network none or --network host".into(),
-        ),
-        _ if s.starts_with("slirp4netns:") || s.starts_with("pasta:") => Err(
-            "the private network is not available yet: use --network none or --network host".into(),
-        ),
-        _ => Err("expected none or host".into()),
+pub fn parse_network(s: &str) -> Result<crate::network::NetworkMode, String> {
+    match crate::network::NetworkMode::parse(s).map_err(|e| e.to_string())? {
+        crate::network::NetworkMode::Container(_) => {
+            Err("joining another container's network (container:NAME) is not supported yet".into())
+        }
+        mode => Ok(mode),
     }
+}
+
+pub fn parse_add_host(s: &str) -> Result<crate::network::HostEntry, String> {
+    crate::network::HostEntry::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn parse_security_opt(s: &str) -> Result<SecurityOpt, String> {
@@ -591,7 +614,9 @@ mod tests {
         let mut b = a.clone();
         b.rootfs = None;
         assert_eq!(b.image_and_command().0, Some("sh"));
-        assert!(parse(&["true"]).is_err(), "--rootfs is required for now");
+        let c = parse(&["busybox", "true"]).unwrap();
+        assert_eq!(c.image_and_command().0, Some("busybox"));
+        assert_eq!(c.image_and_command().1, ["true"]);
     }
 
     #[test]
@@ -667,11 +692,15 @@ mod tests {
 
     #[test]
     fn network_and_security() {
-        assert_eq!(parse_network("none"), Ok(NetworkMode::None));
-        assert_eq!(parse_network("host"), Ok(NetworkMode::Host));
-        assert!(parse_network("private")
-            .unwrap_err()
-            .contains("not available"));
+        use crate::network::NetworkMode as Mode;
+        assert_eq!(parse_network("none"), Ok(Mode::None));
+        assert_eq!(parse_network("host"), Ok(Mode::Host));
+        assert!(matches!(parse_network("private"), Ok(Mode::Private(_))));
+        assert!(matches!(
+            parse_network("slirp4netns:allow_host_loopback=true"),
+            Ok(Mode::Private(o)) if o.allow_host_loopback
+        ));
+        assert!(parse_network("container:web").is_err());
         assert!(parse_network("bogus").is_err());
         assert_eq!(
             parse_security_opt("no-new-privileges"),

@@ -11,8 +11,9 @@ use super::Context;
 use crate::container::record::{Bind, ImageRef, Record, RootfsSource};
 use crate::container::{proc, ContainerStore};
 use crate::image::pull::pull;
+use crate::network::NetworkMode;
 use crate::runtime::bundle;
-use crate::runtime::spec::{self, Environment, NetworkMode, STOP_SIGNAL_ANNOTATION};
+use crate::runtime::spec::{self, Environment, STOP_SIGNAL_ANNOTATION};
 use crate::store::images::{ImageRecord, LookupError};
 use crate::store::timestamp::Timestamp;
 use crate::store::{names, Store, StoreError};
@@ -72,7 +73,11 @@ pub fn create(
     let map = IdMap::for_current_user();
     let (image, command) = args.image_and_command();
     let id = bundle::new_id()?;
-    let mut opts = super::run::options(ctx, args, command.to_vec(), &id)?;
+    let network = super::run::network_mode(ctx, args)?;
+    let mut opts = super::run::options(args, command.to_vec(), &id, &network)?;
+    // Ports and names are checked now (125 before anything is recorded); the host
+    // side of `-p` is bound at each start.
+    crate::network::PortMapping::parse_all(&args.publish)?;
     let store = ContainerStore::open(&ctx.paths).context("opening the container store")?;
     let run_dir = store.run_dir(&id);
 
@@ -87,6 +92,8 @@ pub fn create(
             .unwrap_or(crate::container::record::DEFAULT_STOP_TIMEOUT),
         stop_signal: args.stop_signal,
         create_command: std::env::args().collect(),
+        network: network_string(&network),
+        dns_servers: ctx.config.network.dns_servers.clone(),
     };
     // `--rm` containers vanish with their command: their files need no fsync.
     let durable = !args.rm;
@@ -182,6 +189,8 @@ struct Template {
     stop_timeout: u32,
     stop_signal: Option<i32>,
     create_command: Vec<String>,
+    network: String,
+    dns_servers: Vec<String>,
 }
 
 impl Template {
@@ -222,17 +231,27 @@ impl Template {
             command,
             create_command: self.create_command.clone(),
             hostname: spec.hostname().clone().unwrap_or_default(),
-            network: match opts.network {
-                NetworkMode::Host => "host".into(),
-                NetworkMode::None => "none".into(),
-            },
+            network: self.network.clone(),
+            publish: args.publish.clone(),
+            publish_all: args.publish_all,
+            exposed: image_config
+                .and_then(|c| c.exposed_ports().clone())
+                .unwrap_or_default(),
+            dns: args.dns.iter().map(|d| d.to_string()).collect(),
+            dns_search: args.dns_search.clone(),
+            dns_option: args.dns_option.clone(),
+            add_host: args
+                .add_host
+                .iter()
+                .map(|h| format!("{}:{}", h.names.join(";"), h.ip))
+                .collect(),
+            dns_servers: self.dns_servers.clone(),
             interactive: args.interactive,
             tty: args.tty,
             restart: self.restart,
             log: self.log,
             auto_remove: args.rm,
             labels: self.labels.clone(),
-            ports: Vec::new(),
             binds: opts
                 .binds
                 .iter()
@@ -248,6 +267,19 @@ impl Template {
             stop_signal: self.stop_signal.or(image_signal).unwrap_or(libc::SIGTERM),
             stop_timeout: self.stop_timeout,
         }
+    }
+}
+
+/// The network mode in a form [`NetworkMode::parse`] reads back, options included.
+pub fn network_string(mode: &NetworkMode) -> String {
+    match mode {
+        NetworkMode::Private(o) => format!(
+            "slirp4netns:allow_host_loopback={},enable_ipv6={},mtu={}",
+            o.allow_host_loopback, o.enable_ipv6, o.mtu
+        ),
+        NetworkMode::None => "none".into(),
+        NetworkMode::Host => "host".into(),
+        NetworkMode::Container(c) => format!("container:{c}"),
     }
 }
 
@@ -319,4 +351,27 @@ fn rootfs_dir(dir: &Path) -> Result<PathBuf> {
         bail!("root filesystem {} is not a directory", abs.display());
     }
     Ok(abs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::PrivateOptions;
+
+    #[test]
+    fn network_modes_round_trip() {
+        for mode in [
+            NetworkMode::Private(PrivateOptions::default()),
+            NetworkMode::Private(PrivateOptions {
+                allow_host_loopback: true,
+                mtu: 1500,
+                enable_ipv6: false,
+            }),
+            NetworkMode::None,
+            NetworkMode::Host,
+            NetworkMode::Container("web".into()),
+        ] {
+            assert_eq!(NetworkMode::parse(&network_string(&mode)).unwrap(), mode);
+        }
+    }
 }

@@ -46,9 +46,8 @@ pub fn run(ctx: &Context, args: &PruneArgs) -> Result<u8> {
                 removed.push(img.id);
             }
         }
-        if !removed.is_empty() {
-            w.gc()?;
-        }
+        // Also collects layers no image uses that a killed pull or import committed.
+        w.gc()?;
         removed
     };
     for id in removed {

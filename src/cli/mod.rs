@@ -198,18 +198,35 @@ fn run(cli: Cli) -> Result<u8> {
         Command::History(a) => history::run(&ctx()?, &a),
         Command::Image(a) => image::run(&ctx()?, a),
         Command::Images(a) => images::run(&ctx()?, &a),
-        Command::Import(a) => as_store_root(|| import::run(&ctx()?, &a)),
-        Command::Load(a) => as_store_root(|| load::run(&ctx()?, &a)),
-        Command::Pull(a) => as_store_root(|| pull::run(&ctx()?, &a)),
+        // The context is resolved before entering the user namespace: inside it
+        // the uid is 0, which would select root's store.
+        Command::Import(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| import::run(&ctx, &a))
+        }
+        Command::Load(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| load::run(&ctx, &a))
+        }
+        Command::Pull(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| pull::run(&ctx, &a))
+        }
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
-        Command::Save(a) => save::run(&ctx()?, &a),
+        // Layer files of subordinate owners may be unreadable to the user alone.
+        Command::Save(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| save::run(&ctx, &a))
+        }
         Command::Tag(a) => tag::run(&ctx()?, &a),
         Command::Untag(a) => untag::run(&ctx()?, &a),
     }
 }
 
 /// Runs a command that writes layers as root of the user namespace, so that
-/// file owners from the image land on the subordinate ids they map to.
+/// file owners from the image land on the subordinate ids they map to. The
+/// caller resolves its [`Context`] first: inside, the process is uid 0 and
+/// would take root's paths.
 pub fn as_store_root(f: impl FnOnce() -> Result<u8>) -> Result<u8> {
     crate::userns::as_root(&crate::userns::IdMap::for_current_user(), f)
 }
@@ -280,9 +297,9 @@ mod tests {
 
     #[test]
     fn missing_required_arguments_are_named() {
-        let err = Cli::try_parse_from(["rpod", "run", "true"]).unwrap_err();
+        let err = Cli::try_parse_from(["rpod", "pull"]).unwrap_err();
         let line = usage_line(&err);
-        assert!(line.contains("--rootfs <DIR>"), "{line}");
+        assert!(line.contains("<IMAGE>"), "{line}");
         assert!(!line.contains('\n'));
     }
 

@@ -151,7 +151,11 @@ fn command(c: &Container, no_trunc: bool) -> String {
 }
 
 fn ports(c: &Container) -> String {
-    c.record.ports.join(", ")
+    if c.state.running() {
+        c.state.ports.join(", ")
+    } else {
+        String::new()
+    }
 }
 
 /// `Up 3 seconds`, `Exited (0) 2 seconds ago`, `Created`.
@@ -335,7 +339,7 @@ fn json(c: &Container, now: Timestamp) -> PsJson {
         pid: c.state.pid.pid,
         pod: String::new(),
         pod_name: String::new(),
-        ports: (!c.record.ports.is_empty()).then(|| c.record.ports.clone()),
+        ports: (c.state.running() && !c.state.ports.is_empty()).then(|| c.state.ports.clone()),
         restarts: c.state.restart_count,
         size: None,
         started_at: unix(c.state.started()),
@@ -493,7 +497,14 @@ mod tests {
                 log: Default::default(),
                 auto_remove: false,
                 labels,
-                ports: vec![],
+                publish: vec![],
+                publish_all: false,
+                exposed: vec![],
+                dns: vec![],
+                dns_search: vec![],
+                dns_option: vec![],
+                add_host: vec![],
+                dns_servers: vec![],
                 binds: vec![],
                 cap_add: vec![],
                 cap_drop: vec![],

@@ -1,23 +1,27 @@
-//! `rpod run`: create a container and run its command in the foreground, rpod itself
-//! being the monitor.
+//! `rpod run`: create a container and start it, in the foreground (rpod itself being
+//! its monitor) or, with `-d`, under a detached monitor.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::args::{resolve_bind_source, RunArgs};
 use super::pull::{PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::container::{ops, ContainerStore};
-use crate::runtime::spec::{NetworkMode, RunOptions};
+use crate::network::NetworkMode;
+use crate::runtime::spec::{self, RunOptions};
 
 /// Run a command in a new container
 ///
 /// The command runs in the foreground as pid 1 of the container; rpod relays signals
 /// (INT, TERM, HUP, QUIT, USR1, USR2) to it and exits with its status (128+N when it
-/// is killed by signal N). Exit codes of rpod itself: 125 for its own errors, 126 when
-/// the command cannot be invoked, 127 when it is not found.
+/// is killed by signal N). With --detach it runs in the background under its own
+/// monitor, and rpod prints the container's ID once the command has started. Exit
+/// codes of rpod itself: 125 for its own errors, 126 when the command cannot be
+/// invoked, 127 when it is not found.
 ///
-/// The network defaults to `none` (a network namespace with only `lo`) until the
-/// private network is available; `--network host` shares the host's.
+/// The network defaults to `private`: a network namespace of its own at 10.0.2.100,
+/// served by rpod's userspace stack, with `-p` publishing ports at kernel speed;
+/// `--network none` gives only `lo`, `--network host` shares the host's.
 #[derive(Debug, clap::Args)]
 #[command(disable_help_flag = true)]
 pub struct RunCommand {
@@ -75,25 +79,42 @@ fn remove_unstarted(store: &ContainerStore, id: &str) {
     }
 }
 
+/// `--network`, else the configured default (`private` unless rpod.toml says otherwise).
+pub fn network_mode(ctx: &Context, args: &RunArgs) -> Result<NetworkMode> {
+    match &args.network {
+        Some(mode) => Ok(mode.clone()),
+        None => super::args::parse_network(&ctx.config.network.default_network).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid default_network {:?} in {}: {e}",
+                ctx.config.network.default_network,
+                ctx.config
+                    .source
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "the config".into())
+            )
+        }),
+    }
+}
+
 /// Turns the flags into what the spec builder takes, reading the host environment and
 /// checking bind sources (a missing one is rpod's error, 125, before anything starts).
 pub fn options(
-    ctx: &Context,
     args: &RunArgs,
     command: Vec<String>,
     id: &str,
+    network: &NetworkMode,
 ) -> Result<RunOptions> {
     let (mut binds, tmpfs) = args.mounts();
     for b in &mut binds {
         b.source = resolve_bind_source(&b.source)?;
     }
-    let network = args
-        .network
-        .unwrap_or(match ctx.config.network.default_network.as_str() {
-            "host" => NetworkMode::Host,
-            // "private" is not available yet: the closest isolation is none.
-            _ => NetworkMode::None,
-        });
+    let network = match network {
+        NetworkMode::Host => spec::NetworkMode::Host,
+        NetworkMode::None => spec::NetworkMode::None,
+        NetworkMode::Private(_) => spec::NetworkMode::Private,
+        NetworkMode::Container(c) => bail!("--network container:{c} is not supported yet"),
+    };
     Ok(RunOptions {
         id: id.to_string(),
         name: args.name.clone(),

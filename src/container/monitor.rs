@@ -17,13 +17,14 @@ use nix::sys::signal::Signal;
 use oci_spec::runtime::Spec;
 
 use super::detach::{self, MonitorArgs, Report};
-use super::launch;
+use super::launch::{self, Launched};
 use super::logs::{LogDriver, LogWriter, Stream};
 use super::proc::{self, ProcId};
 use super::record::Record;
 use super::restart;
 use super::store::{ContainerLock, ContainerStore};
 use crate::error;
+use crate::network::NetHandle;
 use crate::runtime::monitor::Signals;
 use crate::runtime::{Started, Stdio};
 use crate::userns::IdMap;
@@ -155,6 +156,8 @@ pub struct Monitor {
     io: Io,
     log: Option<LogWriter>,
     started: Option<Started>,
+    /// The running command's network (stack and published ports).
+    served: Option<NetHandle>,
     pid: i32,
     buf: Vec<u8>,
 }
@@ -188,12 +191,14 @@ impl Monitor {
             }
             Mode::Foreground { .. } => (Io::none(), None),
         };
-        let started = launch::start(&store, &record, &spec, stdio(&record, mode), &map)?;
+        let launched = launch::start(&store, &record, &spec, stdio(&record, mode), &map)?;
+        let (started, served, ports) = serve(launched)?;
         let pid = started.child.pid.as_raw();
         let mut state = store.raw_state(id);
         state.restart_count = 0;
         state.stop_requested = false;
         state.mark_running(init_id(pid), ProcId::current());
+        state.ports = ports;
         store.save_state(&lock, id, &state)?;
         drop(lock);
         Ok(Monitor {
@@ -206,6 +211,7 @@ impl Monitor {
             io,
             log,
             started: Some(started),
+            served: Some(served),
             pid,
             buf: Vec::new(),
         })
@@ -243,6 +249,11 @@ impl Monitor {
                 },
                 Outcome::Failed(code) => code,
             };
+            if let Some(net) = self.served.take() {
+                if let Err(e) = net.stop() {
+                    log::warn!("the container's network: {e}");
+                }
+            }
             let Some(delay) = self.record_exit(code) else {
                 break;
             };
@@ -312,11 +323,19 @@ impl Monitor {
         state.restart_count += 1;
         let stdio = stdio(&self.record, self.mode);
         let outcome = match launch::start(&self.store, &self.record, &self.spec, stdio, &self.map) {
-            Ok(started) => {
-                self.pid = started.child.pid.as_raw();
-                state.mark_running(init_id(self.pid), ProcId::current());
-                Outcome::Ran(started)
-            }
+            Ok(launched) => match serve(launched) {
+                Ok((started, served, ports)) => {
+                    self.pid = started.child.pid.as_raw();
+                    self.served = Some(served);
+                    state.mark_running(init_id(self.pid), ProcId::current());
+                    state.ports = ports;
+                    Outcome::Ran(started)
+                }
+                Err(e) => {
+                    state.error = error::one_line(&e);
+                    Outcome::Failed(error::exit_code(&e) as i32)
+                }
+            },
             Err(e) => {
                 state.error = error::one_line(&e);
                 Outcome::Failed(error::exit_code(&e) as i32)
@@ -430,6 +449,21 @@ fn sources<'a>(io: &'a Io, pty: Option<&'a OwnedFd>) -> Vec<(BorrowedFd<'a>, Str
     .into_iter()
     .filter_map(|(fd, s, p)| fd.map(|f| (f.as_fd(), s, p)))
     .collect()
+}
+
+/// Starts serving a launched command's network; a network that cannot be served
+/// takes the command down with it. Returns the ports as bound, for the state.
+fn serve(launched: Launched) -> Result<(Started, NetHandle, Vec<String>)> {
+    let Launched { started, net } = launched;
+    let ports = launch::port_strings(net.ports());
+    match net.start() {
+        Ok(served) => Ok((started, served, ports)),
+        Err(e) => {
+            let _ = proc::send_signal(&started.child.pidfd, libc::SIGKILL);
+            let _ = started.child.wait();
+            Err(anyhow::Error::from(e).context("starting the container's network"))
+        }
+    }
 }
 
 /// The container's stdio as the runtime sets it up: the monitor's fds 0–2 (the pipes

@@ -62,9 +62,31 @@ pub struct Record {
     pub create_command: Vec<String>,
     #[serde(default)]
     pub hostname: String,
-    /// The `--network` mode (`none`, `host`, …), parsed again at each start.
+    /// The `--network` mode in a form it parses back from (`slirp4netns:…`, `none`,
+    /// `host`, `container:NAME`), parsed again at each start.
     #[serde(default)]
     pub network: String,
+    /// `-p` as given; the host side is bound at each start.
+    #[serde(default)]
+    pub publish: Vec<String>,
+    /// `-P`: also publish `exposed`, the image's exposed ports.
+    #[serde(default)]
+    pub publish_all: bool,
+    #[serde(default)]
+    pub exposed: Vec<String>,
+    /// `--dns`, `--dns-search`, `--dns-option`, `--add-host` (as `NAMES:IP`).
+    #[serde(default)]
+    pub dns: Vec<String>,
+    #[serde(default)]
+    pub dns_search: Vec<String>,
+    #[serde(default)]
+    pub dns_option: Vec<String>,
+    #[serde(default)]
+    pub add_host: Vec<String>,
+    /// Upstream resolvers for the private network's DNS forwarder (`dns_servers`
+    /// of rpod.toml when the container was created; empty: the host's).
+    #[serde(default)]
+    pub dns_servers: Vec<String>,
     #[serde(default)]
     pub interactive: bool,
     #[serde(default)]
@@ -86,9 +108,6 @@ pub struct Record {
     pub cap_add: Vec<String>,
     #[serde(default)]
     pub cap_drop: Vec<String>,
-    /// Published ports (`-p`), as given.
-    #[serde(default)]
-    pub ports: Vec<String>,
     /// Signal `stop` sends first (the image's StopSignal, or `--stop-signal`).
     #[serde(default = "default_stop_signal")]
     pub stop_signal: i32,

@@ -38,9 +38,11 @@ impl RestartPolicy {
             }
             "always" => RestartPolicy::Always,
             "unless-stopped" => RestartPolicy::UnlessStopped,
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "invalid restart policy {s:?}: use no, on-failure[:MAX], always or unless-stopped"
-            )),
+            ))
+            }
         };
         if count.is_some() {
             return Err(format!(

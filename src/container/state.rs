@@ -54,6 +54,8 @@ pub struct State {
     pub stop_requested: bool,
     /// Why the last start failed, or why the state was corrected.
     pub error: String,
+    /// Published ports as bound, podman's way (`0.0.0.0:8080->80/tcp`).
+    pub ports: Vec<String>,
 }
 
 /// The facts [`State::reconcile`] checks, behind a trait so tests can supply them.

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use oci_spec::runtime::Spec;
 use thiserror::Error;
 
-use super::spec::NetworkMode;
 use crate::store::atomic;
 
 #[derive(Debug, Error)]
@@ -89,18 +88,16 @@ impl Bundle {
         self.dir.join("rootfs")
     }
 
-    /// Writes `hosts`, `hostname` and `resolv.conf` from the host's files.
+    /// Writes the container's `hosts`, `hostname` and `resolv.conf` (see `network::files`).
     pub fn write_etc(
         &self,
         hostname: &str,
-        name: Option<&str>,
-        network: NetworkMode,
+        hosts: &str,
+        resolv_conf: &str,
     ) -> Result<(), BundleError> {
-        let host_hosts = fs::read_to_string("/etc/hosts").unwrap_or_default();
-        let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-        self.write("hosts", &hosts(&host_hosts, hostname, name, network))?;
+        self.write("hosts", hosts)?;
         self.write("hostname", &format!("{hostname}\n"))?;
-        self.write("resolv.conf", &resolv_conf(&host_resolv, network))
+        self.write("resolv.conf", resolv_conf)
     }
 
     /// Saves the spec atomically.
@@ -128,34 +125,6 @@ impl Bundle {
     }
 }
 
-/// The host's `/etc/hosts`, plus the container's own name on loopback when it has a
-/// network namespace of its own (with the host's network its hostname is the host's).
-pub fn hosts(host: &str, hostname: &str, name: Option<&str>, network: NetworkMode) -> String {
-    let mut out = String::with_capacity(host.len() + 64);
-    out.push_str(host);
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
-    if network == NetworkMode::None {
-        out.push_str("127.0.0.1\t");
-        out.push_str(hostname);
-        if let Some(n) = name.filter(|n| *n != hostname) {
-            out.push(' ');
-            out.push_str(n);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// The host's resolvers with the host's network; none without a network.
-pub fn resolv_conf(host: &str, network: NetworkMode) -> String {
-    match network {
-        NetworkMode::Host => host.to_string(),
-        NetworkMode::None => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,33 +139,11 @@ mod tests {
     }
 
     #[test]
-    fn hosts_adds_own_name_without_network() {
-        let h = hosts("127.0.0.1 localhost", "abc", Some("web"), NetworkMode::None);
-        assert_eq!(h, "127.0.0.1 localhost\n127.0.0.1\tabc web\n");
-        let h = hosts(
-            "127.0.0.1 localhost\n",
-            "vm",
-            Some("web"),
-            NetworkMode::Host,
-        );
-        assert_eq!(h, "127.0.0.1 localhost\n");
-    }
-
-    #[test]
-    fn resolvers_only_with_host_network() {
-        assert_eq!(resolv_conf("nameserver 1.2.3.4\n", NetworkMode::None), "");
-        assert_eq!(
-            resolv_conf("nameserver 1.2.3.4\n", NetworkMode::Host),
-            "nameserver 1.2.3.4\n"
-        );
-    }
-
-    #[test]
     fn create_write_remove() {
         let run = tempfile::tempdir().unwrap();
         let id = new_id().unwrap();
         let b = Bundle::create(run.path(), &id).unwrap();
-        b.write_etc("abc", None, NetworkMode::None).unwrap();
+        b.write_etc("abc", "127.0.0.1\tlocalhost\n", "").unwrap();
         assert_eq!(fs::read_to_string(b.dir.join("hostname")).unwrap(), "abc\n");
         b.write_spec(&Spec::default()).unwrap();
         let back: Spec = serde_json::from_slice(&fs::read(b.config_path()).unwrap()).unwrap();

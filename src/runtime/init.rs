@@ -22,6 +22,7 @@ use super::mounts::{self, Plan};
 use super::tty::{self, WinSize};
 use super::user::{self, ExecUser};
 use crate::error::{exit_error, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND};
+use crate::network::ContainerNet;
 
 /// The container's stdio, prepared by the monitor before the clone.
 #[derive(Debug, Default)]
@@ -33,8 +34,8 @@ pub struct ChildIo {
 }
 
 /// Runs in the cloned child; returns only on failure (it execs otherwise).
-pub fn run(spec: &Spec, plan: &Plan, io: ChildIo) -> anyhow::Error {
-    match setup(spec, plan, io) {
+pub fn run(spec: &Spec, plan: &Plan, io: ChildIo, net: Option<&ContainerNet>) -> anyhow::Error {
+    match setup(spec, plan, io, net) {
         Ok(never) => match never {},
         Err(e) => {
             if e.chain().any(|c| c.is::<crate::error::Exit>()) {
@@ -47,15 +48,22 @@ pub fn run(spec: &Spec, plan: &Plan, io: ChildIo) -> anyhow::Error {
     }
 }
 
-fn setup(spec: &Spec, plan: &Plan, io: ChildIo) -> Result<Infallible> {
+fn setup(spec: &Spec, plan: &Plan, io: ChildIo, net: Option<&ContainerNet>) -> Result<Infallible> {
     let process = spec.process().as_ref().context("the spec has no process")?;
     let own_netns = spec
         .linux()
         .as_ref()
         .and_then(|l| l.namespaces().as_ref())
         .is_some_and(|ns| ns.iter().any(|n| n.typ() == LinuxNamespaceType::Network));
-    if own_netns {
-        mounts::loopback_up()?;
+    // Before the mounts: the network setup reads the host's /proc.
+    match net {
+        Some(net) => net
+            .child_setup()
+            .context("setting up the container's network")?,
+        None if own_netns => {
+            crate::network::netns::loopback_up().context("bringing up the container's loopback")?
+        }
+        None => {}
     }
     if let Some(name) = spec.hostname() {
         nix::unistd::sethostname(name).context("setting the hostname")?;

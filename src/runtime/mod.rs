@@ -20,6 +20,7 @@ use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::sys::stat::Mode;
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
+use crate::network::ContainerNet;
 use crate::userns::{self, IdMap};
 
 pub mod bundle;
@@ -88,7 +89,14 @@ pub fn clone_flags(spec: &Spec) -> CloneFlags {
 /// Starts the container's command; returns once it has exec'd, or with the setup error
 /// (exit code 126/127 kept). The caller must already block the signals it relays
 /// (see [`monitor::Signals`]), so none is lost between the clone and its wait.
-pub fn start(spec: &Spec, rootfs: &Rootfs, stdio: Stdio, map: &IdMap) -> Result<Started> {
+/// `net`, when given, adds its namespaces and configures the network in the child.
+pub fn start(
+    spec: &Spec,
+    rootfs: &Rootfs,
+    stdio: Stdio,
+    map: &IdMap,
+    net: Option<&ContainerNet>,
+) -> Result<Started> {
     let plan = mounts::plan(spec, rootfs)?;
     let null_stdin = if stdio.interactive || stdio.tty {
         None
@@ -119,7 +127,8 @@ pub fn start(spec: &Spec, rootfs: &Rootfs, stdio: Stdio, map: &IdMap) -> Result<
         null_stdin,
         tty: tty_child.map(|s| (s, size)),
     };
-    let child = userns::spawn(map, clone_flags(spec), move || init::run(spec, &plan, io))?;
+    let flags = clone_flags(spec) | net.map_or(CloneFlags::empty(), ContainerNet::clone_flags);
+    let child = userns::spawn(map, flags, move || init::run(spec, &plan, io, net))?;
     let pty = match tty_parent {
         Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
         None => None,

@@ -714,31 +714,6 @@ fn ensure(root: BorrowedFd<'_>, path: &Path, kind: Kind) -> Result<OwnedFd, Moun
     resolve(root, path)?.ok_or_else(|| sys("creating mount point", path)(Errno::ENOENT))
 }
 
-/// Brings `lo` up in a fresh network namespace.
-pub fn loopback_up() -> Result<(), MountError> {
-    let sock = nix::sys::socket::socket(
-        nix::sys::socket::AddressFamily::Inet,
-        nix::sys::socket::SockType::Datagram,
-        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .map_err(sys("opening a socket for", "lo"))?;
-    // SAFETY: ifreq is plain data; the name is NUL-terminated within its array.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
-        *dst = *src as libc::c_char;
-    }
-    // SAFETY: SIOCGIFFLAGS/SIOCSIFFLAGS read and write the ifreq we own.
-    unsafe {
-        Errno::result(libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req))
-            .map_err(sys("reading flags of", "lo"))?;
-        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-        Errno::result(libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req))
-            .map_err(sys("bringing up", "lo"))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,6 +66,8 @@ pub enum NetworkMode {
     None,
     /// The host's network namespace.
     Host,
+    /// A new network namespace served by the monitor's userspace stack (10.0.2.100).
+    Private,
 }
 
 /// A host path (file or directory) bound into the container.
@@ -165,7 +167,7 @@ pub fn hostname(opts: &RunOptions, host_hostname: &str) -> String {
     match (&opts.hostname, opts.network) {
         (Some(h), _) => h.clone(),
         (None, NetworkMode::Host) => host_hostname.to_string(),
-        (None, NetworkMode::None) => opts.id.chars().take(12).collect(),
+        (None, NetworkMode::None | NetworkMode::Private) => opts.id.chars().take(12).collect(),
     }
 }
 
@@ -402,7 +404,7 @@ fn namespaces(network: NetworkMode) -> Result<Vec<LinuxNamespace>, SpecError> {
         LinuxNamespaceType::Mount,
         LinuxNamespaceType::Cgroup,
     ];
-    if network == NetworkMode::None {
+    if network != NetworkMode::Host {
         kinds.insert(2, LinuxNamespaceType::Network);
     }
     kinds

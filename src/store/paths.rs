@@ -15,10 +15,10 @@ pub enum PathError {
     #[error("cannot find the home directory: set $HOME")]
     NoHome,
     #[error(
-        "runtime directory {path} is owned by uid {owner}, not by you (uid {uid}): \
-         remove it, or point $XDG_RUNTIME_DIR or --runroot at a directory of your own"
+        "directory {path} is owned by uid {owner}, not by you (uid {uid}): remove it, or \
+         point $XDG_DATA_HOME/--root or $XDG_RUNTIME_DIR/--runroot at a directory of your own"
     )]
-    ForeignRuntimeDir { path: PathBuf, owner: u32, uid: u32 },
+    ForeignDir { path: PathBuf, owner: u32, uid: u32 },
     #[error("cannot create directory {path}: {source}")]
     Create {
         path: PathBuf,
@@ -123,15 +123,22 @@ impl Paths {
 
     /// Creates the runtime dir (0700) if needed and refuses one that another user owns.
     pub fn ensure_runroot(&self) -> Result<&Path, PathError> {
-        ensure_private_dir(&self.runroot, self.uid)?;
+        ensure_private_dir(&self.runroot, own_uid())?;
         Ok(&self.runroot)
     }
 
     /// Creates the data dir (0700) if needed.
     pub fn ensure_root(&self) -> Result<&Path, PathError> {
-        ensure_private_dir(&self.root, self.uid)?;
+        ensure_private_dir(&self.root, own_uid())?;
         Ok(&self.root)
     }
+}
+
+/// The uid the user's own files show as to this process: `Paths::uid` outside the
+/// user namespace, 0 inside it (where store writes run), so the owner check
+/// holds in both.
+fn own_uid() -> u32 {
+    nix::unistd::geteuid().as_raw()
 }
 
 fn owned_by(dir: &Path, uid: u32) -> bool {
@@ -140,7 +147,7 @@ fn owned_by(dir: &Path, uid: u32) -> bool {
 
 fn ensure_private_dir(path: &Path, uid: u32) -> Result<(), PathError> {
     match fs::metadata(path) {
-        Ok(meta) if meta.uid() != uid => Err(PathError::ForeignRuntimeDir {
+        Ok(meta) if meta.uid() != uid => Err(PathError::ForeignDir {
             path: path.to_path_buf(),
             owner: meta.uid(),
             uid,
@@ -225,7 +232,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let me = nix::unistd::getuid().as_raw();
         let err = ensure_private_dir(dir.path(), me + 1).unwrap_err();
-        assert!(matches!(err, PathError::ForeignRuntimeDir { .. }));
+        assert!(matches!(err, PathError::ForeignDir { .. }));
         ensure_private_dir(&dir.path().join("new"), me).unwrap();
     }
 }

@@ -17,6 +17,8 @@
 
 #![allow(dead_code)]
 
+pub mod scratch_registry;
+
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fmt;
