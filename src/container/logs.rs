@@ -198,14 +198,26 @@ impl LogWriter {
             return Ok(());
         }
         let bytes = format_chunk(stream, data, Timestamp::now());
+        // Past the limit the file starts again; of a burst bigger than the limit only
+        // the lines that fit at its end are kept.
+        let mut keep = 0;
         if let Some(max) = self.max_size {
-            if self.size + bytes.len() as u64 > max && self.size > 0 {
-                self.file.set_len(0)?;
-                self.size = 0;
+            let mut pos = 0;
+            while pos < bytes.len() {
+                let next = bytes[pos..]
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map_or(bytes.len(), |i| pos + i + 1);
+                if self.size + (next - keep) as u64 > max && (self.size > 0 || pos > keep) {
+                    self.file.set_len(0)?;
+                    self.size = 0;
+                    keep = pos;
+                }
+                pos = next;
             }
         }
-        self.file.write_all(&bytes)?;
-        self.size += bytes.len() as u64;
+        self.file.write_all(&bytes[keep..])?;
+        self.size += (bytes.len() - keep) as u64;
         Ok(())
     }
 }
@@ -405,6 +417,14 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("line 19"));
         assert!(!text.contains("line 0\n"));
+        // One burst bigger than the limit keeps its last lines.
+        let burst: String = (0..50).map(|i| format!("burst {i}\n")).collect();
+        w.write(Stream::Stdout, burst.as_bytes()).unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(len <= 200 && len > 0, "{len}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with("stdout F burst 49\n"), "{text}");
+        assert!(!text.contains("line 19"));
         let none = LogConfig {
             driver: LogDriver::None,
             max_size: None,
