@@ -191,8 +191,11 @@ impl Monitor {
             }
             Mode::Foreground { .. } => (Io::none(), None),
         };
+        let t0 = Instant::now();
         let launched = launch::start(&store, &record, &spec, stdio(&record, mode), &map)?;
+        log::debug!("container started after {:?}", t0.elapsed());
         let (started, served, ports) = serve(launched)?;
+        log::debug!("network served after {:?}", t0.elapsed());
         let pid = started.child.pid.as_raw();
         let mut state = store.raw_state(id);
         state.restart_count = 0;

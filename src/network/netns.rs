@@ -140,5 +140,13 @@ fn open_tun(name: &str) -> Result<OwnedFd, NetnsError> {
     if ret < 0 {
         return Err(NetnsError::CreateTun(io::Error::last_os_error()));
     }
+    // Persistent, the device outlives its last fd and goes with the namespace,
+    // whose teardown the kernel does in the background. Otherwise the monitor's
+    // final close unregisters it synchronously, which costs 20-40 ms at exit.
+    // SAFETY: TUNSETPERSIST takes an integer argument.
+    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TUNSETPERSIST, 1 as libc::c_ulong) };
+    if ret < 0 {
+        log::debug!("TUNSETPERSIST: {}", io::Error::last_os_error());
+    }
     Ok(fd)
 }
