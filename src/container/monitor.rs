@@ -23,6 +23,7 @@ use super::proc::{self, ProcId};
 use super::record::Record;
 use super::restart;
 use super::store::{ContainerLock, ContainerStore};
+use super::trim;
 use crate::error;
 use crate::network::NetHandle;
 use crate::runtime::monitor::Signals;
@@ -65,11 +66,8 @@ fn main(args: MonitorArgs) -> u8 {
     let _ = report.write_all(&msg);
     drop(report);
     monitor.keep_state();
-    // The setup's buffers (spec parsing, id maps) are not needed while it waits.
-    // SAFETY: malloc_trim only returns free heap memory to the system.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    // What starting the container touched is not needed while it waits.
+    trim::shed();
     monitor.run();
     0
 }
@@ -159,6 +157,8 @@ pub struct Monitor {
     /// The running command's network (stack and published ports).
     served: Option<NetHandle>,
     pid: i32,
+    /// This process, as the state names its monitor.
+    me: ProcId,
     buf: Vec<u8>,
 }
 
@@ -200,7 +200,8 @@ impl Monitor {
         let mut state = store.raw_state(id);
         state.restart_count = 0;
         state.stop_requested = false;
-        state.mark_running(init_id(pid), ProcId::current());
+        let me = ProcId::current();
+        state.mark_running(init_id(pid), me);
         state.ports = ports;
         store.save_state(&lock, id, &state)?;
         drop(lock);
@@ -216,6 +217,7 @@ impl Monitor {
             started: Some(started),
             served: Some(served),
             pid,
+            me,
             buf: Vec::new(),
         })
     }
@@ -271,6 +273,9 @@ impl Monitor {
                 Some(o) => o,
                 None => break,
             };
+            if self.mode == Mode::Detached {
+                trim::shed();
+            }
         }
         if self.record.auto_remove {
             let _ = self.store.remove(&self.record.id, |_| Ok(()));
@@ -297,6 +302,11 @@ impl Monitor {
         let id = &self.record.id;
         let lock = self.store.lock(id).ok()?;
         let mut state = self.store.raw_state(id);
+        if state.monitor != self.me {
+            // Another monitor has taken the container over (a `start` while this one
+            // waited to restart it): it records from now on.
+            return None;
+        }
         state.mark_exited(code);
         let again =
             self.record
@@ -320,7 +330,7 @@ impl Monitor {
         // or finds the container running.
         let lock = self.store.lock(&id).ok()?;
         let mut state = self.store.raw_state(&id);
-        if state.stop_requested {
+        if state.stop_requested || state.monitor != self.me {
             return None;
         }
         state.restart_count += 1;
@@ -330,7 +340,7 @@ impl Monitor {
                 Ok((started, served, ports)) => {
                     self.pid = started.child.pid.as_raw();
                     self.served = Some(served);
-                    state.mark_running(init_id(self.pid), ProcId::current());
+                    state.mark_running(init_id(self.pid), self.me);
                     state.ports = ports;
                     Outcome::Ran(started)
                 }

@@ -43,7 +43,9 @@ pub fn start_detached(
     log_level: &str,
 ) -> Result<Option<i32>> {
     let lock = store.lock(id)?;
-    if store.state(id).running() {
+    let state = store.state(id);
+    // Running, or about to be restarted by its live monitor: nothing to do.
+    if state.running() || (state.monitor.alive() && !state.stop_requested) {
         return Ok(None);
     }
     let args = MonitorArgs {
