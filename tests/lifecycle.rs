@@ -176,7 +176,12 @@ fn log_driver_none_and_max_size() {
     let img = busybox(&env);
     let quiet = run_d(&env, &["--log-driver", "none", &img, "echo", "hidden"]);
     env.rpod(&["wait", &quiet]).assert_ok();
-    assert!(env.rpod(&["logs", &quiet]).stdout.is_empty());
+    assert_error(&env.rpod(&["logs", &quiet]), 125, "'none' log driver");
+    assert_error(
+        &env.rpod(&["run", "-d", "--rm", "--restart", "always", &img, "true"]),
+        125,
+        "conflicts with --restart",
+    );
     let big = run_d(
         &env,
         &[

@@ -56,8 +56,8 @@ bench_case stop-t0 "stop -t 0 of a running container (until its exit is recorded
 
 bench_case rm "rm of an exited container" \
 	needs=rm \
-	setup_rpod="$RPOD pull -q $REGISTRY/busybox" \
-	setup_podman="$PODMAN pull -q --tls-verify=false $REGISTRY/busybox" \
+	setup_rpod="$RPOD create --name gone --network none $REGISTRY/busybox true" \
+	setup_podman="$PODMAN create --name gone --network none $REGISTRY/busybox true" \
 	prepare_rpod="sh -c '$RPOD rm -a -f -t 0; $RPOD create --name gone --network none $REGISTRY/busybox true'" \
 	prepare_podman="sh -c '$PODMAN rm -a -f -t 0; $PODMAN create --name gone --network none $REGISTRY/busybox true'" \
 	prepare_floor="true" \

@@ -9,6 +9,7 @@ use super::args::{PullPolicy, RunArgs};
 use super::pull::{pull_options, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::container::record::{Bind, ImageRef, Record, RootfsSource};
+use crate::container::restart::RestartPolicy;
 use crate::container::{proc, ContainerStore};
 use crate::image::pull::pull;
 use crate::network::NetworkMode;
@@ -65,6 +66,9 @@ pub fn create(
     registry: &RegistryArgs,
     quiet: bool,
 ) -> Result<Record> {
+    if args.rm && !matches!(args.restart, None | Some(RestartPolicy::No)) {
+        bail!("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
+    }
     let pulling = Pulling {
         platform,
         registry,
@@ -183,7 +187,7 @@ fn verb() -> String {
 struct Template {
     id: String,
     created: String,
-    restart: crate::container::restart::RestartPolicy,
+    restart: RestartPolicy,
     log: crate::container::logs::LogConfig,
     labels: std::collections::BTreeMap<String, String>,
     stop_timeout: u32,

@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _, Result};
 
 use super::container::open;
 use super::Context;
-use crate::container::logs::{self, Entry, Stream};
+use crate::container::logs::{self, Entry, LogDriver, Stream};
 use crate::container::{ContainerStore, Record};
 use crate::store::timestamp::Timestamp;
 
@@ -72,6 +72,9 @@ pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
     let mut readers = Vec::new();
     for q in &args.containers {
         let record = store.lookup(q)?;
+        if record.log.driver == LogDriver::None {
+            bail!("this container is using the 'none' log driver, cannot read logs: this container is not logging output");
+        }
         let prefix = match (args.names, several) {
             (true, _) => format!("{} ", record.name),
             (false, true) => format!("{} ", record.short_id()),

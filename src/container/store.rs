@@ -569,6 +569,11 @@ impl ContainerStore {
         if trees.is_empty() {
             return;
         }
+        // Most trees are the user's own (overlay's work dir included): only files a
+        // container gave to subordinate ids need the user namespace.
+        if DirectRemover.remove_trees(&trees).is_ok() {
+            return;
+        }
         let remover = UsernsRemover {
             map: crate::userns::IdMap::for_current_user(),
         };
