@@ -6,27 +6,25 @@ use std::time::{Duration, Instant};
 
 use crate::common::{image, rpod_bin, Output, TestEnv};
 
-/// Starts a container named `name` from the busybox fixture running `script` (then
-/// sleeping), with the `run` flags in `flags`, and waits until it takes execs.
+/// Starts a detached container named `name` from the busybox fixture with the `run`
+/// flags in `flags`, running `script` then sleeping, and waits until `script` is done.
 fn start(env: &TestEnv, name: &str, flags: &[&str], script: &str) {
     let img = image("busybox");
     env.rpod(&["pull", "-q", &img]).assert_ok();
-    let bin = rpod_bin().display().to_string();
-    let flags = flags.join(" ");
-    let line = format!(
-        "{bin} run --name {name} {flags} {img} sh -c '{script}; exec sleep 300' \
-         >/dev/null 2>&1 </dev/null &"
-    );
-    env.command("sh", &["-c", &line]).run().assert_ok();
+    let script = format!("{script}; touch /tmp/.started; exec sleep 300");
+    let mut args = vec!["run", "-d", "--name", name];
+    args.extend(flags);
+    args.extend([img.as_str(), "sh", "-c", &script]);
+    env.rpod(&args).assert_ok();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let out = env.rpod(&["exec", name, "true"]);
+        let out = env.rpod(&["exec", name, "test", "-e", "/tmp/.started"]);
         if out.code == 0 {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "container {name} never took an exec\n{out}"
+            "container {name} never got through its script\n{out}"
         );
         thread::sleep(Duration::from_millis(50));
     }
@@ -347,15 +345,45 @@ fn absent_or_stopped_containers_are_refused() {
         "Error: no container with name or ID \"nosuch\" found: no such container"
     );
 
-    // A container whose command has ended.
+    // A container whose command has ended, one stopped, one never started.
     let img = image("busybox");
     env.rpod(&["pull", "-q", &img]).assert_ok();
     env.rpod(&["run", "--name", "ended", "--network", "none", &img, "true"])
         .assert_ok();
-    let out = exec(&env, &["ended", "true"]);
-    out.assert_code(125).assert_one_error_line();
-    assert_eq!(
-        out.stderr.trim(),
-        "Error: can only create exec sessions on running containers: container state improper"
-    );
+    start(&env, "stopped", &["--network", "none"], "true");
+    env.rpod(&["stop", "-t", "0", "stopped"]).assert_ok();
+    env.rpod(&[
+        "create",
+        "--name",
+        "created",
+        "--network",
+        "none",
+        &img,
+        "true",
+    ])
+    .assert_ok();
+    for name in ["ended", "stopped", "created"] {
+        let out = exec(&env, &[name, "true"]);
+        out.assert_code(125).assert_one_error_line();
+        assert_eq!(
+            out.stderr.trim(),
+            "Error: can only create exec sessions on running containers: container state improper",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn containers_are_found_by_id_and_id_prefix() {
+    let env = TestEnv::new();
+    start(&env, "byid", &["--network", "none"], "true");
+    let out = env.rpod(&["ps", "-q", "--no-trunc", "--filter", "name=byid"]);
+    out.assert_ok();
+    let id = out.stdout.trim().to_string();
+    assert_eq!(id.len(), 64, "{out}");
+    for query in [id.as_str(), &id[..12], &id[..5]] {
+        let out = exec(&env, &[query, "hostname"]);
+        out.assert_ok();
+        assert_eq!(out.stdout.trim(), &id[..12], "{query}: {out}");
+    }
 }

@@ -5,6 +5,7 @@ mod common;
 mod docs;
 mod exec;
 mod images;
+mod lifecycle;
 mod run;
 mod run_image;
 mod userns;

@@ -1,6 +1,5 @@
 //! `rpod exec`: run a process in a running container.
 
-use std::fs;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -8,8 +7,9 @@ use oci_spec::runtime::Spec;
 
 use super::args::{env_entries, parse_user, parse_workdir};
 use super::Context;
+use crate::container::proc::ProcId;
 use crate::error::exit_error;
-use crate::runtime::exec::{self, ExecError, ExecOptions, Target};
+use crate::runtime::exec::{self, ExecError, ExecOptions};
 use crate::runtime::monitor::{self, Signals};
 
 /// Run a process in a running container
@@ -75,13 +75,13 @@ pub fn run(ctx: &Context, args: &ExecArgs) -> Result<u8> {
         tty: args.tty,
         detach: args.detach,
     };
-    let (spec, target) = find_running(ctx, query)?;
+    let (spec, init) = find_running(ctx, query)?;
     if opts.detach {
-        exec::start(&target, &spec, &opts).map_err(gone_is_not_running)?;
+        exec::start(&init, &spec, &opts).map_err(gone_is_not_running)?;
         return Ok(0);
     }
     let signals = Signals::block()?;
-    let mut started = exec::start(&target, &spec, &opts).map_err(gone_is_not_running)?;
+    let mut started = exec::start(&init, &spec, &opts).map_err(gone_is_not_running)?;
     monitor::wait(&mut started, &signals, opts.interactive)
 }
 
@@ -100,72 +100,14 @@ fn not_running() -> anyhow::Error {
     )
 }
 
-/// The spec and init of the running container `query` names: found through the
-/// containers' runtime dirs (`<runroot>/containers/<id>/config.json`), by id, unique
-/// id prefix or name, and the init by the container's files it has bound in.
-fn find_running(ctx: &Context, query: &str) -> Result<(Spec, Target)> {
-    let dir = ctx.paths.runroot.join("containers");
-    let mut found = Vec::new();
-    for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let id = entry.file_name().to_string_lossy().into_owned();
-        let Ok(bytes) = fs::read(entry.path().join("config.json")) else {
-            continue;
-        };
-        let Ok(spec) = serde_json::from_slice::<Spec>(&bytes) else {
-            continue;
-        };
-        let name = spec
-            .annotations()
-            .as_ref()
-            .and_then(|a| a.get(crate::runtime::spec::NAME_ANNOTATION).cloned());
-        if name.as_deref() == Some(query) || id == query {
-            found = vec![(id, spec)];
-            break;
-        }
-        if id.starts_with(query) {
-            found.push((id, spec));
-        }
+/// The spec and init of the running container `query` names (id, name or unique id
+/// prefix).
+fn find_running(ctx: &Context, query: &str) -> Result<(Spec, ProcId)> {
+    let store = super::container::open(ctx)?;
+    let container = store.get(query)?;
+    if !container.state.running() {
+        return Err(not_running());
     }
-    let (id, spec) = match found.len() {
-        0 => anyhow::bail!("no container with name or ID \"{query}\" found: no such container"),
-        1 => found.remove(0),
-        _ => anyhow::bail!(
-            "more than one result for container \"{query}\": container already exists"
-        ),
-    };
-    let target = find_init(&id).ok_or_else(not_running)?;
-    Ok((spec, target))
-}
-
-/// The process that is pid 1 of its pid namespace and has this container's
-/// `hostname` file bound in.
-fn find_init(id: &str) -> Option<Target> {
-    let needle = format!("/containers/{id}/hostname ");
-    for entry in fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(status) = fs::read_to_string(format!("/proc/{pid}/status")) else {
-            continue;
-        };
-        let pid_one = status
-            .lines()
-            .find_map(|l| l.strip_prefix("NSpid:"))
-            .is_some_and(|ids| {
-                ids.split_whitespace().count() > 1 && ids.split_whitespace().last() == Some("1")
-            });
-        if !pid_one {
-            continue;
-        }
-        let mounts = fs::read_to_string(format!("/proc/{pid}/mountinfo")).unwrap_or_default();
-        if mounts.lines().any(|l| l.contains(&needle)) {
-            let (start, _) = exec::proc_start(pid)?;
-            return Some(Target { pid, start });
-        }
-    }
-    None
+    let spec = store.spec(&container.record.id)?;
+    Ok((spec, container.state.pid))
 }

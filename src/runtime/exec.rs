@@ -34,6 +34,7 @@ use super::process::{self, Launch};
 use super::tty::{self, WinSize};
 use super::user::{self, ExecUser};
 use super::Started;
+use crate::container::proc::{pidfd_open, ProcId};
 use crate::error::{self, exit_error, EXIT_CANNOT_INVOKE};
 use crate::userns::{self, spawn::Forked};
 
@@ -67,60 +68,10 @@ fn sys(what: &'static str) -> impl FnOnce(Errno) -> ExecError {
     move |e| ExecError::Sys(what, e)
 }
 
-/// The container's init as the host sees it: its pid, and its start time (field 22 of
-/// `/proc/PID/stat`, clock ticks after boot) that tells it from a later owner of the pid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Target {
-    pub pid: i32,
-    pub start: u64,
-}
-
-impl Target {
-    /// A pidfd for this very process. The start time is checked after the pidfd pins
-    /// the process, so a match cannot refer to a successor.
-    pub fn open(&self) -> Result<OwnedFd, ExecError> {
-        if self.pid <= 0 {
-            return Err(ExecError::NotRunning(self.pid));
-        }
-        let fd = match pidfd_open(self.pid) {
-            Ok(fd) => fd,
-            Err(Errno::ESRCH) => return Err(ExecError::NotRunning(self.pid)),
-            Err(source) => {
-                return Err(ExecError::Pidfd {
-                    pid: self.pid,
-                    source,
-                })
-            }
-        };
-        match proc_start(self.pid) {
-            Some((start, state)) if start == self.start && state != 'Z' && state != 'X' => Ok(fd),
-            _ => Err(ExecError::NotRunning(self.pid)),
-        }
-    }
-}
-
-/// Start time and state letter of `pid`, from `/proc/PID/stat`.
-pub fn proc_start(pid: i32) -> Option<(u64, char)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(&stat)
-}
-
-/// Fields after the command name, which may hold spaces and parentheses: state is
-/// field 3, start time field 22.
-fn parse_stat(stat: &str) -> Option<(u64, char)> {
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let mut fields = rest.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let start = fields.nth(18)?.parse().ok()?;
-    Some((start, state))
-}
-
-fn pidfd_open(pid: i32) -> Result<OwnedFd, Errno> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0u32) };
-    let fd = Errno::result(fd)?;
-    // SAFETY: the kernel just gave us this descriptor and nothing else owns it.
-    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd as i32) })
+/// A pidfd for the container's init, which `init` names by pid and start time: a
+/// recycled pid is refused.
+fn pin(init: &ProcId) -> Result<OwnedFd, ExecError> {
+    init.open().ok_or(ExecError::NotRunning(init.pid))
 }
 
 /// What `rpod exec` asks for, on top of the container's spec.
@@ -188,22 +139,18 @@ fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
     Ok(flags)
 }
 
-/// Runs `opts.command` in the running container whose init is `target` and whose spec
+/// Runs `opts.command` in the running container whose init is `init` and whose spec
 /// is `spec`. Returns once the command has exec'd (its pid is then this process's
 /// child), or with the error that kept it from starting (126/127 kept). Without
 /// `detach`, the caller blocks the signals it relays first (see
 /// [`super::monitor::Signals`]) and then waits with [`super::monitor::wait`].
-pub fn start(
-    target: &Target,
-    spec: &oci_spec::runtime::Spec,
-    opts: &ExecOptions,
-) -> Result<Started> {
+pub fn start(init: &ProcId, spec: &oci_spec::runtime::Spec, opts: &ExecOptions) -> Result<Started> {
     let base = spec.process().as_ref().ok_or(ExecError::NoProcess)?;
     if opts.command.is_empty() {
         return Err(ExecError::NoCommand.into());
     }
-    let pidfd = target.open()?;
-    let flags = namespaces_to_join(target.pid)?;
+    let pidfd = pin(init)?;
+    let flags = namespaces_to_join(init.pid)?;
     let null = if opts.detach || !(opts.interactive || opts.tty) {
         Some(
             nix::fcntl::open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
@@ -238,7 +185,7 @@ pub fn start(
     let joiner = match userns::spawn::clone3(CloneFlags::empty()).map_err(sys("forking"))? {
         Forked::Child => {
             drop(report_read);
-            let code = join_and_clone(target.pid, &pidfd, flags, File::from(report_write), &job);
+            let code = join_and_clone(init.pid, &pidfd, flags, File::from(report_write), &job);
             // SAFETY: a forked child leaves with _exit, skipping the parent's atexit work.
             unsafe { libc::_exit(code) }
         }
@@ -654,31 +601,16 @@ mod tests {
     }
 
     #[test]
-    fn stat_fields_past_odd_command_names() {
-        let stat = "42 (a) b (c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
-        assert_eq!(parse_stat(stat), Some((987654, 'S')));
-        assert_eq!(parse_stat("42 (x) Z 1"), None);
-        let me = std::process::id() as i32;
-        let (start, state) = proc_start(me).unwrap();
-        assert_ne!(state, 'Z');
-        assert!(start > 0);
-    }
-
-    #[test]
-    fn targets_are_checked_against_their_start_time() {
-        let me = std::process::id() as i32;
-        let (start, _) = proc_start(me).unwrap();
-        assert!(Target { pid: me, start }.open().is_ok());
+    fn inits_are_checked_against_their_start_time() {
+        let me = ProcId::current();
+        assert!(pin(&me).is_ok());
+        let recycled = ProcId {
+            pid: me.pid,
+            start: me.start + 1,
+        };
+        assert!(matches!(pin(&recycled), Err(ExecError::NotRunning(_))));
         assert!(matches!(
-            Target {
-                pid: me,
-                start: start + 1
-            }
-            .open(),
-            Err(ExecError::NotRunning(_))
-        ));
-        assert!(matches!(
-            Target { pid: 0, start }.open(),
+            pin(&ProcId::default()),
             Err(ExecError::NotRunning(0))
         ));
     }
