@@ -21,17 +21,21 @@ EOF
 	EXEC_FLOOR_TARGET=$WORK/exec-floor-target
 	cat >"$EXEC_FLOOR_TARGET" <<'EOF'
 #!/bin/sh
-# exec-floor-target PIDFILE: a sleeping process in its own user, mount, pid, uts,
-# ipc and network namespaces (for at most 15 minutes), its pid in PIDFILE.
+# exec-floor-target: a waiting process in its own user, mount, pid, uts, ipc and
+# network namespaces, its pid in the runtime dir; it ends once the benchmark has
+# removed that dir (or after 15 minutes).
 set -e
-rm -f "$1"
-unshare -Urmpuin --fork sleep 900 </dev/null >/dev/null 2>&1 &
+pidfile=$XDG_RUNTIME_DIR/exec-floor.pid
+rm -f "$pidfile"
+# shellcheck disable=SC2016 # for the inner shell
+unshare -Urmpuin --fork sh -c 'i=0; while [ -d "$0" ] && [ $i -lt 900 ]; do sleep 1; i=$((i + 1)); done' \
+	"$XDG_RUNTIME_DIR" </dev/null >/dev/null 2>&1 &
 parent=$!
 i=0
 while [ $i -lt 100 ]; do
 	pid=$(pgrep -P "$parent" || true)
 	if [ -n "$pid" ]; then
-		echo "$pid" >"$1"
+		echo "$pid" >"$pidfile"
 		exit 0
 	fi
 	i=$((i + 1))
@@ -43,8 +47,8 @@ EOF
 	EXEC_FLOOR=$WORK/exec-floor
 	cat >"$EXEC_FLOOR" <<'EOF'
 #!/bin/sh
-# exec-floor PIDFILE: true inside the namespaces of the process in PIDFILE.
-read -r pid <"$1"
+# exec-floor: true inside the namespaces of exec-floor-target's process.
+read -r pid <"$XDG_RUNTIME_DIR/exec-floor.pid"
 exec nsenter --preserve-credentials -U -m -p -u -i -n -t "$pid" true
 EOF
 	chmod 755 "$EXEC_TARGET" "$EXEC_FLOOR_TARGET" "$EXEC_FLOOR"
@@ -58,7 +62,7 @@ bench_case exec "exec true in a running container (--network none)" \
 	needs=exec \
 	setup_rpod="$EXEC_TARGET $RPOD $REGISTRY/busybox" \
 	setup_podman="$EXEC_TARGET $PODMAN $REGISTRY/busybox" \
-	setup_floor="$EXEC_FLOOR_TARGET ${WORK:-.}/exec-floor.pid" \
+	setup_floor="$EXEC_FLOOR_TARGET" \
 	rpod="$RPOD exec bench-exec true" \
 	podman="$PODMAN exec bench-exec true" \
-	floor="$EXEC_FLOOR ${WORK:-.}/exec-floor.pid"
+	floor="$EXEC_FLOOR"
