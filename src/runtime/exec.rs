@@ -60,6 +60,10 @@ pub enum ExecError {
     NoCommand,
     #[error("{0}: {1}")]
     Sys(&'static str, #[source] Errno),
+    #[error("entering the container's namespaces: {0}")]
+    SetnsAll(#[source] Errno),
+    #[error("entering the container's {0} namespace: {1}")]
+    Setns(&'static str, #[source] Errno),
     #[error("the process joining the container ended ({0}) without a report")]
     Silent(String),
 }
@@ -228,14 +232,21 @@ pub fn start(init: &ProcId, spec: &oci_spec::runtime::Spec, opts: &ExecOptions) 
             };
             Ok(Started { child, pty })
         }
-        (pid, Some(err)) => {
-            if let Some(pid) = pid {
-                let _ = wait_status(pid);
-            }
+        (Some(pid), Some(err)) => {
+            let _ = wait_status(pid);
             Err(err)
         }
+        // The init ended while we were joining it.
+        (None, Some(_)) if exited(&pidfd) => Err(ExecError::NotRunning(init.pid).into()),
+        (None, Some(err)) => Err(err),
         (None, None) => Err(ExecError::Silent(joiner_status).into()),
     }
+}
+
+/// Whether the process behind `pidfd` has ended (its pidfd reads as ready).
+fn exited(pidfd: &OwnedFd) -> bool {
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    poll(&mut fds, PollTimeout::ZERO).is_ok_and(|n| n != 0)
 }
 
 fn wait_status(pid: Pid) -> String {
@@ -333,7 +344,7 @@ fn join(pid: i32, pidfd: &OwnedFd, flags: CloneFlags) -> Result<(), ExecError> {
         Ok(()) => return Ok(()),
         // Before Linux 5.8 setns takes no pidfd: one namespace file at a time.
         Err(Errno::EINVAL) => {}
-        Err(e) => return Err(ExecError::Sys("setns", e)),
+        Err(e) => return Err(ExecError::SetnsAll(e)),
     }
     let mut files = Vec::new();
     for (name, flag) in NAMESPACES {
@@ -344,26 +355,12 @@ fn join(pid: i32, pidfd: &OwnedFd, flags: CloneFlags) -> Result<(), ExecError> {
         }
     }
     // Alive now, so alive when its files were opened: they are the container's.
-    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-    if poll(&mut fds, PollTimeout::ZERO).map_err(sys("polling the pidfd"))? != 0 {
+    if exited(pidfd) {
         return Err(ExecError::NotRunning(pid));
     }
     // The user namespace first: it grants the rights to enter the others.
     for (name, flag, f) in &files {
-        nix::sched::setns(f, *flag).map_err(|e| {
-            ExecError::Sys(
-                match *name {
-                    "user" => "setns user",
-                    "mnt" => "setns mnt",
-                    "pid" => "setns pid",
-                    "net" => "setns net",
-                    "ipc" => "setns ipc",
-                    "uts" => "setns uts",
-                    _ => "setns cgroup",
-                },
-                e,
-            )
-        })?;
+        nix::sched::setns(f, *flag).map_err(|e| ExecError::Setns(name, e))?;
     }
     Ok(())
 }
@@ -384,11 +381,8 @@ fn setup(job: &Job<'_>) -> Result<Infallible> {
         (Some((sock, size)), _) => tty::attach_exec_pty(*sock, size.as_ref())?,
         (None, null) => {
             if let (true, Some(null)) = (opts.detach, null) {
-                for target in [1, 2] {
-                    // SAFETY: dup2 onto a standard descriptor.
-                    let rc = unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), target) };
-                    Errno::result(rc).context("connecting stdio to /dev/null")?;
-                }
+                nix::unistd::dup2_stdout(null).context("connecting stdout to /dev/null")?;
+                nix::unistd::dup2_stderr(null).context("connecting stderr to /dev/null")?;
             }
             // A session of its own: the terminal's ^C reaches rpod alone, which relays it.
             let _ = nix::unistd::setsid();
