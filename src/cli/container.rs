@@ -30,6 +30,8 @@ pub enum ContainerCommand {
     List(super::ps::PsArgs),
     /// Fetch the logs of one or more containers
     Logs(super::logs::LogsArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(super::port::PortArgs),
     /// Restart one or more containers
     Restart(super::restart::RestartArgs),
     /// Remove one or more containers
@@ -55,6 +57,7 @@ pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
         ContainerCommand::Kill(a) => super::kill::run(ctx, &a),
         ContainerCommand::List(a) => super::ps::run(ctx, &a),
         ContainerCommand::Logs(a) => super::logs::run(ctx, &a),
+        ContainerCommand::Port(a) => super::port::run(ctx, &a),
         ContainerCommand::Restart(a) => super::restart::run(ctx, &a),
         ContainerCommand::Rm(a) => super::rm::run(ctx, &a),
         ContainerCommand::Run(a) => super::run::run(ctx, &a),

@@ -27,6 +27,7 @@ pub mod inspect;
 pub mod kill;
 pub mod load;
 pub mod logs;
+pub mod port;
 pub mod ps;
 pub mod pull;
 pub mod restart;
@@ -97,6 +98,8 @@ pub enum Command {
     Kill(kill::KillArgs),
     /// Fetch the logs of one or more containers
     Logs(logs::LogsArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(port::PortArgs),
     /// List containers
     Ps(ps::PsArgs),
     /// Restart one or more containers
@@ -187,6 +190,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
         Command::Kill(a) => kill::run(&ctx()?, &a),
         Command::Logs(a) => logs::run(&ctx()?, &a),
+        Command::Port(a) => port::run(&ctx()?, &a),
         Command::Ps(a) => ps::run(&ctx()?, &a),
         Command::Restart(a) => restart::run(&ctx()?, &a),
         Command::Rm(a) => rm::run(&ctx()?, &a),

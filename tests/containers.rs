@@ -1,0 +1,124 @@
+//! The container commands beyond the lifecycle: port, rename, container prune, top,
+//! cp, pause/unpause/stats — each with its real effect and its bad-input exit codes.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{image, Output, TestEnv};
+
+/// The busybox fixture, pulled into `env`'s store.
+fn busybox(env: &TestEnv) -> String {
+    let img = image("busybox");
+    env.cmd(&["pull", "-q", &img])
+        .timeout(120)
+        .run()
+        .assert_ok();
+    img
+}
+
+/// `rpod run -d ARGS…`, returning the id it printed.
+#[track_caller]
+fn run_d(env: &TestEnv, args: &[&str]) -> String {
+    let mut all = vec!["run", "-d"];
+    all.extend(args);
+    let out = env.rpod(&all);
+    out.assert_ok();
+    let id = out.stdout.trim().to_string();
+    assert_eq!(id.len(), 64, "run -d prints the full id: {out}");
+    id
+}
+
+#[track_caller]
+fn assert_error(out: &Output, code: i32, text: &str) {
+    out.assert_code(code).assert_one_error_line();
+    assert!(out.stderr.contains(text), "expected {text:?}\n{out}");
+}
+
+/// Polls `check` every 50 ms for up to `secs` seconds.
+#[track_caller]
+fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out after {secs}s waiting for {what}");
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[test]
+fn port_shows_the_bound_ports_of_running_containers() {
+    let env = TestEnv::new();
+    let img = busybox(&env);
+    let (p1, p2) = (free_port(), free_port());
+    let a = format!("127.0.0.1:{p1}:80");
+    let b = format!("{p2}:53/udp");
+    run_d(
+        &env,
+        &["--name", "web", "-p", &a, "-p", &b, &img, "sleep", "60"],
+    );
+    let out = env.rpod(&["port", "web"]);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout_lines(),
+        [
+            format!("80/tcp -> 127.0.0.1:{p1}"),
+            format!("53/udp -> 0.0.0.0:{p2}")
+        ]
+    );
+    let out = env.rpod(&["port", "web", "80"]);
+    out.assert_ok();
+    assert_eq!(out.stdout.trim(), format!("127.0.0.1:{p1}"));
+    let out = env.rpod(&["container", "port", "web", "53/udp"]);
+    out.assert_ok();
+    assert_eq!(out.stdout.trim(), format!("0.0.0.0:{p2}"));
+    // --all: every running container with ports, its short id first.
+    run_d(&env, &["--name", "plain", &img, "sleep", "60"]);
+    let out = env.rpod(&["port", "-a"]);
+    out.assert_ok();
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].ends_with(&format!("\t80/tcp -> 127.0.0.1:{p1}")),
+        "{out}"
+    );
+    // A port not published, a container without ports, bad input.
+    assert_error(
+        &env.rpod(&["port", "web", "99/tcp"]),
+        125,
+        "failed to find published port \"99/tcp\"",
+    );
+    assert_error(
+        &env.rpod(&["port", "plain", "80"]),
+        125,
+        "failed to find published port",
+    );
+    let out = env.rpod(&["port", "plain"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "");
+    assert_error(&env.rpod(&["port", "web", "http"]), 125, "invalid port");
+    assert_error(
+        &env.rpod(&["port", "web", "80/icmp"]),
+        125,
+        "invalid protocol",
+    );
+    assert_error(&env.rpod(&["port", "nosuch"]), 125, "no such container");
+    assert_error(&env.rpod(&["port"]), 125, "CONTAINER");
+    // Stopped: its ports are released, and none are shown.
+    env.rpod(&["stop", "-t", "0", "web"]).assert_ok();
+    assert_error(
+        &env.rpod(&["port", "web", "80"]),
+        125,
+        "failed to find published port",
+    );
+    assert_eq!(env.rpod(&["port", "web"]).stdout, "");
+    env.rpod(&["rm", "-f", "-a"]).assert_ok();
+}
