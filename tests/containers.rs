@@ -122,3 +122,44 @@ fn port_shows_the_bound_ports_of_running_containers() {
     assert_eq!(env.rpod(&["port", "web"]).stdout, "");
     env.rpod(&["rm", "-f", "-a"]).assert_ok();
 }
+
+#[test]
+fn rename_works_on_running_containers_and_refuses_taken_names() {
+    let env = TestEnv::new();
+    let img = busybox(&env);
+    let id = run_d(&env, &["--name", "old", &img, "sleep", "60"]);
+    env.rpod(&["create", "--name", "taken", &img, "true"])
+        .assert_ok();
+    let out = env.rpod(&["rename", "old", "new"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "");
+    let out = env.rpod(&["ps", "--format", "{{.ID}} {{.Names}} {{.State}}"]);
+    out.assert_ok();
+    assert_eq!(out.stdout.trim(), format!("{} new running", &id[..12]));
+    assert_error(&env.rpod(&["inspect", "old"]), 125, "no such");
+    // Still the same container under its new name: stop reaches it.
+    env.rpod(&["stop", "-t", "0", "new"]).assert_ok();
+    // The old name is free again.
+    env.rpod(&["create", "--name", "old", &img, "true"])
+        .assert_ok();
+    let out = env.rpod(&["container", "rename", &id[..12], "taken"]);
+    assert_error(&out, 125, "the container name \"taken\" is already in use");
+    assert_eq!(
+        env.rpod(&["inspect", "--format", "{{.Name}}", &id])
+            .stdout
+            .trim(),
+        "new"
+    );
+    assert_error(
+        &env.rpod(&["rename", "new", "bad/name"]),
+        125,
+        "names must match",
+    );
+    assert_error(
+        &env.rpod(&["rename", "nosuch", "x"]),
+        125,
+        "no such container",
+    );
+    assert_error(&env.rpod(&["rename", "new"]), 125, "NAME");
+    env.rpod(&["rm", "-f", "-a"]).assert_ok();
+}

@@ -30,6 +30,7 @@ pub mod logs;
 pub mod port;
 pub mod ps;
 pub mod pull;
+pub mod rename;
 pub mod restart;
 pub mod rm;
 pub mod rmi;
@@ -102,6 +103,8 @@ pub enum Command {
     Port(port::PortArgs),
     /// List containers
     Ps(ps::PsArgs),
+    /// Rename an existing container
+    Rename(rename::RenameArgs),
     /// Restart one or more containers
     Restart(restart::RestartArgs),
     /// Remove one or more containers
@@ -192,6 +195,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Logs(a) => logs::run(&ctx()?, &a),
         Command::Port(a) => port::run(&ctx()?, &a),
         Command::Ps(a) => ps::run(&ctx()?, &a),
+        Command::Rename(a) => rename::run(&ctx()?, &a),
         Command::Restart(a) => restart::run(&ctx()?, &a),
         Command::Rm(a) => rm::run(&ctx()?, &a),
         Command::Start(a) => start::run(&ctx()?, &a),
