@@ -155,7 +155,15 @@ pub fn run_in<T: Serialize + DeserializeOwned>(
         Ok(T),
         Err(ChildFailure),
     }
+    let parent = nix::unistd::getpid();
     let (child, mut report) = fork_into(map, namespaces, |mut report| {
+        // Work done on the caller's behalf (a pull, an unpack) ends with the
+        // caller: a `kill -9` of rpod must not leave it running on.
+        // SAFETY: prctl with integer arguments only.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        if nix::unistd::getppid() != parent {
+            return error::EXIT_RPOD as i32;
+        }
         let reply = match f() {
             Ok(v) => Reply::Ok(v),
             Err(e) => Reply::Err(ChildFailure::from_error(&e)),
