@@ -163,3 +163,59 @@ fn rename_works_on_running_containers_and_refuses_taken_names() {
     assert_error(&env.rpod(&["rename", "new"]), 125, "NAME");
     env.rpod(&["rm", "-f", "-a"]).assert_ok();
 }
+
+#[test]
+fn container_prune_removes_what_is_not_running() {
+    let env = TestEnv::new();
+    let img = busybox(&env);
+    let running = run_d(&env, &["--name", "up", &img, "sleep", "60"]);
+    let created = env.rpod(&["create", "--name", "fresh", &img, "true"]);
+    created.assert_ok();
+    let created = created.stdout.trim().to_string();
+    env.rpod(&["run", "--name", "done", "--label", "keep=1", &img, "true"])
+        .assert_ok();
+    // Asked without an answer on stdin: nothing removed.
+    let out = env.cmd(&["container", "prune"]).stdin("n\n").run();
+    out.assert_ok();
+    assert!(
+        out.stdout
+            .contains("Are you sure you want to continue? [y/N]"),
+        "{out}"
+    );
+    assert_eq!(env.rpod(&["ps", "-aq"]).stdout_lines().len(), 3);
+    // A filter narrows it: only the unlabelled one goes.
+    let out = env.rpod(&["container", "prune", "-f", "--filter", "label!=keep"]);
+    out.assert_ok();
+    assert_eq!(out.stdout_lines(), [created.as_str()]);
+    let done = env.rpod(&["inspect", "--format", "{{.Id}}", "done"]);
+    let out = env.cmd(&["container", "prune"]).stdin("y\n").run();
+    out.assert_ok();
+    // The prompt, its answer on the same line: the id of the one exited container.
+    let last = out
+        .stdout_lines()
+        .last()
+        .map(|l| l.to_string())
+        .unwrap_or_default();
+    assert!(last.starts_with("Are you sure"), "{out}");
+    assert!(
+        last.ends_with(&format!("] {}", done.stdout.trim())),
+        "{out}"
+    );
+    let names = env.rpod(&["ps", "-a", "--format", "{{.ID}} {{.Names}}"]);
+    assert_eq!(names.stdout.trim(), format!("{} up", &running[..12]));
+    // Nothing left to prune: no output, success.
+    let out = env.rpod(&["container", "prune", "-f"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "");
+    assert_error(
+        &env.rpod(&["container", "prune", "-f", "--filter", "name=x"]),
+        125,
+        "invalid filter",
+    );
+    assert_error(
+        &env.rpod(&["container", "prune", "-f", "--filter", "until=whenever"]),
+        125,
+        "invalid time",
+    );
+    env.rpod(&["rm", "-f", "-a"]).assert_ok();
+}

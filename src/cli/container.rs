@@ -32,6 +32,8 @@ pub enum ContainerCommand {
     Logs(super::logs::LogsArgs),
     /// List port mappings or a specific mapping for the container
     Port(super::port::PortArgs),
+    /// Remove all non running containers
+    Prune(super::container_prune::ContainerPruneArgs),
     /// Rename an existing container
     Rename(super::rename::RenameArgs),
     /// Restart one or more containers
@@ -60,6 +62,7 @@ pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
         ContainerCommand::List(a) => super::ps::run(ctx, &a),
         ContainerCommand::Logs(a) => super::logs::run(ctx, &a),
         ContainerCommand::Port(a) => super::port::run(ctx, &a),
+        ContainerCommand::Prune(a) => super::container_prune::run(ctx, &a),
         ContainerCommand::Rename(a) => super::rename::run(ctx, &a),
         ContainerCommand::Restart(a) => super::restart::run(ctx, &a),
         ContainerCommand::Rm(a) => super::rm::run(ctx, &a),

@@ -12,6 +12,7 @@ use crate::store::paths::{Env, Paths};
 
 pub mod args;
 pub mod container;
+pub mod container_prune;
 pub mod create;
 pub mod docs;
 pub mod history;
