@@ -219,3 +219,68 @@ fn container_prune_removes_what_is_not_running() {
     );
     env.rpod(&["rm", "-f", "-a"]).assert_ok();
 }
+
+#[test]
+fn top_lists_the_containers_processes_as_it_sees_them() {
+    let env = TestEnv::new();
+    let img = busybox(&env);
+    run_d(
+        &env,
+        &[
+            "--name",
+            "t",
+            &img,
+            "sh",
+            "-c",
+            "sleep 101 & exec sleep 100",
+        ],
+    );
+    let out = env.rpod(&["top", "t"]);
+    out.assert_ok();
+    let lines = out.stdout_lines();
+    let head: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        head,
+        ["USER", "PID", "PPID", "%CPU", "ELAPSED", "TTY", "TIME", "COMMAND"]
+    );
+    let rows: Vec<Vec<&str>> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    // Pids of the container's namespace, root of its user namespace.
+    assert_eq!(&rows[0][..3], ["root", "1", "0"], "{out}");
+    assert_eq!(rows[0][5], "?");
+    assert_eq!(&rows[0][7..], ["sleep", "100"]);
+    assert_eq!(rows[1][0], "root");
+    assert_eq!(rows[1][2], "1", "the child's parent is the init: {out}");
+    assert_eq!(&rows[1][7..], ["sleep", "101"]);
+    assert!(
+        rows[0][4].ends_with('s') && rows[0][3].contains('.'),
+        "{out}"
+    );
+    // Chosen columns; host pids are the real ones.
+    let out = env.rpod(&["container", "top", "t", "pid", "hpid", "comm"]);
+    out.assert_ok();
+    let lines = out.stdout_lines();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["PID", "HPID", "COMMAND"]
+    );
+    let pid = env.rpod(&["inspect", "--format", "{{.State.Pid}}", "t"]);
+    let first: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(first, ["1", pid.stdout.trim(), "sleep"]);
+    assert_error(
+        &env.rpod(&["top", "t", "bogus"]),
+        125,
+        "unknown descriptor: bogus",
+    );
+    assert_error(&env.rpod(&["top", "nosuch"]), 125, "no such container");
+    env.rpod(&["stop", "-t", "0", "t"]).assert_ok();
+    assert_error(
+        &env.rpod(&["top", "t"]),
+        125,
+        "can only top running containers",
+    );
+    env.rpod(&["rm", "-f", "-a"]).assert_ok();
+}

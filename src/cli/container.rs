@@ -46,6 +46,8 @@ pub enum ContainerCommand {
     Start(super::start::StartArgs),
     /// Stop one or more containers
     Stop(super::stop::StopArgs),
+    /// Display the running processes of a container
+    Top(super::top::TopArgs),
     /// Block on one or more containers
     Wait(super::wait::WaitArgs),
 }
@@ -69,6 +71,7 @@ pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
         ContainerCommand::Run(a) => super::run::run(ctx, &a),
         ContainerCommand::Start(a) => super::start::run(ctx, &a),
         ContainerCommand::Stop(a) => super::stop::run(ctx, &a),
+        ContainerCommand::Top(a) => super::top::run(ctx, &a),
         ContainerCommand::Wait(a) => super::wait::run(ctx, &a),
     }
 }

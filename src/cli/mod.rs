@@ -42,6 +42,7 @@ pub mod stop;
 pub mod table;
 pub mod tag;
 pub mod template;
+pub mod top;
 pub mod unshare;
 pub mod untag;
 pub mod version;
@@ -114,6 +115,8 @@ pub enum Command {
     Start(start::StartArgs),
     /// Stop one or more containers
     Stop(stop::StopArgs),
+    /// Display the running processes of a container
+    Top(top::TopArgs),
     /// Block on one or more containers
     Wait(wait::WaitArgs),
     Unshare(unshare::UnshareArgs),
@@ -201,6 +204,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Rm(a) => rm::run(&ctx()?, &a),
         Command::Start(a) => start::run(&ctx()?, &a),
         Command::Stop(a) => stop::run(&ctx()?, &a),
+        Command::Top(a) => top::run(&ctx()?, &a),
         Command::Wait(a) => wait::run(&ctx()?, &a),
         Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),
