@@ -6,6 +6,7 @@ mod containers;
 mod docs;
 mod images;
 mod lifecycle;
+mod network_join;
 mod run;
 mod run_image;
 mod userns;
