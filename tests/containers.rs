@@ -284,3 +284,39 @@ fn top_lists_the_containers_processes_as_it_sees_them() {
     );
     env.rpod(&["rm", "-f", "-a"]).assert_ok();
 }
+
+#[test]
+fn pause_unpause_stats_check_the_container_then_need_a_cgroup() {
+    let env = TestEnv::new();
+    let img = busybox(&env);
+    run_d(&env, &["--name", "p", &img, "sleep", "60"]);
+    env.rpod(&["create", "--name", "idle", &img, "true"])
+        .assert_ok();
+    // No container runs in a cgroup of its own here: one clear line, 125.
+    for verb in ["pause", "unpause"] {
+        assert_error(&env.rpod(&[verb, "p"]), 125, "cgroup");
+        assert_error(
+            &env.rpod(&[verb, "idle"]),
+            125,
+            &format!("can only {verb} running containers"),
+        );
+        assert_error(&env.rpod(&[verb, "nosuch"]), 125, "no such container");
+        assert_error(&env.rpod(&[verb]), 125, "CONTAINER");
+    }
+    assert_error(&env.rpod(&["stats", "--no-stream", "p"]), 125, "cgroup");
+    assert_error(
+        &env.rpod(&["container", "stats", "--no-stream"]),
+        125,
+        "cgroup",
+    );
+    assert_error(&env.rpod(&["stats", "nosuch"]), 125, "no such container");
+    assert_error(
+        &env.rpod(&["stats", "idle"]),
+        125,
+        "can only stat running containers",
+    );
+    // Still running, untouched.
+    let out = env.rpod(&["ps", "--format", "{{.Names}} {{.State}}"]);
+    assert_eq!(out.stdout.trim(), "p running");
+    env.rpod(&["rm", "-f", "-a"]).assert_ok();
+}

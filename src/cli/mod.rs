@@ -28,6 +28,7 @@ pub mod inspect;
 pub mod kill;
 pub mod load;
 pub mod logs;
+pub mod pause;
 pub mod port;
 pub mod ps;
 pub mod pull;
@@ -101,6 +102,8 @@ pub enum Command {
     Kill(kill::KillArgs),
     /// Fetch the logs of one or more containers
     Logs(logs::LogsArgs),
+    /// Pause all the processes in one or more containers
+    Pause(pause::PauseArgs),
     /// List port mappings or a specific mapping for the container
     Port(port::PortArgs),
     /// List containers
@@ -113,10 +116,14 @@ pub enum Command {
     Rm(rm::RmArgs),
     /// Start one or more containers
     Start(start::StartArgs),
+    /// Display a live stream of container resource usage statistics
+    Stats(pause::StatsArgs),
     /// Stop one or more containers
     Stop(stop::StopArgs),
     /// Display the running processes of a container
     Top(top::TopArgs),
+    /// Unpause the processes in one or more containers
+    Unpause(pause::PauseArgs),
     /// Block on one or more containers
     Wait(wait::WaitArgs),
     Unshare(unshare::UnshareArgs),
@@ -197,6 +204,9 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
         Command::Kill(a) => kill::run(&ctx()?, &a),
         Command::Logs(a) => logs::run(&ctx()?, &a),
+        Command::Pause(a) => pause::pause(&ctx()?, &a),
+        Command::Stats(a) => pause::stats(&ctx()?, &a),
+        Command::Unpause(a) => pause::unpause(&ctx()?, &a),
         Command::Port(a) => port::run(&ctx()?, &a),
         Command::Ps(a) => ps::run(&ctx()?, &a),
         Command::Rename(a) => rename::run(&ctx()?, &a),
