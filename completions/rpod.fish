@@ -36,11 +36,17 @@ complete -c rpod -n "__fish_rpod_needs_command" -f -a "create" -d 'Create but do
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "inspect" -d 'Display the configuration of containers or images'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "kill" -d 'Kill one or more running containers with a specific signal'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "logs" -d 'Fetch the logs of one or more containers'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "pause" -d 'Pause all the processes in one or more containers'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "port" -d 'List port mappings or a specific mapping for the container'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "ps" -d 'List containers'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "rename" -d 'Rename an existing container'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "restart" -d 'Restart one or more containers'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "rm" -d 'Remove one or more containers'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "start" -d 'Start one or more containers'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "stats" -d 'Display a live stream of container resource usage statistics'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "stop" -d 'Stop one or more containers'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "top" -d 'Display the running processes of a container'
+complete -c rpod -n "__fish_rpod_needs_command" -f -a "unpause" -d 'Unpause the processes in one or more containers'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "wait" -d 'Block on one or more containers'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "unshare" -d 'Run a command in a modified user namespace'
 complete -c rpod -n "__fish_rpod_needs_command" -f -a "history" -d 'Show history of a specified image'
@@ -110,25 +116,32 @@ complete -c rpod -n "__fish_rpod_using_subcommand run" -s t -l tty -d 'Allocate 
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s P -l publish-all -d 'Publish all the image\'s exposed ports to random host ports'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -s q -l quiet -d 'Suppress output information when pulling images'
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l help -d 'Print help'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -s h -l help -d 'Print help'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "create" -d 'Create but do not start a container'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "exists" -d 'Check if a container exists in local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "inspect" -d 'Display the configuration of a container'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "kill" -d 'Kill one or more running containers with a specific signal'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "list" -d 'List containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "ls" -d 'List containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "ps" -d 'List containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "logs" -d 'Fetch the logs of one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "restart" -d 'Restart one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "rm" -d 'Remove one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "run" -d 'Run a command in a new container'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "start" -d 'Start one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "stop" -d 'Stop one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "wait" -d 'Block on one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs restart rm run start stop wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "create" -d 'Create but do not start a container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "exists" -d 'Check if a container exists in local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "inspect" -d 'Display the configuration of a container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "kill" -d 'Kill one or more running containers with a specific signal'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "list" -d 'List containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "ls" -d 'List containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "ps" -d 'List containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "logs" -d 'Fetch the logs of one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "pause" -d 'Pause all the processes in one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "port" -d 'List port mappings or a specific mapping for the container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "prune" -d 'Remove all non running containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "rename" -d 'Rename an existing container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "restart" -d 'Restart one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "rm" -d 'Remove one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "run" -d 'Run a command in a new container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "start" -d 'Start one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "stats" -d 'Display a live stream of container resource usage statistics'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "stop" -d 'Stop one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "top" -d 'Display the running processes of a container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "unpause" -d 'Unpause the processes in one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "wait" -d 'Block on one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Name of the container' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set an environment variable (NAME=VALUE; NAME alone takes the host\'s value)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file (lines NAME=VALUE or NAME; # comments)' -r -F
@@ -242,6 +255,26 @@ complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_sub
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Prefix each line with its time'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from logs" -s n -l names -d 'Prefix each line with the container\'s name'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from pause" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from pause" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from pause" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from pause" -s a -l all -d 'Pause all running containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from port" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from port" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from port" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from port" -s a -l all -d 'Display port information for all containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from prune" -l filter -d 'Only containers matching: until=TIME (created before), label=KEY[=VALUE], label!=KEY[=VALUE]' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from prune" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from rename" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from rename" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from rename" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait for the stop signal before killing the container' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from restart" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from restart" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
@@ -314,6 +347,13 @@ complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_sub
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from start" -s a -l attach -d 'Attach the container\'s output (and with -i its input) to the terminal'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Keep stdin open and connect it to the container (with --attach)'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l format -d 'Format the output with a Go template, or json' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -s a -l all -d 'Show all containers (default: running ones)'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-stream -d 'Print the statistics once instead of streaming them'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait before killing the container (default: its --stop-timeout, 10)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
@@ -321,6 +361,15 @@ complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_sub
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -s a -l all -d 'Stop all running containers'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from top" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from top" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from top" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from unpause" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from unpause" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from unpause" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from unpause" -s a -l all -d 'Pause all running containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from unpause" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from wait" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from wait" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from wait" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
@@ -331,11 +380,18 @@ complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_sub
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "kill" -d 'Kill one or more running containers with a specific signal'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "list" -d 'List containers'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Fetch the logs of one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Pause all the processes in one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "port" -d 'List port mappings or a specific mapping for the container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove all non running containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Rename an existing container'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "restart" -d 'Restart one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run a command in a new container'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Display a live stream of container resource usage statistics'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "top" -d 'Display the running processes of a container'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "unpause" -d 'Unpause the processes in one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Block on one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpod -n "__fish_rpod_using_subcommand create" -l name -d 'Name of the container' -r
@@ -411,6 +467,16 @@ complete -c rpod -n "__fish_rpod_using_subcommand logs" -s f -l follow -d 'Keep 
 complete -c rpod -n "__fish_rpod_using_subcommand logs" -s t -l timestamps -d 'Prefix each line with its time'
 complete -c rpod -n "__fish_rpod_using_subcommand logs" -s n -l names -d 'Prefix each line with the container\'s name'
 complete -c rpod -n "__fish_rpod_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand pause" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand pause" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand pause" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand pause" -s a -l all -d 'Pause all running containers'
+complete -c rpod -n "__fish_rpod_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand port" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand port" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand port" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand port" -s a -l all -d 'Display port information for all containers'
+complete -c rpod -n "__fish_rpod_using_subcommand port" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand ps" -s f -l filter -d 'Filter: name=REGEX, id=PREFIX, status=STATE, ancestor=IMAGE, label=KEY[=VALUE], exited=CODE' -r
 complete -c rpod -n "__fish_rpod_using_subcommand ps" -l format -d 'Output format: json, or a Go template (`table` prefix for a header)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand ps" -s n -l last -d 'Show the N containers created last (all states)' -r
@@ -423,6 +489,10 @@ complete -c rpod -n "__fish_rpod_using_subcommand ps" -l no-trunc -d 'Do not tru
 complete -c rpod -n "__fish_rpod_using_subcommand ps" -l noheading -d 'Do not print the column headings'
 complete -c rpod -n "__fish_rpod_using_subcommand ps" -s q -l quiet -d 'Print only container IDs'
 complete -c rpod -n "__fish_rpod_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand rename" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand rename" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand rename" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand rename" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand restart" -s t -l time -d 'Seconds to wait for the stop signal before killing the container' -r
 complete -c rpod -n "__fish_rpod_using_subcommand restart" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand restart" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
@@ -445,6 +515,13 @@ complete -c rpod -n "__fish_rpod_using_subcommand start" -l runroot -d 'Path to 
 complete -c rpod -n "__fish_rpod_using_subcommand start" -s a -l attach -d 'Attach the container\'s output (and with -i its input) to the terminal'
 complete -c rpod -n "__fish_rpod_using_subcommand start" -s i -l interactive -d 'Keep stdin open and connect it to the container (with --attach)'
 complete -c rpod -n "__fish_rpod_using_subcommand start" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -l format -d 'Format the output with a Go template, or json' -r
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -s a -l all -d 'Show all containers (default: running ones)'
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -l no-stream -d 'Print the statistics once instead of streaming them'
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -s t -l time -d 'Seconds to wait before killing the container (default: its --stop-timeout, 10)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
@@ -452,6 +529,15 @@ complete -c rpod -n "__fish_rpod_using_subcommand stop" -l runroot -d 'Path to t
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -s a -l all -d 'Stop all running containers'
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand top" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand top" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand top" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand top" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand unpause" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
+complete -c rpod -n "__fish_rpod_using_subcommand unpause" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand unpause" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand unpause" -s a -l all -d 'Pause all running containers'
+complete -c rpod -n "__fish_rpod_using_subcommand unpause" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand wait" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand wait" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand wait" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
@@ -681,43 +767,56 @@ complete -c rpod -n "__fish_rpod_using_subcommand version" -l log-level -d 'Log 
 complete -c rpod -n "__fish_rpod_using_subcommand version" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand version" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand version" -s h -l help -d 'Print help'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "info" -d 'Display rpod related system information'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "run" -d 'Run a command in a new container'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "container" -d 'Manage containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "create" -d 'Create but do not start a container'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "inspect" -d 'Display the configuration of containers or images'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "kill" -d 'Kill one or more running containers with a specific signal'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "logs" -d 'Fetch the logs of one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "ps" -d 'List containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "restart" -d 'Restart one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "rm" -d 'Remove one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "start" -d 'Start one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "stop" -d 'Stop one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "wait" -d 'Block on one or more containers'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "unshare" -d 'Run a command in a modified user namespace'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "history" -d 'Show history of a specified image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "image" -d 'Manage images'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "images" -d 'List images in local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "import" -d 'Import a tarball to create a filesystem image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "load" -d 'Load image(s) from a tar archive'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "pull" -d 'Pull an image from a registry'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "rmi" -d 'Remove one or more images from local storage'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "save" -d 'Save image(s) to an archive'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "tag" -d 'Add an additional name to a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "untag" -d 'Remove a name from a local image'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "version" -d 'Display the rpod version information'
-complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "info" -d 'Display rpod related system information'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "run" -d 'Run a command in a new container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "container" -d 'Manage containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "create" -d 'Create but do not start a container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "inspect" -d 'Display the configuration of containers or images'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "kill" -d 'Kill one or more running containers with a specific signal'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "logs" -d 'Fetch the logs of one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "pause" -d 'Pause all the processes in one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "port" -d 'List port mappings or a specific mapping for the container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "ps" -d 'List containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "rename" -d 'Rename an existing container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "restart" -d 'Restart one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "rm" -d 'Remove one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "start" -d 'Start one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "stats" -d 'Display a live stream of container resource usage statistics'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "stop" -d 'Stop one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "top" -d 'Display the running processes of a container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "unpause" -d 'Unpause the processes in one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "wait" -d 'Block on one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "unshare" -d 'Run a command in a modified user namespace'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "history" -d 'Show history of a specified image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "image" -d 'Manage images'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "images" -d 'List images in local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "import" -d 'Import a tarball to create a filesystem image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "load" -d 'Load image(s) from a tar archive'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "rmi" -d 'Remove one or more images from local storage'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "save" -d 'Save image(s) to an archive'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "tag" -d 'Add an additional name to a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "untag" -d 'Remove a name from a local image'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "version" -d 'Display the rpod version information'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and not __fish_seen_subcommand_from info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "create" -d 'Create but do not start a container'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "exists" -d 'Check if a container exists in local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "inspect" -d 'Display the configuration of a container'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "kill" -d 'Kill one or more running containers with a specific signal'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "list" -d 'List containers'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "logs" -d 'Fetch the logs of one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "pause" -d 'Pause all the processes in one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "port" -d 'List port mappings or a specific mapping for the container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "prune" -d 'Remove all non running containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "rename" -d 'Rename an existing container'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "restart" -d 'Restart one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "rm" -d 'Remove one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "run" -d 'Run a command in a new container'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "start" -d 'Start one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "stats" -d 'Display a live stream of container resource usage statistics'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "stop" -d 'Stop one or more containers'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "top" -d 'Display the running processes of a container'
+complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "unpause" -d 'Unpause the processes in one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "wait" -d 'Block on one or more containers'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "exists" -d 'Check if an image exists in local storage'
 complete -c rpod -n "__fish_rpod_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "history" -d 'Show history of a specified image'
