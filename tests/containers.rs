@@ -1,7 +1,5 @@
 //! The container commands beyond the lifecycle: port, rename, container prune, top,
-//! cp, pause/unpause/stats — each with its real effect and its bad-input exit codes.
-
-use std::time::{Duration, Instant};
+//! pause/unpause/stats — each with its real effect and its bad-input exit codes.
 
 use crate::common::{image, Output, TestEnv};
 
@@ -31,19 +29,6 @@ fn run_d(env: &TestEnv, args: &[&str]) -> String {
 fn assert_error(out: &Output, code: i32, text: &str) {
     out.assert_code(code).assert_one_error_line();
     assert!(out.stderr.contains(text), "expected {text:?}\n{out}");
-}
-
-/// Polls `check` every 50 ms for up to `secs` seconds.
-#[track_caller]
-fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out after {secs}s waiting for {what}");
 }
 
 /// A free TCP port on 127.0.0.1 (bound and released).
