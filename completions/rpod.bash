@@ -55,11 +55,20 @@ _rpod() {
             rpod,logs)
                 cmd="rpod__subcmd__logs"
                 ;;
+            rpod,pause)
+                cmd="rpod__subcmd__pause"
+                ;;
+            rpod,port)
+                cmd="rpod__subcmd__port"
+                ;;
             rpod,ps)
                 cmd="rpod__subcmd__ps"
                 ;;
             rpod,pull)
                 cmd="rpod__subcmd__pull"
+                ;;
+            rpod,rename)
+                cmd="rpod__subcmd__rename"
                 ;;
             rpod,restart)
                 cmd="rpod__subcmd__restart"
@@ -79,11 +88,20 @@ _rpod() {
             rpod,start)
                 cmd="rpod__subcmd__start"
                 ;;
+            rpod,stats)
+                cmd="rpod__subcmd__stats"
+                ;;
             rpod,stop)
                 cmd="rpod__subcmd__stop"
                 ;;
             rpod,tag)
                 cmd="rpod__subcmd__tag"
+                ;;
+            rpod,top)
+                cmd="rpod__subcmd__top"
+                ;;
+            rpod,unpause)
+                cmd="rpod__subcmd__unpause"
                 ;;
             rpod,unshare)
                 cmd="rpod__subcmd__unshare"
@@ -124,8 +142,20 @@ _rpod() {
             rpod__subcmd__container,ls)
                 cmd="rpod__subcmd__container__subcmd__list"
                 ;;
+            rpod__subcmd__container,pause)
+                cmd="rpod__subcmd__container__subcmd__pause"
+                ;;
+            rpod__subcmd__container,port)
+                cmd="rpod__subcmd__container__subcmd__port"
+                ;;
+            rpod__subcmd__container,prune)
+                cmd="rpod__subcmd__container__subcmd__prune"
+                ;;
             rpod__subcmd__container,ps)
                 cmd="rpod__subcmd__container__subcmd__list"
+                ;;
+            rpod__subcmd__container,rename)
+                cmd="rpod__subcmd__container__subcmd__rename"
                 ;;
             rpod__subcmd__container,restart)
                 cmd="rpod__subcmd__container__subcmd__restart"
@@ -139,8 +169,17 @@ _rpod() {
             rpod__subcmd__container,start)
                 cmd="rpod__subcmd__container__subcmd__start"
                 ;;
+            rpod__subcmd__container,stats)
+                cmd="rpod__subcmd__container__subcmd__stats"
+                ;;
             rpod__subcmd__container,stop)
                 cmd="rpod__subcmd__container__subcmd__stop"
+                ;;
+            rpod__subcmd__container,top)
+                cmd="rpod__subcmd__container__subcmd__top"
+                ;;
+            rpod__subcmd__container,unpause)
+                cmd="rpod__subcmd__container__subcmd__unpause"
                 ;;
             rpod__subcmd__container,wait)
                 cmd="rpod__subcmd__container__subcmd__wait"
@@ -169,6 +208,18 @@ _rpod() {
             rpod__subcmd__container__subcmd__help,logs)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__logs"
                 ;;
+            rpod__subcmd__container__subcmd__help,pause)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__pause"
+                ;;
+            rpod__subcmd__container__subcmd__help,port)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__port"
+                ;;
+            rpod__subcmd__container__subcmd__help,prune)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__prune"
+                ;;
+            rpod__subcmd__container__subcmd__help,rename)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__rename"
+                ;;
             rpod__subcmd__container__subcmd__help,restart)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__restart"
                 ;;
@@ -181,8 +232,17 @@ _rpod() {
             rpod__subcmd__container__subcmd__help,start)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__start"
                 ;;
+            rpod__subcmd__container__subcmd__help,stats)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__stats"
+                ;;
             rpod__subcmd__container__subcmd__help,stop)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__stop"
+                ;;
+            rpod__subcmd__container__subcmd__help,top)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__top"
+                ;;
+            rpod__subcmd__container__subcmd__help,unpause)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__unpause"
                 ;;
             rpod__subcmd__container__subcmd__help,wait)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__wait"
@@ -226,11 +286,20 @@ _rpod() {
             rpod__subcmd__help,logs)
                 cmd="rpod__subcmd__help__subcmd__logs"
                 ;;
+            rpod__subcmd__help,pause)
+                cmd="rpod__subcmd__help__subcmd__pause"
+                ;;
+            rpod__subcmd__help,port)
+                cmd="rpod__subcmd__help__subcmd__port"
+                ;;
             rpod__subcmd__help,ps)
                 cmd="rpod__subcmd__help__subcmd__ps"
                 ;;
             rpod__subcmd__help,pull)
                 cmd="rpod__subcmd__help__subcmd__pull"
+                ;;
+            rpod__subcmd__help,rename)
+                cmd="rpod__subcmd__help__subcmd__rename"
                 ;;
             rpod__subcmd__help,restart)
                 cmd="rpod__subcmd__help__subcmd__restart"
@@ -250,11 +319,20 @@ _rpod() {
             rpod__subcmd__help,start)
                 cmd="rpod__subcmd__help__subcmd__start"
                 ;;
+            rpod__subcmd__help,stats)
+                cmd="rpod__subcmd__help__subcmd__stats"
+                ;;
             rpod__subcmd__help,stop)
                 cmd="rpod__subcmd__help__subcmd__stop"
                 ;;
             rpod__subcmd__help,tag)
                 cmd="rpod__subcmd__help__subcmd__tag"
+                ;;
+            rpod__subcmd__help,top)
+                cmd="rpod__subcmd__help__subcmd__top"
+                ;;
+            rpod__subcmd__help,unpause)
+                cmd="rpod__subcmd__help__subcmd__unpause"
                 ;;
             rpod__subcmd__help,unshare)
                 cmd="rpod__subcmd__help__subcmd__unshare"
@@ -289,6 +367,18 @@ _rpod() {
             rpod__subcmd__help__subcmd__container,logs)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__logs"
                 ;;
+            rpod__subcmd__help__subcmd__container,pause)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__pause"
+                ;;
+            rpod__subcmd__help__subcmd__container,port)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__port"
+                ;;
+            rpod__subcmd__help__subcmd__container,prune)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__prune"
+                ;;
+            rpod__subcmd__help__subcmd__container,rename)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__rename"
+                ;;
             rpod__subcmd__help__subcmd__container,restart)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__restart"
                 ;;
@@ -301,8 +391,17 @@ _rpod() {
             rpod__subcmd__help__subcmd__container,start)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__start"
                 ;;
+            rpod__subcmd__help__subcmd__container,stats)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__stats"
+                ;;
             rpod__subcmd__help__subcmd__container,stop)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__stop"
+                ;;
+            rpod__subcmd__help__subcmd__container,top)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__top"
+                ;;
+            rpod__subcmd__help__subcmd__container,unpause)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__unpause"
                 ;;
             rpod__subcmd__help__subcmd__container,wait)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__wait"
@@ -431,7 +530,7 @@ _rpod() {
 
     case "${cmd}" in
         rpod)
-            opts="-v -h --log-level --root --runroot --version --help info run exec container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help"
+            opts="-v -h --log-level --root --runroot --version --help info run exec container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,7 +556,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container)
-            opts="-h --log-level --root --runroot --help create exec exists inspect kill list ls ps logs restart rm run start stop wait help"
+            opts="-h --log-level --root --runroot --help create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -761,7 +860,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__help)
-            opts="create exec exists inspect kill list logs restart rm run start stop wait help"
+            opts="create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -886,6 +985,62 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__container__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__container__subcmd__help__subcmd__restart)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -942,7 +1097,49 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__container__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__container__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__unpause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1111,6 +1308,114 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__pause)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__port)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__prune)
+            opts="-f -h --force --filter --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__rename)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1422,6 +1727,36 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__container__subcmd__stats)
+            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__container__subcmd__stop)
             opts="-a -i -t -h --all --ignore --time --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1437,6 +1772,58 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__top)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__unpause)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1735,7 +2122,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help)
-            opts="info run exec container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version help"
+            opts="info run exec container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1749,7 +2136,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__container)
-            opts="create exec exists inspect kill list logs restart rm run start stop wait"
+            opts="create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1860,6 +2247,62 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__container__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__container__subcmd__restart)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1916,7 +2359,49 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__container__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__container__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__unpause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2280,6 +2765,34 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__ps)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2295,6 +2808,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__rename)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2392,6 +2919,20 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__stop)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2407,6 +2948,34 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__tag)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__unpause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3438,6 +4007,58 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__pause)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__port)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__ps)
             opts="-a -f -l -n -q -h --all --filter --format --latest --last --no-trunc --noheading --quiet --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3519,6 +4140,32 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__rename)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3894,6 +4541,36 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__stats)
+            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__stop)
             opts="-a -i -t -h --all --ignore --time --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3930,6 +4607,58 @@ _rpod() {
             ;;
         rpod__subcmd__tag)
             opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__top)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__unpause)
+            opts="-a -h --all --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

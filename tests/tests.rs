@@ -2,10 +2,12 @@
 
 mod cli;
 mod common;
+mod containers;
 mod docs;
 mod exec;
 mod images;
 mod lifecycle;
+mod network_join;
 mod run;
 mod run_image;
 mod userns;

@@ -32,6 +32,14 @@ pub enum ContainerCommand {
     List(super::ps::PsArgs),
     /// Fetch the logs of one or more containers
     Logs(super::logs::LogsArgs),
+    /// Pause all the processes in one or more containers
+    Pause(super::pause::PauseArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(super::port::PortArgs),
+    /// Remove all non running containers
+    Prune(super::container_prune::ContainerPruneArgs),
+    /// Rename an existing container
+    Rename(super::rename::RenameArgs),
     /// Restart one or more containers
     Restart(super::restart::RestartArgs),
     /// Remove one or more containers
@@ -40,8 +48,14 @@ pub enum ContainerCommand {
     Run(Box<super::run::RunCommand>),
     /// Start one or more containers
     Start(super::start::StartArgs),
+    /// Display a live stream of container resource usage statistics
+    Stats(super::pause::StatsArgs),
     /// Stop one or more containers
     Stop(super::stop::StopArgs),
+    /// Display the running processes of a container
+    Top(super::top::TopArgs),
+    /// Unpause the processes in one or more containers
+    Unpause(super::pause::PauseArgs),
     /// Block on one or more containers
     Wait(super::wait::WaitArgs),
 }
@@ -58,11 +72,18 @@ pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
         ContainerCommand::Kill(a) => super::kill::run(ctx, &a),
         ContainerCommand::List(a) => super::ps::run(ctx, &a),
         ContainerCommand::Logs(a) => super::logs::run(ctx, &a),
+        ContainerCommand::Pause(a) => super::pause::pause(ctx, &a),
+        ContainerCommand::Stats(a) => super::pause::stats(ctx, &a),
+        ContainerCommand::Unpause(a) => super::pause::unpause(ctx, &a),
+        ContainerCommand::Port(a) => super::port::run(ctx, &a),
+        ContainerCommand::Prune(a) => super::container_prune::run(ctx, &a),
+        ContainerCommand::Rename(a) => super::rename::run(ctx, &a),
         ContainerCommand::Restart(a) => super::restart::run(ctx, &a),
         ContainerCommand::Rm(a) => super::rm::run(ctx, &a),
         ContainerCommand::Run(a) => super::run::run(ctx, &a),
         ContainerCommand::Start(a) => super::start::run(ctx, &a),
         ContainerCommand::Stop(a) => super::stop::run(ctx, &a),
+        ContainerCommand::Top(a) => super::top::run(ctx, &a),
         ContainerCommand::Wait(a) => super::wait::run(ctx, &a),
     }
 }

@@ -2,17 +2,15 @@
 //! container's init, set up from the container's spec and the exec's own options.
 //!
 //! The init is reached through a pidfd checked against its recorded start time, so a
-//! recycled pid is refused. A forked child joins every namespace of the init that
-//! differs from ours with one `setns(pidfd, …)` (the kernel enters the user namespace
-//! first; before Linux 5.8, one `/proc/PID/ns/*` file at a time, user first). A pid
-//! namespace only applies to children, so that child then clones the process that
-//! becomes the command, as a sibling (`CLONE_PARENT`): `rpod exec` itself is its
-//! parent and waits for it. Both report over one close-on-exec pipe: the command's pid,
-//! or the failure (with podman's 126/127) that kept it from starting.
+//! recycled pid is refused. Every namespace of the init that differs from ours is
+//! joined ([`userns::spawn_joined`]: a forked helper enters them all, user namespace
+//! first, and clones the process that becomes the command as a sibling, so that
+//! `rpod exec` is its parent and waits for it); the command's process then becomes
+//! what the spec and the exec's options say ([`process::exec`]), with podman's
+//! 126/127 when it cannot start.
 
 use std::convert::Infallible;
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -20,34 +18,24 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sched::CloneFlags;
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::sys::stat::Mode;
-use nix::sys::wait::waitpid;
-use nix::unistd::Pid;
-use oci_spec::runtime::{Capabilities, LinuxCapabilities, LinuxCapabilitiesBuilder, Process};
-use serde::{Deserialize, Serialize};
+use oci_spec::runtime::{Capabilities, LinuxCapabilities, LinuxCapabilitiesBuilder, Process, Spec};
 use thiserror::Error;
 
 use super::process::{self, Launch};
 use super::tty::{self, WinSize};
 use super::user::{self, ExecUser};
 use super::Started;
-use crate::container::proc::{pidfd_open, ProcId};
+use crate::container::proc::ProcId;
 use crate::error::{self, exit_error, EXIT_CANNOT_INVOKE};
-use crate::userns::{self, spawn::Forked};
+use crate::userns::{self, spawn::exited, spawn::NAMESPACE_FILES};
 
 #[derive(Debug, Error)]
 pub enum ExecError {
     #[error("the container's process {0} is not running")]
     NotRunning(i32),
-    #[error("opening a pidfd for process {pid}: {source}")]
-    Pidfd {
-        pid: i32,
-        #[source]
-        source: Errno,
-    },
     #[error("reading the namespaces of process {pid}: {source}")]
     Namespaces {
         pid: i32,
@@ -60,12 +48,6 @@ pub enum ExecError {
     NoCommand,
     #[error("{0}: {1}")]
     Sys(&'static str, #[source] Errno),
-    #[error("entering the container's namespaces: {0}")]
-    SetnsAll(#[source] Errno),
-    #[error("entering the container's {0} namespace: {1}")]
-    Setns(&'static str, #[source] Errno),
-    #[error("the process joining the container ended ({0}) without a report")]
-    Silent(String),
 }
 
 fn sys(what: &'static str) -> impl FnOnce(Errno) -> ExecError {
@@ -104,22 +86,11 @@ impl ExecOptions {
     }
 }
 
-/// The namespaces, by `/proc/PID/ns` name, that an exec joins.
-const NAMESPACES: [(&str, CloneFlags); 7] = [
-    ("user", CloneFlags::CLONE_NEWUSER),
-    ("ipc", CloneFlags::CLONE_NEWIPC),
-    ("uts", CloneFlags::CLONE_NEWUTS),
-    ("net", CloneFlags::CLONE_NEWNET),
-    ("pid", CloneFlags::CLONE_NEWPID),
-    ("cgroup", CloneFlags::CLONE_NEWCGROUP),
-    ("mnt", CloneFlags::CLONE_NEWNS),
-];
-
 /// The namespaces of `pid` that are not ours: joining one's own is refused (user) or
 /// needs privileges over it (a host network namespace, with `--network host`).
 fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
     let mut flags = CloneFlags::empty();
-    for (name, flag) in NAMESPACES {
+    for (name, flag) in NAMESPACE_FILES {
         let theirs = match std::fs::metadata(format!("/proc/{pid}/ns/{name}")) {
             Ok(m) => m,
             // A kernel without this kind of namespace.
@@ -148,13 +119,13 @@ fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
 /// child), or with the error that kept it from starting (126/127 kept). Without
 /// `detach`, the caller blocks the signals it relays first (see
 /// [`super::monitor::Signals`]) and then waits with [`super::monitor::wait`].
-pub fn start(init: &ProcId, spec: &oci_spec::runtime::Spec, opts: &ExecOptions) -> Result<Started> {
+pub fn start(init: &ProcId, spec: &Spec, opts: &ExecOptions) -> Result<Started> {
     let base = spec.process().as_ref().ok_or(ExecError::NoProcess)?;
     if opts.command.is_empty() {
         return Err(ExecError::NoCommand.into());
     }
     let pidfd = pin(init)?;
-    let flags = namespaces_to_join(init.pid)?;
+    let join = namespaces_to_join(init.pid)?;
     let null = if opts.detach || !(opts.interactive || opts.tty) {
         Some(
             nix::fcntl::open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
@@ -183,83 +154,21 @@ pub fn start(init: &ProcId, spec: &oci_spec::runtime::Spec, opts: &ExecOptions) 
             .as_ref()
             .map(|s| (s.as_fd(), tty::own_window_size())),
     };
-    let (report_read, report_write) =
-        nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys("creating a pipe"))?;
-
-    let joiner = match userns::spawn::clone3(CloneFlags::empty()).map_err(sys("forking"))? {
-        Forked::Child => {
-            drop(report_read);
-            let code = join_and_clone(init.pid, &pidfd, flags, File::from(report_write), &job);
-            // SAFETY: a forked child leaves with _exit, skipping the parent's atexit work.
-            unsafe { libc::_exit(code) }
-        }
-        Forked::Parent(pid, _) => pid,
-    };
-    drop(report_write);
-    drop(tty_child);
-    let mut buf = Vec::new();
-    let read = File::from(report_read).read_to_end(&mut buf);
-    let joiner_status = wait_status(joiner);
-    read.context("reading the report of the process joining the container")?;
-
-    let mut pid = None;
-    let mut failure = None;
-    for line in buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-        match serde_json::from_slice::<Report>(line) {
-            Ok(Report::Started(p)) => pid = Some(Pid::from_raw(p)),
-            Ok(Report::Failed { code, message }) => {
-                failure.get_or_insert(exit_error(code, message));
-            }
-            Err(_) => {
-                failure.get_or_insert(anyhow::anyhow!(
-                    "the process joining the container failed: {}",
-                    String::from_utf8_lossy(line)
-                ));
-            }
-        }
-    }
-    match (pid, failure) {
-        (Some(pid), None) => {
-            // Our own child, not yet reaped: the pid cannot have changed hands.
-            let pidfd = pidfd_open(pid.as_raw()).map_err(|source| ExecError::Pidfd {
-                pid: pid.as_raw(),
-                source,
-            })?;
-            let child = userns::Child { pid, pidfd };
-            let pty = match tty_parent {
-                Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
-                None => None,
-            };
-            Ok(Started { child, pty })
-        }
-        (Some(pid), Some(err)) => {
-            let _ = wait_status(pid);
-            Err(err)
-        }
+    let child = match userns::spawn_joined(&pidfd, join, CloneFlags::empty(), || run(&job)) {
+        Ok(child) => child,
         // The init ended while we were joining it.
-        (None, Some(_)) if exited(&pidfd) => Err(ExecError::NotRunning(init.pid).into()),
-        (None, Some(err)) => Err(err),
-        (None, None) => Err(ExecError::Silent(joiner_status).into()),
-    }
+        Err(_) if exited(&pidfd) => return Err(ExecError::NotRunning(init.pid).into()),
+        Err(e) => return Err(e),
+    };
+    drop(tty_child);
+    let pty = match tty_parent {
+        Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
+        None => None,
+    };
+    Ok(Started { child, pty })
 }
 
-/// Whether the process behind `pidfd` has ended (its pidfd reads as ready).
-fn exited(pidfd: &OwnedFd) -> bool {
-    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-    poll(&mut fds, PollTimeout::ZERO).is_ok_and(|n| n != 0)
-}
-
-fn wait_status(pid: Pid) -> String {
-    loop {
-        match waitpid(pid, None) {
-            Ok(status) => return format!("{status:?}"),
-            Err(Errno::EINTR) => continue,
-            Err(e) => return e.to_string(),
-        }
-    }
-}
-
-/// What the forked children need, prepared before the fork.
+/// What the process needs, prepared before the fork.
 struct Job<'a> {
     base: &'a Process,
     opts: &'a ExecOptions,
@@ -267,102 +176,6 @@ struct Job<'a> {
     null: Option<BorrowedFd<'a>>,
     /// With `-t`: the socket the pty goes over, and the window size.
     tty: Option<(BorrowedFd<'a>, Option<WinSize>)>,
-}
-
-/// One line on the report pipe.
-#[derive(Debug, Serialize, Deserialize)]
-enum Report {
-    /// The command's process, as this (the host's) pid namespace numbers it.
-    Started(i32),
-    Failed {
-        code: u8,
-        message: String,
-    },
-}
-
-fn send(report: &mut File, msg: &Report) {
-    // One short write per line: atomic on a pipe, so the two writers never interleave.
-    if let Ok(mut line) = serde_json::to_vec(msg) {
-        line.push(b'\n');
-        let _ = report.write_all(&line);
-    }
-}
-
-fn send_failure(report: &mut File, err: &anyhow::Error) {
-    send(
-        report,
-        &Report::Failed {
-            code: error::exit_code(err),
-            message: error::one_line(err),
-        },
-    );
-}
-
-/// The forked child: joins the container, clones the command's process as a sibling,
-/// reports its pid and leaves.
-fn join_and_clone(
-    pid: i32,
-    pidfd: &OwnedFd,
-    flags: CloneFlags,
-    mut report: File,
-    job: &Job<'_>,
-) -> i32 {
-    if let Err(e) = join(pid, pidfd, flags) {
-        send_failure(
-            &mut report,
-            &anyhow::Error::new(e).context("joining the container"),
-        );
-        return error::EXIT_RPOD as i32;
-    }
-    match userns::spawn::clone3(CloneFlags::CLONE_PARENT) {
-        Ok(Forked::Child) => {
-            let err = run(job);
-            send_failure(&mut report, &err);
-            // SAFETY: as for any forked child.
-            unsafe { libc::_exit(error::exit_code(&err) as i32) }
-        }
-        Ok(Forked::Parent(child, _)) => {
-            send(&mut report, &Report::Started(child.as_raw()));
-            0
-        }
-        Err(e) => {
-            send_failure(
-                &mut report,
-                &ExecError::Sys("forking in the container", e).into(),
-            );
-            error::EXIT_RPOD as i32
-        }
-    }
-}
-
-/// Enters the namespaces in `flags` of the process behind `pidfd`.
-fn join(pid: i32, pidfd: &OwnedFd, flags: CloneFlags) -> Result<(), ExecError> {
-    if flags.is_empty() {
-        return Ok(());
-    }
-    match nix::sched::setns(pidfd, flags) {
-        Ok(()) => return Ok(()),
-        // Before Linux 5.8 setns takes no pidfd: one namespace file at a time.
-        Err(Errno::EINVAL) => {}
-        Err(e) => return Err(ExecError::SetnsAll(e)),
-    }
-    let mut files = Vec::new();
-    for (name, flag) in NAMESPACES {
-        if flags.contains(flag) {
-            let f = File::open(format!("/proc/{pid}/ns/{name}"))
-                .map_err(|source| ExecError::Namespaces { pid, source })?;
-            files.push((name, flag, f));
-        }
-    }
-    // Alive now, so alive when its files were opened: they are the container's.
-    if exited(pidfd) {
-        return Err(ExecError::NotRunning(pid));
-    }
-    // The user namespace first: it grants the rights to enter the others.
-    for (name, flag, f) in &files {
-        nix::sched::setns(f, *flag).map_err(|e| ExecError::Setns(name, e))?;
-    }
-    Ok(())
 }
 
 /// The command's process, inside every namespace: returns only on failure, with
