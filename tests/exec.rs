@@ -387,3 +387,24 @@ fn containers_are_found_by_id_and_id_prefix() {
         assert_eq!(out.stdout.trim(), &id[..12], "{query}: {out}");
     }
 }
+
+#[test]
+fn foreground_containers_take_execs_too() {
+    let env = TestEnv::new();
+    let img = image("busybox");
+    env.rpod(&["pull", "-q", &img]).assert_ok();
+    let bin = rpod_bin().display().to_string();
+    let line =
+        format!("{bin} run --name fg --network none {img} sleep 300 >/dev/null 2>&1 </dev/null &");
+    env.command("sh", &["-c", &line]).run().assert_ok();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = exec(&env, &["fg", "cat", "/proc/1/cmdline"]);
+        if out.code == 0 {
+            assert_eq!(out.stdout, "sleep\u{0}300\u{0}", "{out}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never took an exec\n{out}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
