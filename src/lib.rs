@@ -14,3 +14,4 @@ pub mod rootfs;
 pub mod runtime;
 pub mod store;
 pub mod userns;
+pub mod volume;
