@@ -18,6 +18,7 @@ use crate::store::images::{ImageRecord, LookupError};
 use crate::store::remove::{TreeRemover, UsernsRemover};
 use crate::store::{Store, StoreError};
 use crate::userns::IdMap;
+use crate::volume::{self, prepare::ProcessUser, VolumeStore};
 
 /// Run a command in a new container
 ///
@@ -57,7 +58,7 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     let (image, command) = args.image_and_command();
     let id = bundle::new_id()?;
     let network = network_mode(ctx, args)?;
-    let opts = options(args, command.to_vec(), &id, &network)?;
+    let mut opts = options(args, command.to_vec(), &id, &network)?;
 
     // The image's layers stay leased while the container runs, so no `rmi` or
     // prune can take them away underneath it.
@@ -82,6 +83,12 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         }
         (None, None) => bail!("rpod run needs an image (or --rootfs DIR)"),
     };
+
+    // Volumes are made once the image is known, and go again if the run fails first.
+    let volumes = VolumeStore::open(&ctx.paths);
+    let attached = volume::attach(&volumes, &args.volume_mounts())?;
+    let mut rollback = volume::prepare::Rollback::new(&volumes, &attached, &map);
+    opts.binds.extend(attached.iter().map(|a| a.bind(&volumes)));
 
     ctx.paths.ensure_runroot()?;
     let bundle = Bundle::create(&ctx.paths.runroot, &id)?;
@@ -125,6 +132,7 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     bundle.write_etc(&hostname, &hosts, &resolv)?;
     let spec = spec::build(image_config.as_ref(), &opts, &env)?;
     bundle.write_spec(&spec)?;
+    volume::prepare::prepare(&volumes, &map, &rootfs, &ProcessUser::of(&spec), &attached)?;
 
     let signals = Signals::block()?;
     let stdio = Stdio {
@@ -132,6 +140,7 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         tty: args.tty,
     };
     let mut started = runtime::start(&spec, &rootfs, stdio, &map, Some(&net))?;
+    rollback.disarm();
     if !args.rm {
         cleanup.bundle = None;
         cleanup.layers = None;
@@ -147,6 +156,10 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         log::warn!("the container's network: {e}");
     }
     log::debug!("network stopped after {:?}", t0.elapsed());
+    if args.rm {
+        drop(cleanup);
+        volume::prepare::remove_anonymous(&volumes, &attached, &UsernsRemover { map });
+    }
     code
 }
 

@@ -23,6 +23,7 @@
 //! from the image stay what they are.
 
 pub mod copy;
+pub mod filter;
 pub mod prepare;
 pub mod record;
 pub mod store;

@@ -117,6 +117,42 @@ pub fn attach(store: &VolumeStore, mounts: &[VolumeMount]) -> Result<Vec<Attache
     Ok(out)
 }
 
+/// Removes the volumes [`attach`] made unless [`disarm`](Self::disarm)ed: a container
+/// that never came to be leaves no volume behind.
+pub struct Rollback<'a> {
+    store: &'a VolumeStore,
+    attached: &'a [Attached],
+    map: IdMap,
+    armed: bool,
+}
+
+impl<'a> Rollback<'a> {
+    pub fn new(store: &'a VolumeStore, attached: &'a [Attached], map: &IdMap) -> Rollback<'a> {
+        Rollback {
+            store,
+            attached,
+            map: map.clone(),
+            armed: true,
+        }
+    }
+
+    /// The container exists: its volumes stay.
+    pub fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Rollback<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let remover = crate::store::remove::UsernsRemover {
+                map: self.map.clone(),
+            };
+            remove_created(self.store, self.attached, &remover);
+        }
+    }
+}
+
 /// Removes the volumes [`attach`] made (when the container could not be made).
 pub fn remove_created(store: &VolumeStore, attached: &[Attached], remover: &dyn TreeRemover) {
     remove_where(store, attached, remover, |a| a.created);

@@ -27,6 +27,11 @@ pub enum VolumeError {
     Exists(String),
     #[error("no volume with name {0:?} found: no such volume")]
     NotFound(String),
+    #[error("volume {name} is being used by the following container(s): {}: remove them first, or pass --force", containers.join(", "))]
+    InUse {
+        name: String,
+        containers: Vec<String>,
+    },
     #[error(transparent)]
     Record(#[from] RecordError),
     #[error(transparent)]
