@@ -7,3 +7,4 @@ mod images;
 mod run;
 mod run_image;
 mod userns;
+mod volumes;

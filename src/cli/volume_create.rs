@@ -8,6 +8,7 @@ use super::Context;
 use crate::store::timestamp::Timestamp;
 use crate::userns::IdMap;
 use crate::volume::record::{parse_labels, parse_options, validate_driver};
+use crate::volume::store::OwnerHook;
 use crate::volume::{validate_name, Volume, VolumeError, VolumeStore};
 
 /// Create a new volume
@@ -72,7 +73,7 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> Result<u8> {
             })
         })
     };
-    let owner: Option<&dyn Fn(&Path) -> Result<()>> = if uid.is_some() || gid.is_some() {
+    let owner: Option<OwnerHook<'_>> = if uid.is_some() || gid.is_some() {
         Some(&set_owner)
     } else {
         None

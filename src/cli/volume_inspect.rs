@@ -23,7 +23,7 @@ pub struct InspectArgs {
 }
 
 pub fn run(ctx: &Context, args: &InspectArgs) -> Result<u8> {
-    if args.all == !args.names.is_empty() {
+    if args.all != args.names.is_empty() {
         bail!("provide one or more volume names or use --all");
     }
     let store = VolumeStore::open(&ctx.paths);
@@ -54,7 +54,7 @@ fn render(volumes: &[Volume], format: Option<&str>) -> Result<String> {
         Some(f) => {
             let mut out = String::new();
             for v in volumes {
-                out.push_str(&template::render(f, &serde_json::to_value(v)?)?);
+                out.push_str(&template::render(f, &v.template_value())?);
                 out.push('\n');
             }
             Ok(out)

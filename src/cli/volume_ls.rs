@@ -54,18 +54,11 @@ fn render(volumes: &[Volume], args: &LsArgs) -> Result<String> {
     match args.format.as_deref() {
         Some("json") => Ok(format!("{}\n", to_json(volumes, "  ")?)),
         Some(format) => {
-            let values: Vec<Value> = volumes
-                .iter()
-                .map(serde_json::to_value)
-                .collect::<Result<_, _>>()?;
+            let values: Vec<Value> = volumes.iter().map(Volume::template_value).collect();
             let sample = match values.first() {
                 Some(v) => v.clone(),
-                None => serde_json::to_value(Volume::new(
-                    "",
-                    String::new(),
-                    Default::default(),
-                    Default::default(),
-                ))?,
+                None => Volume::new("", String::new(), Default::default(), Default::default())
+                    .template_value(),
             };
             let headers = table::headers(&sample, &[("Name", "VOLUME NAME")]);
             let mut out = table::format_rows(format, &headers, &values)?;

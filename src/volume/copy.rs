@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nix::dir::{Dir, Type};
 use nix::errno::Errno;
@@ -72,7 +72,7 @@ pub fn copy_tree(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> io::Result<CopySta
         stats: CopyStats::default(),
         dst_root: dst.try_clone_to_owned()?,
     };
-    c.copy_dir(src, dst, &PathBuf::new())?;
+    c.copy_dir(src, dst, Path::new(""))?;
     Ok(c.stats)
 }
 
@@ -84,12 +84,7 @@ struct Copier {
 }
 
 impl Copier {
-    fn copy_dir(
-        &mut self,
-        src: BorrowedFd<'_>,
-        dst: BorrowedFd<'_>,
-        rel: &PathBuf,
-    ) -> io::Result<()> {
+    fn copy_dir(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>, rel: &Path) -> io::Result<()> {
         for (name, _) in entries(src)? {
             self.copy_entry(src, dst, &name, &rel.join(&name))?;
         }
@@ -101,7 +96,7 @@ impl Copier {
         src: BorrowedFd<'_>,
         dst: BorrowedFd<'_>,
         name: &OsStr,
-        rel: &PathBuf,
+        rel: &Path,
     ) -> io::Result<()> {
         let st = fstatat(src, name, AtFlags::AT_SYMLINK_NOFOLLOW)
             .map_err(|e| err("reading", name, e))?;
@@ -132,8 +127,9 @@ impl Copier {
                 let s = open_dir_at(src, name).map_err(|e| err("opening", name, e))?;
                 let d = open_dir_at(dst, name).map_err(|e| err("opening", name, e))?;
                 self.copy_dir(s.as_fd(), d.as_fd(), rel)?;
-                copy_xattrs(s.as_fd(), d.as_fd());
+                // After the owner: a change of owner drops security.capability.
                 set_owner_mode(d.as_fd(), owner, perm, name)?;
+                copy_xattrs(s.as_fd(), d.as_fd());
                 set_times(d.as_fd(), &times);
             }
             SFlag::S_IFREG => {
@@ -158,11 +154,12 @@ impl Copier {
                 let (mut s, mut d) = (File::from(s), File::from(d));
                 self.stats.bytes +=
                     io::copy(&mut s, &mut d).map_err(|e| err("copying", name, e))?;
-                copy_xattrs(s.as_fd(), d.as_fd());
+                // After the owner: a change of owner drops security.capability.
                 set_owner_mode(d.as_fd(), owner, perm, name)?;
+                copy_xattrs(s.as_fd(), d.as_fd());
                 set_times(d.as_fd(), &times);
                 if st.st_nlink > 1 {
-                    self.links.insert((st.st_dev, st.st_ino), rel.clone());
+                    self.links.insert((st.st_dev, st.st_ino), rel.to_path_buf());
                 }
             }
             SFlag::S_IFLNK => {
@@ -214,7 +211,7 @@ impl Copier {
                     nix::sys::stat::UtimensatFlags::NoFollowSymlink,
                 );
                 if st.st_nlink > 1 {
-                    self.links.insert((st.st_dev, st.st_ino), rel.clone());
+                    self.links.insert((st.st_dev, st.st_ino), rel.to_path_buf());
                 }
             }
             _ => {

@@ -87,6 +87,18 @@ impl Volume {
         (id("uid"), id("gid"))
     }
 
+    /// The fields a `--format` template sees: every one, false flags included (the
+    /// JSON leaves those out, as podman's does).
+    pub fn template_value(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = v.as_object_mut() {
+            map.insert("NeedsCopyUp".into(), self.needs_copy_up.into());
+            map.insert("NeedsChown".into(), self.needs_chown.into());
+            map.insert("Anonymous".into(), self.anonymous.into());
+        }
+        v
+    }
+
     /// Whether the `nocopy` option turns copy-up off for every mount of the volume.
     pub fn no_copy(&self) -> bool {
         self.options.contains_key("nocopy")
@@ -244,6 +256,10 @@ mod tests {
         v.needs_chown = false;
         let text = serde_json::to_string(&v).unwrap();
         assert!(!text.contains("NeedsCopyUp") && !text.contains("NeedsChown"));
+        let t = v.template_value();
+        assert_eq!(t["NeedsCopyUp"], false);
+        assert_eq!(t["Anonymous"], false);
+        assert_eq!(t["Name"], "v");
         assert_eq!(v.owner(), (None, None));
     }
 }

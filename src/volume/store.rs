@@ -14,6 +14,9 @@ use crate::store::lock::{ExclusiveLock, LockError, LockFile};
 use crate::store::paths::Paths;
 use crate::store::remove::TreeRemover;
 
+/// Sets the owner of a new volume's content directory (see [`VolumeStore::create`]).
+pub type OwnerHook<'a> = &'a dyn Fn(&Path) -> anyhow::Result<()>;
+
 const RECORD: &str = "volume.json";
 const DATA: &str = "_data";
 const TMP_PREFIX: &str = ".tmp-";
@@ -133,7 +136,7 @@ impl VolumeStore {
     pub fn create(
         &self,
         mut volume: Volume,
-        owner: Option<&dyn Fn(&Path) -> anyhow::Result<()>>,
+        owner: Option<OwnerHook<'_>>,
     ) -> Result<Volume, VolumeError> {
         validate_name(&volume.name)?;
         let _lock = self.lock()?;
