@@ -529,3 +529,88 @@ fn anonymous_volumes_go_with_rm() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].len(), 64);
 }
+
+/// A one-layer rootfs tarball: busybox as /bin/sh, and `/data/seed`.
+fn rootfs_tarball(path: &std::path::Path) {
+    let mut b = tar::Builder::new(fs::File::create(path).unwrap());
+    let dir = |name: &str| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(0o755);
+        h.set_size(0);
+        (h, name.to_string())
+    };
+    for d in ["bin", "data"] {
+        let (mut h, name) = dir(d);
+        b.append_data(&mut h, name, std::io::empty()).unwrap();
+    }
+    let busybox = fs::read("/bin/busybox").expect("busybox-static at /bin/busybox");
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o755);
+    h.set_size(busybox.len() as u64);
+    b.append_data(&mut h, "bin/sh", busybox.as_slice()).unwrap();
+    let seed = b"from the image\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o644);
+    h.set_uid(1000);
+    h.set_gid(1000);
+    h.set_size(seed.len() as u64);
+    b.append_data(&mut h, "data/seed", &seed[..]).unwrap();
+    b.finish().unwrap();
+}
+
+#[test]
+fn image_volumes_become_anonymous_volumes() {
+    let env = TestEnv::new();
+    let tarball = env.home().join("rootfs.tar");
+    rootfs_tarball(&tarball);
+    env.rpod(&[
+        "import",
+        "-q",
+        "-c",
+        "VOLUME /data",
+        tarball.to_str().unwrap(),
+        "withvol",
+    ])
+    .assert_ok();
+    let img = "localhost/withvol";
+    let out = env.rpod(&[
+        "run",
+        "--rm",
+        img,
+        "/bin/sh",
+        "-c",
+        "cat /data/seed; stat -c %u /data/seed; grep -c ' /data ' /proc/self/mountinfo",
+    ]);
+    out.assert_ok();
+    assert_eq!(out.stdout_lines(), ["from the image", "1000", "1"], "{out}");
+    assert!(
+        names(&env).is_empty(),
+        "--rm takes the anonymous volume along"
+    );
+
+    env.rpod(&["run", img, "/bin/sh", "-c", "echo kept > /data/new"])
+        .assert_ok();
+    let left = names(&env);
+    assert_eq!(left.len(), 1, "{left:?}");
+    let anon = data(&env, &left[0]);
+    assert_eq!(fs::read_to_string(anon.join("new")).unwrap(), "kept\n");
+    assert!(anon.join("seed").is_file());
+
+    // A mount of the command line at that path replaces the image's volume.
+    env.rpod(&[
+        "run",
+        "--rm",
+        "-v",
+        "named:/data",
+        img,
+        "/bin/sh",
+        "-c",
+        "cat /data/seed",
+    ])
+    .assert_ok();
+    let mut left = names(&env);
+    left.retain(|n| n.len() != 64);
+    assert_eq!(left, ["named"]);
+    assert_eq!(names(&env).len(), 2);
+}

@@ -86,7 +86,15 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
 
     // Volumes are made once the image is known, and go again if the run fails first.
     let volumes = VolumeStore::open(&ctx.paths);
-    let attached = volume::attach(&volumes, &args.volume_mounts())?;
+    let mut wanted = args.volume_mounts();
+    let declared = image_config.as_ref().and_then(|c| c.volumes().clone());
+    let taken: Vec<&std::path::Path> = (opts.binds.iter().map(|b| b.destination.as_path()))
+        .chain(opts.tmpfs.iter().map(|t| t.destination.as_path()))
+        .chain(wanted.iter().map(|v| v.destination.as_path()))
+        .collect();
+    let from_image = volume::prepare::image_volumes(&declared.unwrap_or_default(), &taken);
+    wanted.extend(from_image);
+    let attached = volume::attach(&volumes, &wanted)?;
     let mut rollback = volume::prepare::Rollback::new(&volumes, &attached, &map);
     opts.binds.extend(attached.iter().map(|a| a.bind(&volumes)));
 

@@ -61,6 +61,28 @@ impl Attached {
     }
 }
 
+/// The image's `VOLUME`s that no mount of the command line covers, as anonymous
+/// volumes (podman makes one for each).
+pub fn image_volumes(declared: &[String], taken: &[&Path]) -> Vec<VolumeMount> {
+    let mut out: Vec<VolumeMount> = Vec::new();
+    for d in declared {
+        // `data/` and `/data` are one place.
+        let destination: PathBuf = Path::new("/").join(d).components().collect();
+        if destination == Path::new("/")
+            || taken.contains(&destination.as_path())
+            || out.iter().any(|m| m.destination == destination)
+        {
+            continue;
+        }
+        out.push(VolumeMount {
+            name: None,
+            destination,
+            ..Default::default()
+        });
+    }
+    out
+}
+
 /// Finds each volume by name, creating those that do not exist yet (and every
 /// anonymous one). A name may be raced into existence by another invocation: then
 /// that volume is used.
@@ -490,6 +512,21 @@ mod tests {
         assert!(store.exists("v") && !store.exists(&a[2].volume.name));
         remove_created(&store, &a, &DirectRemover);
         assert!(!store.exists("v"));
+    }
+
+    #[test]
+    fn image_volumes_skip_what_the_command_line_mounts() {
+        let declared = vec![
+            "/data".to_string(),
+            "logs/".to_string(),
+            "/data/".to_string(),
+            "/taken".to_string(),
+            "/".to_string(),
+        ];
+        let got = image_volumes(&declared, &[Path::new("/taken")]);
+        let dests: Vec<&Path> = got.iter().map(|m| m.destination.as_path()).collect();
+        assert_eq!(dests, [Path::new("/data"), Path::new("/logs")]);
+        assert!(got.iter().all(|m| m.name.is_none() && !m.readonly));
     }
 
     #[test]
