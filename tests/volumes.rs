@@ -614,3 +614,30 @@ fn image_volumes_become_anonymous_volumes() {
     assert_eq!(left, ["named"]);
     assert_eq!(names(&env).len(), 2);
 }
+
+#[test]
+fn a_copy_cut_short_is_redone() {
+    let env = TestEnv::new();
+    env.rpod(&["volume", "create", "v"]).assert_ok();
+    // What a `kill -9` during the copy leaves: the staging dir, the content still empty.
+    let staging = data(&env, "v").parent().unwrap().join("copy-up");
+    fs::create_dir_all(staging.join("half/done")).unwrap();
+    fs::write(staging.join("half/done/file"), "partial").unwrap();
+    let owner = fs::metadata(env.data_dir()).unwrap();
+    for p in ["", "half", "half/done", "half/done/file"] {
+        std::os::unix::fs::chown(staging.join(p), Some(owner.uid()), Some(owner.gid())).unwrap();
+    }
+    let out = env.rpod(&[
+        "run",
+        "--rm",
+        "-v",
+        "v:/etc",
+        &image("busybox"),
+        "ls",
+        "/etc",
+    ]);
+    out.assert_ok();
+    assert!(out.stdout_lines().contains(&"passwd"), "{out}");
+    assert!(!out.stdout.contains("half"), "{out}");
+    assert!(!staging.exists());
+}

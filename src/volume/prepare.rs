@@ -360,10 +360,12 @@ fn in_namespace(
         }
         (Rootfs::Overlay { .. }, None) => anyhow::bail!("no mount point for the image's layers"),
     };
-    let mut targets = Vec::new();
+    // Each volume's own directory, which holds its content directory: opened before
+    // the chroot shuts the host out.
+    let mut volume_dirs = Vec::new();
     for job in jobs {
-        targets
-            .push(open_dir(&job.data).with_context(|| format!("opening {}", job.data.display()))?);
+        let dir = job.data.parent().unwrap_or(Path::new("/"));
+        volume_dirs.push(open_dir(dir).with_context(|| format!("opening {}", dir.display()))?);
     }
     nix::unistd::chroot(&root).with_context(|| format!("entering {}", root.display()))?;
     nix::unistd::chdir("/").context("entering /")?;
@@ -383,7 +385,10 @@ fn in_namespace(
         who = Some(ids);
         Ok(ids)
     };
-    for (job, target) in jobs.iter().zip(&targets) {
+    for (job, volume_dir) in jobs.iter().zip(&volume_dirs) {
+        let data_name = job.data.file_name().unwrap_or_default();
+        let mut target = open_dir_at(volume_dir, data_name)
+            .with_context(|| format!("opening {}", job.data.display()))?;
         let source = match open_dir(&job.destination) {
             Ok(fd) => Some(fd),
             Err(Errno::ENOENT | Errno::ENOTDIR) => None,
@@ -395,33 +400,28 @@ fn in_namespace(
         let mut copied = false;
         if let (true, Some(src)) = (job.copy, &source) {
             if copy::is_empty_dir(target.as_fd())? {
-                let stats = copy::copy_tree(src.as_fd(), target.as_fd()).with_context(|| {
+                copy_up(src, volume_dir, data_name).with_context(|| {
                     format!(
                         "copying {} of the image into the volume",
                         job.destination.display()
                     )
                 })?;
-                log::debug!(
-                    "copied {} entries ({} bytes) from {} into {}",
-                    stats.entries,
-                    stats.bytes,
-                    job.destination.display(),
-                    job.data.display()
-                );
+                target = open_dir_at(volume_dir, data_name)
+                    .with_context(|| format!("opening {}", job.data.display()))?;
                 copied = true;
             }
         }
         match &source {
             Some(src) if copied || job.set_owner => {
                 let st = nix::sys::stat::fstat(src).context("reading the image's directory")?;
-                set_owner(target, st.st_uid, st.st_gid)?;
-                nix::sys::stat::fchmod(target, Mode::from_bits_truncate(st.st_mode & 0o7777))
+                set_owner(&target, st.st_uid, st.st_gid)?;
+                nix::sys::stat::fchmod(&target, Mode::from_bits_truncate(st.st_mode & 0o7777))
                     .context("setting the volume's mode")?;
             }
             None if job.set_owner => {
                 // An unknown user fails the container's start with podman's message.
                 if let Ok((uid, gid)) = resolve_user() {
-                    set_owner(target, uid, gid)?;
+                    set_owner(&target, uid, gid)?;
                 }
             }
             _ => {}
@@ -437,6 +437,40 @@ fn in_namespace(
         }
     }
     Ok(())
+}
+
+/// The copy is made beside the empty content directory, then renamed over it (an
+/// empty directory is replaced whole): a copy cut short leaves the volume empty, and
+/// its remains are cleared by the next try.
+fn copy_up(src: &OwnedFd, volume_dir: &OwnedFd, data_name: &std::ffi::OsStr) -> Result<()> {
+    const STAGING: &str = "copy-up";
+    match crate::image::fsat::remove_tree_at(volume_dir.as_fd(), std::ffi::OsStr::new(STAGING)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).context("clearing an unfinished copy");
+        }
+        _ => {}
+    }
+    nix::sys::stat::mkdirat(volume_dir, STAGING, Mode::from_bits_truncate(0o700))
+        .context("creating the copy's directory")?;
+    let staging = open_dir_at(volume_dir, std::ffi::OsStr::new(STAGING))?;
+    let stats = copy::copy_tree(src.as_fd(), staging.as_fd())?;
+    nix::fcntl::renameat(volume_dir, STAGING, volume_dir, data_name)
+        .context("putting the copy in place")?;
+    log::debug!(
+        "copied {} entries ({} bytes) into the volume",
+        stats.entries,
+        stats.bytes
+    );
+    Ok(())
+}
+
+fn open_dir_at(dir: &OwnedFd, name: &std::ffi::OsStr) -> Result<OwnedFd> {
+    Ok(nix::fcntl::openat(
+        dir,
+        name,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?)
 }
 
 fn set_owner(dir: &OwnedFd, uid: u32, gid: u32) -> Result<()> {
