@@ -340,6 +340,17 @@ fn first_use_copies_the_image_content_with_owners() {
     ]);
     out.assert_ok();
     assert_eq!(out.stdout, "", "{out}");
+    // The copy is left to the first mount that wants it.
+    env.rpod(&[
+        "run",
+        "--rm",
+        "-v",
+        "empty:/fixture",
+        &ml,
+        "ls",
+        "/fixture/setuid",
+    ])
+    .assert_ok();
     env.rpod(&["volume", "create", "-o", "nocopy", "empty2"])
         .assert_ok();
     let out = env.rpod(&[

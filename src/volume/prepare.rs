@@ -309,13 +309,19 @@ pub fn prepare(
         let _ = fs::remove_dir(&s.empty);
     }
     result.context("preparing the container's volumes")?;
-    for a in attached {
-        if let Some(v) = volumes.get_mut(&a.volume.name) {
-            if v.needs_copy_up || v.needs_chown {
-                v.needs_copy_up = false;
-                v.needs_chown = false;
-                store.update(v)?;
-            }
+    // Done once: a `nocopy` mount leaves the copy to a later one, as in podman.
+    for job in &jobs {
+        let Some(v) = volumes
+            .values_mut()
+            .find(|v| store.data_dir(&v.name) == job.data)
+        else {
+            continue;
+        };
+        let before = (v.needs_copy_up, v.needs_chown);
+        v.needs_copy_up &= !job.copy;
+        v.needs_chown &= !job.set_owner;
+        if (v.needs_copy_up, v.needs_chown) != before {
+            store.update(v)?;
         }
     }
     drop(locks);
