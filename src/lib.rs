@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod container;
 pub mod error;
 pub mod host;
 pub mod image;

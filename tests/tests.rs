@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod docs;
 mod images;
+mod lifecycle;
 mod run;
 mod run_image;
 mod userns;

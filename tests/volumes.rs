@@ -488,8 +488,12 @@ fn volumes_in_use_are_not_removed() {
     // Once its container is gone the volume goes.
     env.rpod(&["volume", "rm", "busy"]).assert_ok();
     // --force removes a volume in use.
+    // --force removes a volume in use, and the containers using it.
     env.rpod(&["volume", "rm", "-f", "kept"]).assert_ok();
     assert!(names(&env).is_empty());
+    let out = env.rpod(&["ps", "-a", "-q"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "", "{out}");
 }
 
 #[test]
@@ -534,11 +538,35 @@ fn anonymous_volumes_go_with_rm() {
     out.assert_ok();
     assert_eq!(out.stdout, "x\n");
     assert!(names(&env).is_empty(), "--rm removes anonymous volumes");
-    env.rpod(&["run", "-v", "/scratch", &bb, "true"])
+    // Detached and removed when it exits.
+    let out = env.rpod(&["run", "-d", "--rm", "-v", "/scratch", &bb, "true"]);
+    out.assert_ok();
+    let start = Instant::now();
+    while !names(&env).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the monitor keeps the volume"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Kept with its container; `rm -v` takes it along, plain `rm` does not.
+    for name in ["a1", "a2"] {
+        env.rpod(&[
+            "run", "--name", name, "-v", "/scratch", "-v", "named:/n", &bb, "true",
+        ])
         .assert_ok();
+    }
     let left = names(&env);
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].len(), 64);
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert_eq!(left.iter().filter(|n| n.len() == 64).count(), 2);
+    env.rpod(&["rm", "-v", "a1"]).assert_ok();
+    env.rpod(&["rm", "a2"]).assert_ok();
+    let left = names(&env);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(
+        left.contains(&"named".to_string()),
+        "named volumes stay: {left:?}"
+    );
 }
 
 /// A one-layer rootfs tarball: busybox as /bin/sh, and `/data/seed`.

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use oci_spec::runtime::PosixRlimitType;
 
+use crate::container::logs::{LogConfig, LogDriver};
+use crate::container::restart::RestartPolicy;
 use crate::runtime::caps::{self, CapName};
 use crate::runtime::spec::{BindMount, TmpfsMount, Ulimit};
 use crate::volume::VolumeMount;
@@ -168,6 +170,30 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME=SOFT[:HARD]", value_parser = parse_ulimit)]
     pub ulimit: Vec<Ulimit>,
 
+    /// Restart policy while the container lives: no, on-failure[:MAX], always, unless-stopped
+    #[arg(long, value_name = "POLICY", value_parser = RestartPolicy::parse)]
+    pub restart: Option<RestartPolicy>,
+
+    /// Logging driver: k8s-file (default) or none
+    #[arg(long, value_name = "DRIVER", value_parser = LogDriver::parse)]
+    pub log_driver: Option<LogDriver>,
+
+    /// Logging option: max-size=SIZE (the log is truncated when it would grow past SIZE)
+    #[arg(long, value_name = "OPT")]
+    pub log_opt: Vec<String>,
+
+    /// Set a label on the container: KEY[=VALUE]
+    #[arg(short = 'l', long, value_name = "LABEL")]
+    pub label: Vec<String>,
+
+    /// Signal to stop the container with (default: the image's, else SIGTERM)
+    #[arg(long, value_name = "SIGNAL", value_parser = crate::container::proc::parse_signal)]
+    pub stop_signal: Option<i32>,
+
+    /// Seconds to wait for the stop signal before SIGKILL
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u32>,
+
     /// With --rootfs: the command and its arguments. Otherwise: IMAGE [COMMAND [ARG...]]
     #[arg(
         trailing_var_arg = true,
@@ -236,6 +262,31 @@ impl RunArgs {
             _ => None,
         });
         from_v.chain(from_mount).collect()
+    }
+
+    /// `--log-driver` with every `--log-opt` applied.
+    pub fn log_config(&self) -> Result<LogConfig> {
+        let mut config = LogConfig {
+            driver: self.log_driver.unwrap_or_default(),
+            max_size: None,
+        };
+        for opt in &self.log_opt {
+            config.apply_opt(opt).map_err(anyhow::Error::msg)?;
+        }
+        Ok(config)
+    }
+
+    /// `--label KEY[=VALUE]` as a map (a bare key gets an empty value).
+    pub fn labels(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        for l in &self.label {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            if k.is_empty() {
+                anyhow::bail!("invalid label {l:?}: the key is empty");
+            }
+            out.insert(k.to_string(), v.to_string());
+        }
+        Ok(out)
     }
 
     /// `--env-file` contents then `-e`, as `NAME=VALUE`; a bare `NAME` takes the value
@@ -840,6 +891,42 @@ mod tests {
         assert!(a.environment(lookup).is_err());
         a.env_file = vec![dir.path().join("missing")];
         assert!(a.environment(lookup).is_err());
+    }
+
+    #[test]
+    fn lifecycle_flags() {
+        let a = parse(&[
+            "--rootfs",
+            "/r",
+            "--restart",
+            "on-failure:2",
+            "--log-opt",
+            "max-size=1k",
+            "-l",
+            "a=b",
+            "-l",
+            "c",
+            "--stop-signal",
+            "USR1",
+            "--stop-timeout",
+            "3",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(a.restart, Some(RestartPolicy::OnFailure { max: 2 }));
+        assert_eq!(a.log_config().unwrap().max_size, Some(1000));
+        let labels = a.labels().unwrap();
+        assert_eq!(labels.get("a").map(String::as_str), Some("b"));
+        assert_eq!(labels.get("c").map(String::as_str), Some(""));
+        assert_eq!(a.stop_signal, Some(libc::SIGUSR1));
+        assert_eq!(a.stop_timeout, Some(3));
+        assert!(parse(&["--rootfs", "/r", "--restart", "sometimes", "x"]).is_err());
+        assert!(parse(&["--rootfs", "/r", "--log-driver", "journald", "x"]).is_err());
+        let mut b = a.clone();
+        b.log_opt = vec!["max-file=2".into()];
+        assert!(b.log_config().is_err());
+        b.label = vec!["=v".into()];
+        assert!(b.labels().is_err());
     }
 
     #[test]

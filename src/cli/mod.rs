@@ -11,6 +11,8 @@ use crate::error;
 use crate::store::paths::{Env, Paths};
 
 pub mod args;
+pub mod container;
+pub mod create;
 pub mod docs;
 pub mod history;
 pub mod humanize;
@@ -21,11 +23,19 @@ pub mod image_prune;
 pub mod images;
 pub mod import;
 pub mod info;
+pub mod inspect;
+pub mod kill;
 pub mod load;
+pub mod logs;
+pub mod ps;
 pub mod pull;
+pub mod restart;
+pub mod rm;
 pub mod rmi;
 pub mod run;
 pub mod save;
+pub mod start;
+pub mod stop;
 pub mod table;
 pub mod tag;
 pub mod template;
@@ -39,6 +49,7 @@ pub mod volume_inspect;
 pub mod volume_ls;
 pub mod volume_prune;
 pub mod volume_rm;
+pub mod wait;
 pub mod yaml;
 
 /// Manage containers, images and volumes without a daemon and without root.
@@ -83,6 +94,28 @@ pub struct GlobalArgs {
 pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
+    /// Manage containers
+    Container(container::ContainerArgs),
+    /// Create but do not start a container
+    Create(Box<create::CreateCommand>),
+    /// Display the configuration of containers or images
+    Inspect(inspect::InspectArgs),
+    /// Kill one or more running containers with a specific signal
+    Kill(kill::KillArgs),
+    /// Fetch the logs of one or more containers
+    Logs(logs::LogsArgs),
+    /// List containers
+    Ps(ps::PsArgs),
+    /// Restart one or more containers
+    Restart(restart::RestartArgs),
+    /// Remove one or more containers
+    Rm(rm::RmArgs),
+    /// Start one or more containers
+    Start(start::StartArgs),
+    /// Stop one or more containers
+    Stop(stop::StopArgs),
+    /// Block on one or more containers
+    Wait(wait::WaitArgs),
     Unshare(unshare::UnshareArgs),
     /// Show history of a specified image
     History(history::HistoryArgs),
@@ -135,6 +168,10 @@ pub fn command() -> clap::Command {
 
 /// Parses `argv`, runs the command and maps the outcome to podman's exit codes.
 pub fn main() -> ExitCode {
+    // A container's monitor is rpod re-executed: it takes no command line.
+    if let Some(code) = crate::container::monitor::entry() {
+        return ExitCode::from(code);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return clap_failure(err),
@@ -154,6 +191,17 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Info(args) => info::run(&ctx()?, &args),
         Command::Run(args) => run::run(&ctx()?, &args),
+        Command::Container(a) => container::run(&ctx()?, a),
+        Command::Create(a) => create::run(&ctx()?, &a),
+        Command::Inspect(a) => inspect::run(&ctx()?, &a),
+        Command::Kill(a) => kill::run(&ctx()?, &a),
+        Command::Logs(a) => logs::run(&ctx()?, &a),
+        Command::Ps(a) => ps::run(&ctx()?, &a),
+        Command::Restart(a) => restart::run(&ctx()?, &a),
+        Command::Rm(a) => rm::run(&ctx()?, &a),
+        Command::Start(a) => start::run(&ctx()?, &a),
+        Command::Stop(a) => stop::run(&ctx()?, &a),
+        Command::Wait(a) => wait::run(&ctx()?, &a),
         Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),
         Command::History(a) => history::run(&ctx()?, &a),

@@ -32,17 +32,17 @@ pub struct LsArgs {
 }
 
 /// The volumes that pass `filters`, by name.
-pub fn select(ctx: &Context, store: &VolumeStore, filters: &[String]) -> Result<Vec<Volume>> {
+pub fn select(store: &VolumeStore, filters: &[String]) -> Result<Vec<Volume>> {
     let filters = Filters::parse(filters, Timestamp::now())?;
     let mut volumes = store.list()?;
-    let used = users::containers_using(&ctx.paths, store);
+    let used = users::containers_using(store);
     volumes.retain(|v| filters.matches(v, used.contains_key(&v.name)));
     Ok(volumes)
 }
 
 pub fn run(ctx: &Context, args: &LsArgs) -> Result<u8> {
     let store = VolumeStore::open(&ctx.paths);
-    let volumes = select(ctx, &store, &args.filter)?;
+    let volumes = select(&store, &args.filter)?;
     print!("{}", render(&volumes, args)?);
     Ok(0)
 }

@@ -26,8 +26,8 @@ pub struct PruneArgs {
 
 pub fn run(ctx: &Context, args: &PruneArgs) -> Result<u8> {
     let store = VolumeStore::open(&ctx.paths);
-    let used = users::containers_using(&ctx.paths, &store);
-    let candidates: Vec<String> = super::volume_ls::select(ctx, &store, &args.filter)?
+    let used = users::containers_using(&store);
+    let candidates: Vec<String> = super::volume_ls::select(&store, &args.filter)?
         .into_iter()
         .filter(|v| !used.contains_key(&v.name))
         .map(|v| v.name)
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: &PruneArgs) -> Result<u8> {
         // A container may have taken the volume up since it was listed.
         let result = store.remove(
             name,
-            |v| match users::containers_using(&ctx.paths, &store).remove(&v.name) {
+            |v| match users::containers_using(&store).remove(&v.name) {
                 Some(containers) => Err(VolumeError::InUse {
                     name: v.name.clone(),
                     containers,

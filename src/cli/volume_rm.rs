@@ -1,8 +1,10 @@
 //! `rpod volume rm`: remove volumes, refusing those containers use.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 
 use super::Context;
+use crate::container::store::ContainerError;
+use crate::container::{ops, ContainerStore, LookupError};
 use crate::error::exit_error;
 use crate::store::remove::UsernsRemover;
 use crate::userns::IdMap;
@@ -16,7 +18,7 @@ pub const EXIT_VOLUME_IN_USE: u8 = 2;
 /// Remove one or more volumes
 ///
 /// A volume that a container uses (running or not) is refused unless --force is
-/// given. Exit status: 0 all removed, 1 a volume did not exist, 2 a volume is in
+/// given, which removes those containers first (stopping running ones). Exit status: 0 all removed, 1 a volume did not exist, 2 a volume is in
 /// use, 125 any other failure.
 #[derive(Debug, clap::Args)]
 pub struct RmArgs {
@@ -24,7 +26,7 @@ pub struct RmArgs {
     #[arg(short, long)]
     pub all: bool,
 
-    /// Remove volumes even when containers use them
+    /// Remove volumes even when containers use them, and those containers with them
     #[arg(short, long)]
     pub force: bool,
 
@@ -55,13 +57,19 @@ pub fn run(ctx: &Context, args: &RmArgs) -> Result<u8> {
     };
     let mut failures: Vec<(u8, String)> = Vec::new();
     for name in &names {
+        if args.force {
+            if let Err(e) = remove_users(ctx, &store, name, args.time) {
+                failures.push((crate::error::EXIT_RPOD, crate::error::one_line(&e)));
+                continue;
+            }
+        }
         let result = store.remove(
             name,
             |v| {
                 if args.force {
                     return Ok(());
                 }
-                match users::containers_using(&ctx.paths, &store).remove(&v.name) {
+                match users::containers_using(&store).remove(&v.name) {
                     Some(containers) => Err(VolumeError::InUse {
                         name: v.name.clone(),
                         containers,
@@ -78,6 +86,27 @@ pub fn run(ctx: &Context, args: &RmArgs) -> Result<u8> {
         }
     }
     finish(failures)
+}
+
+/// Removes the containers that use volume `name`, running ones after stopping them
+/// (`time` seconds, else each one's stop timeout, before SIGKILL).
+fn remove_users(ctx: &Context, store: &VolumeStore, name: &str, time: Option<u32>) -> Result<()> {
+    let Some(ids) = users::containers_using(store).remove(name) else {
+        return Ok(());
+    };
+    let containers = ContainerStore::open(&ctx.paths)?;
+    for id in ids {
+        let c = match containers.get(&id) {
+            Ok(c) => c,
+            // Gone meanwhile.
+            Err(ContainerError::Lookup(LookupError::NotFound(_))) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let timeout = time.unwrap_or(c.record.stop_timeout);
+        ops::remove(&containers, &c, true, timeout)
+            .with_context(|| format!("removing container {id}, which uses volume {name}"))?;
+    }
+    Ok(())
 }
 
 /// podman's status for one failure.

@@ -49,6 +49,21 @@ impl Signals {
     }
 }
 
+impl Signals {
+    /// The signalfd, to poll.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The next pending signal's number, if any.
+    pub fn read(&self) -> Option<i32> {
+        match self.fd.read_signal() {
+            Ok(Some(info)) => Some(info.ssi_signo as i32),
+            _ => None,
+        }
+    }
+}
+
 impl Drop for Signals {
     fn drop(&mut self) {
         let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);

@@ -84,6 +84,11 @@ impl VolumeStore {
         &self.dir
     }
 
+    /// The data root the store lies in, beside the container store.
+    pub fn root(&self) -> &Path {
+        self.dir.parent().unwrap_or(&self.dir)
+    }
+
     /// Where a volume's content lives: what containers bind.
     pub fn data_dir(&self, name: &str) -> PathBuf {
         self.dir.join(name).join(DATA)

@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use oci_spec::runtime::Spec;
 use serde::Deserialize;
 
-use super::store::VolumeStore;
-use crate::store::paths::Paths;
+use super::store::{VolumeError, VolumeStore};
+use crate::store::remove::UsernsRemover;
+use crate::userns::IdMap;
 
 /// The part of a spec that names what is mounted.
 #[derive(Deserialize)]
@@ -40,22 +42,21 @@ pub fn volumes_in_spec(spec: &[u8], store: &VolumeStore) -> Vec<String> {
     out
 }
 
-/// Every volume in use, with the ids of the containers using it (sorted). Containers
-/// are found where their specs live: the container store under the data root, and
-/// the runtime dir of containers run in the foreground.
-pub fn containers_using(paths: &Paths, store: &VolumeStore) -> BTreeMap<String, Vec<String>> {
+/// Every volume in use, with the ids of the containers using it (sorted): read from
+/// the specs in the container store beside the volumes
+/// (`<root>/containers/<id>/config.json`).
+pub fn containers_using(store: &VolumeStore) -> BTreeMap<String, Vec<String>> {
     let mut by_volume: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for dir in [
-        paths.root.join("containers"),
-        paths.runroot.join("containers"),
-    ] {
-        scan(&dir, store, &mut by_volume);
-    }
+    scan(&store.root().join("containers"), store, &mut by_volume);
     for ids in by_volume.values_mut() {
         ids.sort();
         ids.dedup();
     }
     by_volume
+}
+
+fn is_container_id(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn scan(dir: &Path, store: &VolumeStore, out: &mut BTreeMap<String, Vec<String>>) {
@@ -64,8 +65,8 @@ fn scan(dir: &Path, store: &VolumeStore, out: &mut BTreeMap<String, Vec<String>>
     };
     for entry in entries.flatten() {
         let id = entry.file_name().to_string_lossy().into_owned();
-        // `.tmp-…` and `.removed-…`: containers being made or going away.
-        if id.starts_with('.') {
+        // Not `.tmp-…` and `.removed-…`: containers being made or going away.
+        if !is_container_id(&id) {
             continue;
         }
         let Ok(spec) = fs::read(entry.path().join("config.json")) else {
@@ -77,9 +78,87 @@ fn scan(dir: &Path, store: &VolumeStore, out: &mut BTreeMap<String, Vec<String>>
     }
 }
 
+/// The anonymous volumes a container's spec binds: read before the container goes,
+/// to be removed with it ([`remove_unused`]).
+pub fn anonymous_in_spec(store: &VolumeStore, spec: &Spec) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in spec.mounts().iter().flatten() {
+        let Some(name) = m
+            .source()
+            .as_deref()
+            .and_then(|s| store.name_of_data_dir(s))
+        else {
+            continue;
+        };
+        if !out.contains(&name) && store.get(&name).is_ok_and(|v| v.anonymous) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// A container's anonymous volumes, noted before it goes and removed after (`--rm`,
+/// `rm -v`).
+#[derive(Debug)]
+pub struct Anonymous {
+    store: VolumeStore,
+    names: Vec<String>,
+}
+
+impl Anonymous {
+    /// Those of the container in `container_dir` (`<root>/containers/<id>`, beside
+    /// `<root>/volumes`) with this spec.
+    pub fn of_container(container_dir: &Path, spec: &Spec) -> Anonymous {
+        let root = container_dir
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("/"));
+        let store = VolumeStore::at(root.join("volumes"));
+        let names = anonymous_in_spec(&store, spec);
+        Anonymous { store, names }
+    }
+
+    /// Removes those no container uses any more (call once the container is gone).
+    pub fn remove(self) {
+        remove_unused(&self.store, &self.names);
+    }
+}
+
+/// Removes those of `names` that no container uses any more (the anonymous volumes of
+/// a container just removed); the others stay, quietly.
+pub fn remove_unused(store: &VolumeStore, names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    let remover = UsernsRemover {
+        map: IdMap::for_current_user(),
+    };
+    for name in names {
+        let result = store.remove(
+            name,
+            |v| match containers_using(store).remove(&v.name) {
+                Some(containers) => Err(VolumeError::InUse {
+                    name: v.name.clone(),
+                    containers,
+                }
+                .into()),
+                None => Ok(()),
+            },
+            &remover,
+        );
+        if let Err(e) = result {
+            match e.downcast_ref::<VolumeError>() {
+                Some(VolumeError::InUse { .. } | VolumeError::NotFound(_)) => {}
+                _ => log::warn!("removing volume {name}: {}", crate::error::one_line(&e)),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::paths::Paths;
 
     #[test]
     fn specs_name_their_volumes() {
@@ -97,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn containers_are_found_in_both_places() {
+    fn containers_are_found_in_the_store() {
         let root = tempfile::tempdir().unwrap();
         let run = tempfile::tempdir().unwrap();
         let paths = Paths {
@@ -116,20 +195,23 @@ mod tests {
                 store.data_dir(v).display()
             )
         };
+        let (c1, c2, c3) = ("1".repeat(64), "2".repeat(64), "3".repeat(64));
         for (base, id, vol) in [
-            (root.path(), "c1", "web"),
-            (run.path(), "c1", "web"),
-            (run.path(), "c2", "web"),
-            (run.path(), "c3", "db"),
-            (root.path(), ".removed-c4", "db"),
+            (root.path(), c1.clone(), "web"),
+            (root.path(), c2.clone(), "web"),
+            (root.path(), c3.clone(), "db"),
+            (root.path(), format!(".removed-{}", "4".repeat(64)), "db"),
+            (root.path(), format!(".tmp-{}", "5".repeat(64)), "tmp"),
+            // The runtime side of a container is not where containers are counted.
+            (run.path(), "6".repeat(64), "run"),
         ] {
             let d = base.join("containers").join(id);
             fs::create_dir_all(&d).unwrap();
             fs::write(d.join("config.json"), spec(vol)).unwrap();
         }
-        let users = containers_using(&paths, &store);
-        assert_eq!(users["web"], ["c1", "c2"]);
-        assert_eq!(users["db"], ["c3"]);
+        let users = containers_using(&store);
+        assert_eq!(users["web"], [c1, c2]);
+        assert_eq!(users["db"], [c3]);
         assert_eq!(users.len(), 2);
     }
 }
