@@ -241,6 +241,21 @@ fn data_outlives_the_containers_that_wrote_it() {
         fs::read_to_string(data(&env, "store").join("f")).unwrap(),
         "hello\nagain\n"
     );
+    // The container shows the volume as podman does.
+    let out = env.rpod(&["inspect", "kept"]);
+    out.assert_ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let m = &v[0]["Mounts"][0];
+    assert_eq!(m["Type"], "volume", "{out}");
+    assert_eq!(m["Name"], "store");
+    assert_eq!(m["Destination"], "/data");
+    assert_eq!(m["Driver"], "local");
+    assert_eq!(
+        v[0]["HostConfig"]["Binds"][0],
+        "store:/data:rw,rprivate,rbind"
+    );
+    env.rpod(&["rm", "kept"]).assert_ok();
+    assert!(data(&env, "store").join("f").is_file());
 }
 
 #[test]

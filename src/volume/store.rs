@@ -80,6 +80,15 @@ impl VolumeStore {
         VolumeStore { dir: dir.into() }
     }
 
+    /// The store beside a container's directory (`<root>/containers/<id>`).
+    pub fn beside_container(container_dir: &Path) -> VolumeStore {
+        let root = container_dir
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("/"));
+        VolumeStore::at(root.join("volumes"))
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -378,7 +387,9 @@ mod tests {
 
     #[test]
     fn data_dirs_map_back_to_names() {
-        let store = VolumeStore::at("/r/volumes");
+        let store = VolumeStore::beside_container(Path::new("/r/containers/abc"));
+        assert_eq!(store.dir(), Path::new("/r/volumes"));
+        assert_eq!(store.root(), Path::new("/r"));
         assert_eq!(
             store.name_of_data_dir(Path::new("/r/volumes/web/_data")),
             Some("web".into())

@@ -109,11 +109,7 @@ impl Anonymous {
     /// Those of the container in `container_dir` (`<root>/containers/<id>`, beside
     /// `<root>/volumes`) with this spec.
     pub fn of_container(container_dir: &Path, spec: &Spec) -> Anonymous {
-        let root = container_dir
-            .parent()
-            .and_then(Path::parent)
-            .unwrap_or(Path::new("/"));
-        let store = VolumeStore::at(root.join("volumes"));
+        let store = VolumeStore::beside_container(container_dir);
         let names = anonymous_in_spec(&store, spec);
         Anonymous { store, names }
     }
