@@ -172,6 +172,49 @@ mod tests {
     }
 
     #[test]
+    fn anonymous_volumes_go_once_no_container_uses_them() {
+        use crate::volume::Volume;
+        let root = tempfile::tempdir().unwrap();
+        let store = VolumeStore::at(root.path().join("volumes"));
+        let mut anon = Volume::new(
+            &"a".repeat(64),
+            String::new(),
+            Default::default(),
+            Default::default(),
+        );
+        anon.anonymous = true;
+        store.create(anon, None).unwrap();
+        let named = Volume::new(
+            "named",
+            String::new(),
+            Default::default(),
+            Default::default(),
+        );
+        store.create(named, None).unwrap();
+        let spec_text = format!(
+            r#"{{"ociVersion":"1.0.2","mounts":[
+                {{"destination":"/a","type":"bind","source":"{}"}},
+                {{"destination":"/n","type":"bind","source":"{}"}}]}}"#,
+            store.data_dir(&"a".repeat(64)).display(),
+            store.data_dir("named").display()
+        );
+        let spec: Spec = serde_json::from_str(&spec_text).unwrap();
+        // Another container still uses the anonymous volume.
+        let other = root.path().join("containers").join("0".repeat(64));
+        fs::create_dir_all(&other).unwrap();
+        fs::write(other.join("config.json"), &spec_text).unwrap();
+        let gone = root.path().join("containers").join("1".repeat(64));
+        let a = Anonymous::of_container(&gone, &spec);
+        assert_eq!(a.names, ["a".repeat(64)]);
+        a.remove();
+        assert!(store.exists(&"a".repeat(64)), "in use elsewhere");
+        fs::remove_dir_all(&other).unwrap();
+        Anonymous::of_container(&gone, &spec).remove();
+        assert!(!store.exists(&"a".repeat(64)));
+        assert!(store.exists("named"));
+    }
+
+    #[test]
     fn containers_are_found_in_the_store() {
         let root = tempfile::tempdir().unwrap();
         let run = tempfile::tempdir().unwrap();
