@@ -5,6 +5,7 @@ mod common;
 mod docs;
 mod images;
 mod lifecycle;
+mod network_join;
 mod run;
 mod run_image;
 mod userns;

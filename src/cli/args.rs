@@ -565,12 +565,7 @@ pub fn parse_tmpfs(s: &str) -> Result<TmpfsMount, String> {
 }
 
 pub fn parse_network(s: &str) -> Result<crate::network::NetworkMode, String> {
-    match crate::network::NetworkMode::parse(s).map_err(|e| e.to_string())? {
-        crate::network::NetworkMode::Container(_) => {
-            Err("joining another container's network (container:NAME) is not supported yet".into())
-        }
-        mode => Ok(mode),
-    }
+    crate::network::NetworkMode::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn parse_add_host(s: &str) -> Result<crate::network::HostEntry, String> {
@@ -834,7 +829,11 @@ mod tests {
             parse_network("slirp4netns:allow_host_loopback=true"),
             Ok(Mode::Private(o)) if o.allow_host_loopback
         ));
-        assert!(parse_network("container:web").is_err());
+        assert_eq!(
+            parse_network("container:web"),
+            Ok(Mode::Container("web".into()))
+        );
+        assert!(parse_network("container:").is_err());
         assert!(parse_network("bogus").is_err());
         assert_eq!(
             parse_security_opt("no-new-privileges"),

@@ -1,7 +1,7 @@
 //! `rpod run`: create a container and start it, in the foreground (rpod itself being
 //! its monitor) or, with `-d`, under a detached monitor.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use super::args::{resolve_bind_source, RunArgs};
 use super::pull::{PlatformArgs, RegistryArgs};
@@ -117,7 +117,7 @@ pub fn options(
         NetworkMode::Host => spec::NetworkMode::Host,
         NetworkMode::None => spec::NetworkMode::None,
         NetworkMode::Private(_) => spec::NetworkMode::Private,
-        NetworkMode::Container(c) => bail!("--network container:{c} is not supported yet"),
+        NetworkMode::Container(_) => spec::NetworkMode::Joined,
     };
     Ok(RunOptions {
         id: id.to_string(),

@@ -5,6 +5,7 @@
 
 use std::fs;
 use std::net::IpAddr;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::DirBuilderExt;
 
 use anyhow::{Context, Result};
@@ -117,6 +118,28 @@ fn etc_files(record: &Record, network: &NetworkMode, hostname: &str) -> Result<(
     Ok((hosts, resolv))
 }
 
+/// The running container whose network `--network container:NAME` joins: a pidfd
+/// of its init (checked against its start time) and its id.
+fn join_target(store: &ContainerStore, name: &str, own_id: &str) -> Result<(OwnedFd, String)> {
+    let target = store
+        .get(name)
+        .with_context(|| format!("--network container:{name}"))?;
+    if target.record.id == own_id {
+        anyhow::bail!("--network container:{name}: a container cannot join its own network");
+    }
+    let pidfd = target
+        .state
+        .pid
+        .open()
+        .filter(|_| target.state.status == crate::container::state::Status::Running)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--network container:{name}: the container is not running: start it first"
+            )
+        })?;
+    Ok((pidfd, target.record.id))
+}
+
 /// Binds the published ports, writes the bundle files and starts the command;
 /// returns once it has exec'd, or with the setup error (exit code 126/127 kept; a
 /// host port in use is 125, before anything starts). The relayed signals must
@@ -130,7 +153,15 @@ pub fn start(
 ) -> Result<Launched> {
     let mode = network_mode(record)?;
     let ports = published_ports(record)?;
-    let net = ContainerNet::prepare(mode.clone(), &ports, &record.dns_servers)?;
+    let mut net = ContainerNet::prepare(mode.clone(), &ports, &record.dns_servers)?;
+    let joined = match &mode {
+        NetworkMode::Container(name) => {
+            let (pidfd, target_id) = join_target(store, name, &record.id)?;
+            net.set_join_target(pidfd);
+            Some(target_id)
+        }
+        _ => None,
+    };
     let bundle = bundle(store, &record.id)?;
     let rootfs = rootfs(store, record);
     if let Rootfs::Overlay { .. } = rootfs {
@@ -142,7 +173,17 @@ pub fn start(
         .hostname()
         .clone()
         .unwrap_or_else(|| record.hostname.clone());
-    let (hosts, resolv) = etc_files(record, &mode, &hostname)?;
+    let (hosts, resolv) = match &joined {
+        // One network, one view of it: the files of the container that owns it.
+        Some(target) => {
+            let dir = store.run_dir(target);
+            (
+                fs::read_to_string(dir.join("hosts")).unwrap_or_default(),
+                fs::read_to_string(dir.join("resolv.conf")).unwrap_or_default(),
+            )
+        }
+        None => etc_files(record, &mode, &hostname)?,
+    };
     bundle.write_etc(&hostname, &hosts, &resolv)?;
     // The bundle an OCI runtime would read; the container dir keeps the original.
     if let Ok(data) = serde_json::to_vec_pretty(spec) {

@@ -128,7 +128,11 @@ pub fn start(
         tty: tty_child.map(|s| (s, size)),
     };
     let flags = clone_flags(spec) | net.map_or(CloneFlags::empty(), ContainerNet::clone_flags);
-    let child = userns::spawn(map, flags, move || init::run(spec, &plan, io, net))?;
+    let setup = move || init::run(spec, &plan, io, net);
+    let child = match net.and_then(ContainerNet::join_target) {
+        Some(target) => userns::spawn_joined(target, flags, setup)?,
+        None => userns::spawn(map, flags, setup)?,
+    };
     let pty = match tty_parent {
         Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
         None => None,

@@ -120,6 +120,106 @@ pub fn spawn(
     Err(failure(&buf))
 }
 
+/// As [`spawn`], but the child joins the user and network namespaces of a running
+/// process (`target`, a pidfd: another container's init) instead of creating them,
+/// as `--network container:NAME` needs: that network namespace belongs to the other
+/// container's user namespace, where only its members hold privileges.
+///
+/// A forked helper joins both (it is single-threaded, as joining a user namespace
+/// requires), then clones the container's process with `CLONE_PARENT`, so that the
+/// process is this one's child, as with [`spawn`], and exits.
+pub fn spawn_joined(
+    target: &OwnedFd,
+    namespaces: CloneFlags,
+    setup: impl FnOnce() -> anyhow::Error,
+) -> Result<Child> {
+    let (report_read, report_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let (pid_read, pid_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let flags = namespaces - CloneFlags::CLONE_NEWUSER - CloneFlags::CLONE_NEWNET;
+    let helper = clone3(CloneFlags::empty()).map_err(SpawnError::Clone)?;
+    let Forked::Parent(helper_pid, _helper_fd) = helper else {
+        // The helper: join, clone the container process, report its pid, exit.
+        drop(report_read);
+        drop(pid_read);
+        let mut report = File::from(report_write);
+        let joined =
+            nix::sched::setns(target, CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET);
+        if let Err(e) = joined {
+            let err = error::exit_error(
+                error::EXIT_RPOD,
+                format!("joining the other container's namespaces: {}", e.desc()),
+            );
+            let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
+            let _ = report.write_all(&msg);
+            // SAFETY: leaving a forked child without running the parent's cleanup.
+            unsafe { libc::_exit(error::EXIT_RPOD as i32) }
+        }
+        let code = match clone3(flags | CloneFlags::CLONE_PARENT) {
+            Ok(Forked::Child) => {
+                drop(pid_write);
+                enter_root();
+                let err = setup();
+                let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
+                let _ = report.write_all(&msg);
+                error::EXIT_RPOD as i32
+            }
+            Ok(Forked::Parent(pid, _)) => {
+                let _ = File::from(pid_write).write_all(&pid.as_raw().to_ne_bytes());
+                0
+            }
+            Err(e) => {
+                let err = error::exit_error(
+                    error::EXIT_RPOD,
+                    format!("creating the container's namespaces: {}", e.desc()),
+                );
+                let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
+                let _ = report.write_all(&msg);
+                error::EXIT_RPOD as i32
+            }
+        };
+        // SAFETY: leaving a forked child without running the parent's cleanup.
+        unsafe { libc::_exit(code) }
+    };
+    drop(report_write);
+    drop(pid_write);
+    let mut raw = [0u8; 4];
+    let got_pid = File::from(pid_read).read_exact(&mut raw).is_ok();
+    // The helper is done either way.
+    let _ = waitpid(helper_pid, None);
+    let mut report = File::from(report_read);
+    if !got_pid {
+        let mut buf = Vec::new();
+        let _ = report.read_to_end(&mut buf);
+        return Err(failure(&buf));
+    }
+    let pid = Pid::from_raw(i32::from_ne_bytes(raw));
+    // SAFETY: pidfd_open on our own (unreaped) child: the pid cannot be reused.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    let pidfd = match fd {
+        -1 => {
+            let e = nix::errno::Errno::last();
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = waitpid(pid, None);
+            return Err(anyhow::anyhow!(
+                "pidfd_open of the container's process: {}",
+                e.desc()
+            ));
+        }
+        // SAFETY: the kernel just returned this descriptor.
+        fd => unsafe { OwnedFd::from_raw_fd(fd as i32) },
+    };
+    let child = Child { pid, pidfd };
+    let mut buf = Vec::new();
+    let _ = report.read_to_end(&mut buf);
+    if buf.is_empty() {
+        return Ok(child);
+    }
+    let _ = child.wait();
+    Err(failure(&buf))
+}
+
 /// Set in a child once it is root of its user namespace.
 static IN_USERNS: AtomicBool = AtomicBool::new(false);
 
@@ -155,7 +255,15 @@ pub fn run_in<T: Serialize + DeserializeOwned>(
         Ok(T),
         Err(ChildFailure),
     }
+    let parent = nix::unistd::getpid();
     let (child, mut report) = fork_into(map, namespaces, |mut report| {
+        // Work done on the caller's behalf (a pull, an unpack) ends with the
+        // caller: a `kill -9` of rpod must not leave it running on.
+        // SAFETY: prctl with integer arguments only.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        if nix::unistd::getppid() != parent {
+            return error::EXIT_RPOD as i32;
+        }
         let reply = match f() {
             Ok(v) => Reply::Ok(v),
             Err(e) => Reply::Err(ChildFailure::from_error(&e)),
@@ -237,9 +345,13 @@ fn fork_into(
 }
 
 fn become_root(map: &IdMap) {
-    if map.is_host() {
-        return;
+    if !map.is_host() {
+        enter_root();
     }
+}
+
+/// Takes root's ids in the user namespace this process is in.
+fn enter_root() {
     IN_USERNS.store(true, Ordering::Relaxed);
     // The creator's ids map to 0 now; make every id (real, effective, saved) root's.
     // SAFETY: plain syscalls on our own credentials.
@@ -262,7 +374,13 @@ fn clone3(flags: CloneFlags) -> nix::Result<Forked> {
     let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
     args.flags = flags.bits() as u64 | libc::CLONE_PIDFD as u64;
     args.pidfd = &mut pidfd as *mut libc::c_int as u64;
-    args.exit_signal = libc::SIGCHLD as u64;
+    // With CLONE_PARENT the child inherits the caller's exit signal; clone3
+    // refuses one given explicitly.
+    args.exit_signal = if flags.contains(CloneFlags::CLONE_PARENT) {
+        0
+    } else {
+        libc::SIGCHLD as u64
+    };
     // SAFETY: fork-style clone3 (stack 0) returns twice like fork; args outlives the call.
     let ret = unsafe {
         libc::syscall(
