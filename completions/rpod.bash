@@ -52,11 +52,20 @@ _rpod() {
             rpod,logs)
                 cmd="rpod__subcmd__logs"
                 ;;
+            rpod,pause)
+                cmd="rpod__subcmd__pause"
+                ;;
+            rpod,port)
+                cmd="rpod__subcmd__port"
+                ;;
             rpod,ps)
                 cmd="rpod__subcmd__ps"
                 ;;
             rpod,pull)
                 cmd="rpod__subcmd__pull"
+                ;;
+            rpod,rename)
+                cmd="rpod__subcmd__rename"
                 ;;
             rpod,restart)
                 cmd="rpod__subcmd__restart"
@@ -76,11 +85,20 @@ _rpod() {
             rpod,start)
                 cmd="rpod__subcmd__start"
                 ;;
+            rpod,stats)
+                cmd="rpod__subcmd__stats"
+                ;;
             rpod,stop)
                 cmd="rpod__subcmd__stop"
                 ;;
             rpod,tag)
                 cmd="rpod__subcmd__tag"
+                ;;
+            rpod,top)
+                cmd="rpod__subcmd__top"
+                ;;
+            rpod,unpause)
+                cmd="rpod__subcmd__unpause"
                 ;;
             rpod,unshare)
                 cmd="rpod__subcmd__unshare"
@@ -121,8 +139,20 @@ _rpod() {
             rpod__subcmd__container,ls)
                 cmd="rpod__subcmd__container__subcmd__list"
                 ;;
+            rpod__subcmd__container,pause)
+                cmd="rpod__subcmd__container__subcmd__pause"
+                ;;
+            rpod__subcmd__container,port)
+                cmd="rpod__subcmd__container__subcmd__port"
+                ;;
+            rpod__subcmd__container,prune)
+                cmd="rpod__subcmd__container__subcmd__prune"
+                ;;
             rpod__subcmd__container,ps)
                 cmd="rpod__subcmd__container__subcmd__list"
+                ;;
+            rpod__subcmd__container,rename)
+                cmd="rpod__subcmd__container__subcmd__rename"
                 ;;
             rpod__subcmd__container,restart)
                 cmd="rpod__subcmd__container__subcmd__restart"
@@ -136,8 +166,17 @@ _rpod() {
             rpod__subcmd__container,start)
                 cmd="rpod__subcmd__container__subcmd__start"
                 ;;
+            rpod__subcmd__container,stats)
+                cmd="rpod__subcmd__container__subcmd__stats"
+                ;;
             rpod__subcmd__container,stop)
                 cmd="rpod__subcmd__container__subcmd__stop"
+                ;;
+            rpod__subcmd__container,top)
+                cmd="rpod__subcmd__container__subcmd__top"
+                ;;
+            rpod__subcmd__container,unpause)
+                cmd="rpod__subcmd__container__subcmd__unpause"
                 ;;
             rpod__subcmd__container,wait)
                 cmd="rpod__subcmd__container__subcmd__wait"
@@ -163,6 +202,18 @@ _rpod() {
             rpod__subcmd__container__subcmd__help,logs)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__logs"
                 ;;
+            rpod__subcmd__container__subcmd__help,pause)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__pause"
+                ;;
+            rpod__subcmd__container__subcmd__help,port)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__port"
+                ;;
+            rpod__subcmd__container__subcmd__help,prune)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__prune"
+                ;;
+            rpod__subcmd__container__subcmd__help,rename)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__rename"
+                ;;
             rpod__subcmd__container__subcmd__help,restart)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__restart"
                 ;;
@@ -175,8 +226,17 @@ _rpod() {
             rpod__subcmd__container__subcmd__help,start)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__start"
                 ;;
+            rpod__subcmd__container__subcmd__help,stats)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__stats"
+                ;;
             rpod__subcmd__container__subcmd__help,stop)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__stop"
+                ;;
+            rpod__subcmd__container__subcmd__help,top)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__top"
+                ;;
+            rpod__subcmd__container__subcmd__help,unpause)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__unpause"
                 ;;
             rpod__subcmd__container__subcmd__help,wait)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__wait"
@@ -217,11 +277,20 @@ _rpod() {
             rpod__subcmd__help,logs)
                 cmd="rpod__subcmd__help__subcmd__logs"
                 ;;
+            rpod__subcmd__help,pause)
+                cmd="rpod__subcmd__help__subcmd__pause"
+                ;;
+            rpod__subcmd__help,port)
+                cmd="rpod__subcmd__help__subcmd__port"
+                ;;
             rpod__subcmd__help,ps)
                 cmd="rpod__subcmd__help__subcmd__ps"
                 ;;
             rpod__subcmd__help,pull)
                 cmd="rpod__subcmd__help__subcmd__pull"
+                ;;
+            rpod__subcmd__help,rename)
+                cmd="rpod__subcmd__help__subcmd__rename"
                 ;;
             rpod__subcmd__help,restart)
                 cmd="rpod__subcmd__help__subcmd__restart"
@@ -241,11 +310,20 @@ _rpod() {
             rpod__subcmd__help,start)
                 cmd="rpod__subcmd__help__subcmd__start"
                 ;;
+            rpod__subcmd__help,stats)
+                cmd="rpod__subcmd__help__subcmd__stats"
+                ;;
             rpod__subcmd__help,stop)
                 cmd="rpod__subcmd__help__subcmd__stop"
                 ;;
             rpod__subcmd__help,tag)
                 cmd="rpod__subcmd__help__subcmd__tag"
+                ;;
+            rpod__subcmd__help,top)
+                cmd="rpod__subcmd__help__subcmd__top"
+                ;;
+            rpod__subcmd__help,unpause)
+                cmd="rpod__subcmd__help__subcmd__unpause"
                 ;;
             rpod__subcmd__help,unshare)
                 cmd="rpod__subcmd__help__subcmd__unshare"
@@ -280,6 +358,18 @@ _rpod() {
             rpod__subcmd__help__subcmd__container,logs)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__logs"
                 ;;
+            rpod__subcmd__help__subcmd__container,pause)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__pause"
+                ;;
+            rpod__subcmd__help__subcmd__container,port)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__port"
+                ;;
+            rpod__subcmd__help__subcmd__container,prune)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__prune"
+                ;;
+            rpod__subcmd__help__subcmd__container,rename)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__rename"
+                ;;
             rpod__subcmd__help__subcmd__container,restart)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__restart"
                 ;;
@@ -292,8 +382,17 @@ _rpod() {
             rpod__subcmd__help__subcmd__container,start)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__start"
                 ;;
+            rpod__subcmd__help__subcmd__container,stats)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__stats"
+                ;;
             rpod__subcmd__help__subcmd__container,stop)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__stop"
+                ;;
+            rpod__subcmd__help__subcmd__container,top)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__top"
+                ;;
+            rpod__subcmd__help__subcmd__container,unpause)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__unpause"
                 ;;
             rpod__subcmd__help__subcmd__container,wait)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__wait"
@@ -488,7 +587,7 @@ _rpod() {
 
     case "${cmd}" in
         rpod)
-            opts="-v -h --log-level --root --runroot --version --help info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="-v -h --log-level --root --runroot --version --help info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,7 +613,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container)
-            opts="-h --log-level --root --runroot --help create exists inspect kill list ls ps logs restart rm run start stop wait help"
+            opts="-h --log-level --root --runroot --help create exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -764,7 +863,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__help)
-            opts="create exists inspect kill list logs restart rm run start stop wait help"
+            opts="create exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,6 +974,62 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__container__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__container__subcmd__help__subcmd__restart)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -931,7 +1086,49 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__container__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__container__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__unpause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1100,6 +1297,114 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__pause)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__port)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__prune)
+            opts="-f -h --force --filter --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__rename)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1411,6 +1716,36 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__container__subcmd__stats)
+            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__container__subcmd__stop)
             opts="-a -i -t -h --all --ignore --time --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1426,6 +1761,58 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__top)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__unpause)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1670,7 +2057,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help)
-            opts="info run container create inspect kill logs ps restart rm start stop wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="info run container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1684,7 +2071,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__container)
-            opts="create exists inspect kill list logs restart rm run start stop wait"
+            opts="create exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1781,6 +2168,62 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__container__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__container__subcmd__restart)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1837,7 +2280,49 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__container__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__container__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__unpause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2187,6 +2672,34 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__ps)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2202,6 +2715,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__rename)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2299,6 +2826,20 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__stop)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2314,6 +2855,34 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__tag)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__unpause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3443,6 +4012,58 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__pause)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__port)
+            opts="-a -h --all --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__ps)
             opts="-a -f -l -n -q -h --all --filter --format --latest --last --no-trunc --noheading --quiet --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3524,6 +4145,32 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__rename)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3899,6 +4546,36 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__stats)
+            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__stop)
             opts="-a -i -t -h --all --ignore --time --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3935,6 +4612,58 @@ _rpod() {
             ;;
         rpod__subcmd__tag)
             opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__top)
+            opts="-h --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__unpause)
+            opts="-a -h --all --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

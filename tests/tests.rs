@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod containers;
 mod docs;
 mod images;
 mod lifecycle;

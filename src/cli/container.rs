@@ -30,6 +30,14 @@ pub enum ContainerCommand {
     List(super::ps::PsArgs),
     /// Fetch the logs of one or more containers
     Logs(super::logs::LogsArgs),
+    /// Pause all the processes in one or more containers
+    Pause(super::pause::PauseArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(super::port::PortArgs),
+    /// Remove all non running containers
+    Prune(super::container_prune::ContainerPruneArgs),
+    /// Rename an existing container
+    Rename(super::rename::RenameArgs),
     /// Restart one or more containers
     Restart(super::restart::RestartArgs),
     /// Remove one or more containers
@@ -38,8 +46,14 @@ pub enum ContainerCommand {
     Run(Box<super::run::RunCommand>),
     /// Start one or more containers
     Start(super::start::StartArgs),
+    /// Display a live stream of container resource usage statistics
+    Stats(super::pause::StatsArgs),
     /// Stop one or more containers
     Stop(super::stop::StopArgs),
+    /// Display the running processes of a container
+    Top(super::top::TopArgs),
+    /// Unpause the processes in one or more containers
+    Unpause(super::pause::PauseArgs),
     /// Block on one or more containers
     Wait(super::wait::WaitArgs),
 }
@@ -55,11 +69,18 @@ pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
         ContainerCommand::Kill(a) => super::kill::run(ctx, &a),
         ContainerCommand::List(a) => super::ps::run(ctx, &a),
         ContainerCommand::Logs(a) => super::logs::run(ctx, &a),
+        ContainerCommand::Pause(a) => super::pause::pause(ctx, &a),
+        ContainerCommand::Stats(a) => super::pause::stats(ctx, &a),
+        ContainerCommand::Unpause(a) => super::pause::unpause(ctx, &a),
+        ContainerCommand::Port(a) => super::port::run(ctx, &a),
+        ContainerCommand::Prune(a) => super::container_prune::run(ctx, &a),
+        ContainerCommand::Rename(a) => super::rename::run(ctx, &a),
         ContainerCommand::Restart(a) => super::restart::run(ctx, &a),
         ContainerCommand::Rm(a) => super::rm::run(ctx, &a),
         ContainerCommand::Run(a) => super::run::run(ctx, &a),
         ContainerCommand::Start(a) => super::start::run(ctx, &a),
         ContainerCommand::Stop(a) => super::stop::run(ctx, &a),
+        ContainerCommand::Top(a) => super::top::run(ctx, &a),
         ContainerCommand::Wait(a) => super::wait::run(ctx, &a),
     }
 }
@@ -92,6 +113,25 @@ pub fn open(ctx: &Context) -> Result<ContainerStore> {
 /// Applies `f` to each query, as podman does for commands taking several containers:
 /// every failure is reported, the command goes on with the next one, and the exit
 /// status is that of the last failure.
+/// The containers a verb acts on: those named, or with `--all` every container
+/// that `keep` accepts (by id).
+pub fn targets(
+    store: &ContainerStore,
+    all: bool,
+    named: &[String],
+    keep: impl Fn(&crate::container::store::Container) -> bool,
+) -> Result<Vec<String>> {
+    if !all {
+        return Ok(named.to_vec());
+    }
+    Ok(store
+        .list()?
+        .into_iter()
+        .filter(|c| keep(c))
+        .map(|c| c.record.id)
+        .collect())
+}
+
 pub fn each(queries: &[String], mut f: impl FnMut(&str) -> Result<()>) -> Result<u8> {
     let mut last: Option<anyhow::Error> = None;
     for q in queries {

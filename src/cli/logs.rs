@@ -174,7 +174,7 @@ fn emit(entries: &[Entry], timestamps: bool, r: &mut Reader) -> io::Result<()> {
 
 /// `--since`/`--until`: RFC 3339, Unix seconds (with an optional fraction), or a Go
 /// duration before `now`.
-fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp> {
+pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp> {
     if let Some(t) = Timestamp::parse(s) {
         return Ok(t);
     }

@@ -12,6 +12,7 @@ use crate::store::paths::{Env, Paths};
 
 pub mod args;
 pub mod container;
+pub mod container_prune;
 pub mod create;
 pub mod docs;
 pub mod history;
@@ -27,8 +28,11 @@ pub mod inspect;
 pub mod kill;
 pub mod load;
 pub mod logs;
+pub mod pause;
+pub mod port;
 pub mod ps;
 pub mod pull;
+pub mod rename;
 pub mod restart;
 pub mod rm;
 pub mod rmi;
@@ -39,6 +43,7 @@ pub mod stop;
 pub mod table;
 pub mod tag;
 pub mod template;
+pub mod top;
 pub mod unshare;
 pub mod untag;
 pub mod version;
@@ -104,16 +109,28 @@ pub enum Command {
     Kill(kill::KillArgs),
     /// Fetch the logs of one or more containers
     Logs(logs::LogsArgs),
+    /// Pause all the processes in one or more containers
+    Pause(pause::PauseArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(port::PortArgs),
     /// List containers
     Ps(ps::PsArgs),
+    /// Rename an existing container
+    Rename(rename::RenameArgs),
     /// Restart one or more containers
     Restart(restart::RestartArgs),
     /// Remove one or more containers
     Rm(rm::RmArgs),
     /// Start one or more containers
     Start(start::StartArgs),
+    /// Display a live stream of container resource usage statistics
+    Stats(pause::StatsArgs),
     /// Stop one or more containers
     Stop(stop::StopArgs),
+    /// Display the running processes of a container
+    Top(top::TopArgs),
+    /// Unpause the processes in one or more containers
+    Unpause(pause::PauseArgs),
     /// Block on one or more containers
     Wait(wait::WaitArgs),
     Unshare(unshare::UnshareArgs),
@@ -196,11 +213,17 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
         Command::Kill(a) => kill::run(&ctx()?, &a),
         Command::Logs(a) => logs::run(&ctx()?, &a),
+        Command::Pause(a) => pause::pause(&ctx()?, &a),
+        Command::Stats(a) => pause::stats(&ctx()?, &a),
+        Command::Unpause(a) => pause::unpause(&ctx()?, &a),
+        Command::Port(a) => port::run(&ctx()?, &a),
         Command::Ps(a) => ps::run(&ctx()?, &a),
+        Command::Rename(a) => rename::run(&ctx()?, &a),
         Command::Restart(a) => restart::run(&ctx()?, &a),
         Command::Rm(a) => rm::run(&ctx()?, &a),
         Command::Start(a) => start::run(&ctx()?, &a),
         Command::Stop(a) => stop::run(&ctx()?, &a),
+        Command::Top(a) => top::run(&ctx()?, &a),
         Command::Wait(a) => wait::run(&ctx()?, &a),
         Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),

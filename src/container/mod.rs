@@ -48,6 +48,7 @@ pub mod record;
 pub mod restart;
 pub mod state;
 pub mod store;
+pub mod top;
 pub mod trim;
 
 pub use record::Record;

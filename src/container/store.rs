@@ -538,6 +538,38 @@ impl ContainerStore {
         Ok(true)
     }
 
+    /// Gives container `id` the name `new` (running or not: nothing running reads the
+    /// name). Under the store lock, so no create or other rename takes the name
+    /// meanwhile. The index gains the new name before the record changes and loses
+    /// the old one after, so the container is never without its entry; a crash in
+    /// between leaves the old name as an alias until the next rename of it.
+    pub fn rename(&self, id: &str, new: &str) -> Result<Record> {
+        let _guard = self.lock_store()?;
+        let mut record = self
+            .record(id)?
+            .ok_or_else(|| LookupError::NotFound(id.to_string()))?;
+        let mut names = self.names();
+        if let Some(holder) = names.holder(new, |i| self.exists(i)) {
+            return Err(ContainerError::NameInUse {
+                name: new.to_string(),
+                id: holder.to_string(),
+            });
+        }
+        names.prune(|i| self.exists(i));
+        names.names.insert(new.to_string(), id.to_string());
+        self.save_names(&names, true)?;
+        record.name = new.to_string();
+        let path = self.dir(id).join(RECORD_FILE);
+        let data = serde_json::to_vec_pretty(&record).map_err(|e| ContainerError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write(&path, &data, true)?;
+        names.names.retain(|name, i| i != id || name == new);
+        self.save_names(&names, true)?;
+        Ok(record)
+    }
+
     /// Turns leftovers of killed invocations into removable trees: `.tmp-*` dirs
     /// (only ever present mid-create, under the store lock, which we hold).
     fn move_stale_aside(&self) {
@@ -727,6 +759,28 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn rename_moves_the_name() {
+        let (_t, s) = store();
+        let (a, b) = (id('a'), id('b'));
+        new(&s, &a, Some("web")).unwrap();
+        new(&s, &b, Some("db")).unwrap();
+        let err = s.rename(&a, "db").unwrap_err().to_string();
+        assert!(err.contains("already in use by"), "{err}");
+        assert_eq!(s.record(&a).unwrap().unwrap().name, "web");
+        assert_eq!(s.rename(&a, "api").unwrap().name, "api");
+        assert_eq!(s.record(&a).unwrap().unwrap().name, "api");
+        assert_eq!(s.lookup("api").unwrap().id, a);
+        assert!(s.lookup("web").is_err());
+        // The old name is free again.
+        s.rename(&b, "web").unwrap();
+        assert_eq!(s.lookup("web").unwrap().id, b);
+        assert!(matches!(
+            s.rename(&id('c'), "x").unwrap_err(),
+            ContainerError::Lookup(LookupError::NotFound(_))
+        ));
     }
 
     #[test]
