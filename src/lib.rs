@@ -15,3 +15,4 @@ pub mod rootfs;
 pub mod runtime;
 pub mod store;
 pub mod userns;
+pub mod volume;

@@ -11,3 +11,4 @@ mod network_join;
 mod run;
 mod run_image;
 mod userns;
+mod volumes;

@@ -116,6 +116,25 @@ pub fn open(ctx: &Context) -> Result<ContainerStore> {
 /// Applies `f` to each query, as podman does for commands taking several containers:
 /// every failure is reported, the command goes on with the next one, and the exit
 /// status is that of the last failure.
+/// The containers a verb acts on: those named, or with `--all` every container
+/// that `keep` accepts (by id).
+pub fn targets(
+    store: &ContainerStore,
+    all: bool,
+    named: &[String],
+    keep: impl Fn(&crate::container::store::Container) -> bool,
+) -> Result<Vec<String>> {
+    if !all {
+        return Ok(named.to_vec());
+    }
+    Ok(store
+        .list()?
+        .into_iter()
+        .filter(|c| keep(c))
+        .map(|c| c.record.id)
+        .collect())
+}
+
 pub fn each(queries: &[String], mut f: impl FnMut(&str) -> Result<()>) -> Result<u8> {
     let mut last: Option<anyhow::Error> = None;
     for q in queries {

@@ -19,6 +19,8 @@ use crate::store::images::{ImageRecord, LookupError};
 use crate::store::timestamp::Timestamp;
 use crate::store::{names, Store, StoreError};
 use crate::userns::IdMap;
+use crate::volume::prepare::{ProcessUser, Rollback};
+use crate::volume::{self, Attached, VolumeStore};
 
 /// Create but do not start a container
 ///
@@ -46,7 +48,7 @@ pub struct CreateCommand {
 }
 
 pub fn run(ctx: &Context, cmd: &CreateCommand) -> Result<u8> {
-    let record = create(ctx, &cmd.run, &cmd.platform, &cmd.registry, cmd.quiet)?;
+    let (record, _) = create(ctx, &cmd.run, &cmd.platform, &cmd.registry, cmd.quiet)?;
     println!("{}", record.id);
     Ok(0)
 }
@@ -58,14 +60,15 @@ pub struct Pulling<'a> {
     pub quiet: bool,
 }
 
-/// Records a new container from the flags of `run`/`create`.
+/// Records a new container from the flags of `run`/`create`; also returns its
+/// volumes (those it made go again if its first start fails).
 pub fn create(
     ctx: &Context,
     args: &RunArgs,
     platform: &PlatformArgs,
     registry: &RegistryArgs,
     quiet: bool,
-) -> Result<Record> {
+) -> Result<(Record, Vec<Attached>)> {
     if args.rm && !matches!(args.restart, None | Some(RestartPolicy::No)) {
         bail!("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
     }
@@ -101,14 +104,19 @@ pub fn create(
     };
     // `--rm` containers vanish with their command: their files need no fsync.
     let durable = !args.rm;
+    let volumes = VolumeStore::open(&ctx.paths);
+    let mut user = ProcessUser::Ids(0, 0);
 
     match (&args.rootfs, image) {
         (Some(dir), _) => {
             let dir = rootfs_dir(dir)?;
             let env = Environment::host(dir.clone(), &run_dir);
+            let attached = attach_volumes(&volumes, args, &mut opts, None)?;
+            let mut rollback = Rollback::new(&volumes, &attached, &map);
             let record = store.create(None, &id, args.name.as_deref(), false, durable, |name| {
                 opts.name = Some(name.to_string());
                 let spec = spec::build(None, &opts, &env)?;
+                user = ProcessUser::of(&spec);
                 let record = template.record(
                     name,
                     None,
@@ -120,7 +128,10 @@ pub fn create(
                 );
                 Ok((record, spec))
             })?;
-            Ok(record)
+            prepare_volumes(&store, &volumes, &map, &record, &user, &attached)?;
+            rollback.disarm();
+            drop(rollback);
+            Ok((record, attached))
         }
         (None, Some(query)) => {
             let images = Store::open(&ctx.paths)?;
@@ -144,6 +155,8 @@ pub fn create(
                 id: found.id.hex().to_string(),
             };
             let env = Environment::host(run_dir.join("rootfs"), &run_dir);
+            let attached = attach_volumes(&volumes, args, &mut opts, config.as_ref())?;
+            let mut rollback = Rollback::new(&volumes, &attached, &map);
             let record = store.create(
                 Some(&view),
                 &id,
@@ -153,6 +166,7 @@ pub fn create(
                 |name| {
                     opts.name = Some(name.to_string());
                     let spec = spec::build(config.as_ref(), &opts, &env)?;
+                    user = ProcessUser::of(&spec);
                     let mut labels = image_labels(config.as_ref());
                     labels.extend(template.labels.clone());
                     let mut record = template.record(
@@ -168,11 +182,60 @@ pub fn create(
                     Ok((record, spec))
                 },
             )?;
+            // Still under the image lock: the layers stay while their content is copied.
+            prepare_volumes(&store, &volumes, &map, &record, &user, &attached)?;
+            rollback.disarm();
+            drop(rollback);
             drop(view);
-            Ok(record)
+            Ok((record, attached))
         }
         (None, None) => bail!("rpod {} needs an image (or --rootfs DIR)", verb()),
     }
+}
+
+/// The container's volumes: those of the command line, then the image's VOLUMEs that
+/// no mount covers (anonymous ones); their binds join `opts`.
+fn attach_volumes(
+    volumes: &VolumeStore,
+    args: &RunArgs,
+    opts: &mut spec::RunOptions,
+    image: Option<&oci_spec::image::Config>,
+) -> Result<Vec<Attached>> {
+    let mut wanted = args.volume_mounts();
+    let declared = image.and_then(|c| c.volumes().clone()).unwrap_or_default();
+    let taken: Vec<&Path> = (opts.binds.iter().map(|b| b.destination.as_path()))
+        .chain(opts.tmpfs.iter().map(|t| t.destination.as_path()))
+        .chain(wanted.iter().map(|v| v.destination.as_path()))
+        .collect();
+    let from_image = volume::prepare::image_volumes(&declared, &taken);
+    wanted.extend(from_image);
+    let attached = volume::attach(volumes, &wanted)?;
+    opts.binds.extend(attached.iter().map(|a| a.bind(volumes)));
+    Ok(attached)
+}
+
+/// First use of the volumes of the container just recorded (copy-up, owners); if that
+/// fails, the container goes again.
+fn prepare_volumes(
+    store: &ContainerStore,
+    volumes: &VolumeStore,
+    map: &IdMap,
+    record: &Record,
+    user: &ProcessUser,
+    attached: &[Attached],
+) -> Result<()> {
+    let rootfs = crate::container::launch::rootfs(store, record);
+    if let Err(e) = volume::prepare::prepare(volumes, map, &rootfs, user, attached) {
+        if let Err(r) = store.remove(&record.id, |_| Ok(())) {
+            log::warn!(
+                "removing container {}: {}",
+                record.id,
+                crate::error::one_line(&r)
+            );
+        }
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// `run` or `create`, for messages.

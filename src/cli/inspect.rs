@@ -177,6 +177,9 @@ pub struct GraphDriver {
 pub struct InspectMount {
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The volume's name, for a volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub source: String,
     pub destination: String,
     pub driver: String,
@@ -287,6 +290,7 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
     };
     let run = store.run_dir(&r.id);
     let dir = store.dir(&r.id);
+    let volumes = crate::volume::VolumeStore::beside_container(&dir);
     let (upper, work) = store.layer_dirs(&r.id);
     let mut graph = Map::new();
     let (driver, rootfs) = match &r.rootfs {
@@ -380,15 +384,19 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
         mounts: r
             .binds
             .iter()
-            .map(|b| InspectMount {
-                kind: "bind".into(),
-                source: b.source.clone(),
-                destination: b.destination.clone(),
-                driver: String::new(),
-                mode: String::new(),
-                options: vec![if b.recursive { "rbind" } else { "bind" }.into()],
-                rw: !b.readonly,
-                propagation: "rprivate".into(),
+            .map(|b| {
+                let volume = volumes.name_of_data_dir(std::path::Path::new(&b.source));
+                InspectMount {
+                    kind: if volume.is_some() { "volume" } else { "bind" }.into(),
+                    driver: if volume.is_some() { "local" } else { "" }.into(),
+                    name: volume,
+                    source: b.source.clone(),
+                    destination: b.destination.clone(),
+                    mode: String::new(),
+                    options: vec![if b.recursive { "rbind" } else { "bind" }.into()],
+                    rw: !b.readonly,
+                    propagation: "rprivate".into(),
+                }
             })
             .collect(),
         dependencies: Vec::new(),
@@ -428,7 +436,9 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
                 .map(|b| {
                     format!(
                         "{}:{}:{},rprivate,{}",
-                        b.source,
+                        volumes
+                            .name_of_data_dir(std::path::Path::new(&b.source))
+                            .unwrap_or_else(|| b.source.clone()),
                         b.destination,
                         if b.readonly { "ro" } else { "rw" },
                         if b.recursive { "rbind" } else { "bind" }

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::container::{each, open};
+use super::container::{each, open, targets};
 use super::Context;
 use crate::container::{ops, proc};
 
@@ -28,16 +28,7 @@ pub struct KillArgs {
 
 pub fn run(ctx: &Context, args: &KillArgs) -> Result<u8> {
     let store = open(ctx)?;
-    let queries = if args.all {
-        store
-            .list()?
-            .into_iter()
-            .filter(|c| c.state.running())
-            .map(|c| c.record.id)
-            .collect()
-    } else {
-        args.containers.clone()
-    };
+    let queries = targets(&store, args.all, &args.containers, |c| c.state.running())?;
     each(&queries, |q| {
         let c = store.get(q)?;
         ops::kill(&c, args.signal)?;

@@ -48,6 +48,13 @@ pub mod top;
 pub mod unshare;
 pub mod untag;
 pub mod version;
+pub mod volume;
+pub mod volume_create;
+pub mod volume_exists;
+pub mod volume_inspect;
+pub mod volume_ls;
+pub mod volume_prune;
+pub mod volume_rm;
 pub mod wait;
 pub mod yaml;
 
@@ -150,6 +157,8 @@ pub enum Command {
     /// Remove a name from a local image
     Untag(untag::UntagArgs),
     Version(version::VersionArgs),
+    /// Manage volumes
+    Volume(volume::VolumeArgs),
 }
 
 /// What every command gets: resolved paths and the loaded config.
@@ -246,6 +255,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Tag(a) => tag::run(&ctx()?, &a),
         Command::Untag(a) => untag::run(&ctx()?, &a),
+        Command::Volume(a) => volume::run(&ctx()?, a),
     }
 }
 

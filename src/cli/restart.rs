@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::container::{each, open};
+use super::container::{each, open, targets};
 use super::Context;
 use crate::container::ops;
 
@@ -32,16 +32,9 @@ pub struct RestartArgs {
 
 pub fn run(ctx: &Context, args: &RestartArgs) -> Result<u8> {
     let store = open(ctx)?;
-    let queries = if args.all {
-        store
-            .list()?
-            .into_iter()
-            .filter(|c| !args.running || c.state.running())
-            .map(|c| c.record.id)
-            .collect()
-    } else {
-        args.containers.clone()
-    };
+    let queries = targets(&store, args.all, &args.containers, |c| {
+        !args.running || c.state.running()
+    })?;
     let level = log::max_level().to_string();
     each(&queries, |q| {
         let record = store.lookup(q)?;

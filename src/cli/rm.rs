@@ -6,6 +6,7 @@ use super::container::{each, open};
 use super::Context;
 use crate::container::{ops, store::ContainerError, LookupError};
 use crate::error;
+use crate::volume::users::Anonymous;
 
 /// Remove one or more containers
 #[derive(Debug, clap::Args)]
@@ -26,7 +27,7 @@ pub struct RmArgs {
     #[arg(short = 't', long = "time", value_name = "SECONDS")]
     pub time: Option<u32>,
 
-    /// Remove the container's anonymous volumes (accepted; rpod makes none)
+    /// Also remove the container's anonymous volumes
     #[arg(short, long)]
     pub volumes: bool,
 
@@ -59,7 +60,14 @@ pub fn run(ctx: &Context, args: &RmArgs) -> Result<u8> {
             Err(e) => return Err(e.into()),
         };
         let timeout = args.time.unwrap_or(c.record.stop_timeout);
+        let anonymous = match (args.volumes, store.spec(&c.record.id)) {
+            (true, Ok(spec)) => Some(Anonymous::of_container(&store.dir(&c.record.id), &spec)),
+            _ => None,
+        };
         ops::remove(&store, &c, args.force, timeout)?;
+        if let Some(a) = anonymous {
+            a.remove();
+        }
         println!("{}", if args.all { c.record.id.as_str() } else { q });
         Ok(())
     })

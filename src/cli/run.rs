@@ -48,24 +48,28 @@ pub struct RunCommand {
 }
 
 pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
-    let record = super::create::create(ctx, &cmd.run, &cmd.platform, &cmd.registry, cmd.quiet)?;
+    let (record, volumes) =
+        super::create::create(ctx, &cmd.run, &cmd.platform, &cmd.registry, cmd.quiet)?;
     let store = ContainerStore::open(&ctx.paths)?;
+    let unstarted = |e| {
+        remove_unstarted(&store, &record.id);
+        crate::volume::prepare::remove_created(
+            &crate::volume::VolumeStore::open(&ctx.paths),
+            &volumes,
+            &crate::store::remove::UsernsRemover {
+                map: crate::userns::IdMap::for_current_user(),
+            },
+        );
+        e
+    };
     if cmd.detach {
         let level = log::max_level().to_string();
-        if let Err(e) = ops::start_detached(&store, &ctx.paths, &record.id, &level) {
-            remove_unstarted(&store, &record.id);
-            return Err(e);
-        }
+        ops::start_detached(&store, &ctx.paths, &record.id, &level).map_err(unstarted)?;
         println!("{}", record.id);
         return Ok(0);
     }
-    let mut monitor = match ops::start_foreground(&store, &record.id, cmd.run.interactive) {
-        Ok(m) => m,
-        Err(e) => {
-            remove_unstarted(&store, &record.id);
-            return Err(e);
-        }
-    };
+    let mut monitor =
+        ops::start_foreground(&store, &record.id, cmd.run.interactive).map_err(unstarted)?;
     if !record.auto_remove {
         monitor.keep_state();
     }

@@ -278,7 +278,13 @@ impl Monitor {
             }
         }
         if self.record.auto_remove {
-            let _ = self.store.remove(&self.record.id, |_| Ok(()));
+            let anonymous = crate::volume::users::Anonymous::of_container(
+                &self.store.dir(&self.record.id),
+                &self.spec,
+            );
+            if let Ok(true) = self.store.remove(&self.record.id, |_| Ok(())) {
+                anonymous.remove();
+            }
         }
         code
     }

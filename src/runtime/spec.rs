@@ -551,6 +551,9 @@ fn mounts(opts: &RunOptions, env: &Environment) -> Result<Vec<Mount>, SpecError>
     }
     out.retain(|m| !user.iter().any(|u| u.destination() == m.destination()));
     out.extend(user);
+    // Parents before what is mounted beneath them (a volume on /etc before /etc/hosts),
+    // as podman orders mounts; the sort is stable, so equals keep their order.
+    out.sort_by_key(|m| m.destination().components().count());
     Ok(out)
 }
 
@@ -831,6 +834,33 @@ mod tests {
         // The default order keeps /dev before the mounts beneath it.
         let pos = |d: &str| m.iter().position(|x| x.destination() == Path::new(d));
         assert!(pos("/dev") < pos("/dev/pts"));
+    }
+
+    #[test]
+    fn parents_are_mounted_before_children() {
+        let mut o = opts();
+        let bind = |src: &str, dst: &str| BindMount {
+            source: src.into(),
+            destination: dst.into(),
+            readonly: false,
+            recursive: true,
+        };
+        o.binds = vec![
+            bind("/h/sub", "/data/sub"),
+            bind("/h/etc", "/etc"),
+            bind("/h/d", "/data"),
+        ];
+        let spec = build(None, &o, &env()).unwrap();
+        let m = spec.mounts().as_ref().unwrap();
+        let pos = |d: &str| {
+            m.iter()
+                .position(|x| x.destination() == Path::new(d))
+                .unwrap()
+        };
+        assert!(pos("/etc") < pos("/etc/hosts"));
+        assert!(pos("/etc") < pos("/etc/resolv.conf"));
+        assert!(pos("/data") < pos("/data/sub"));
+        assert!(pos("/proc") < pos("/etc"), "equals keep their order");
     }
 
     #[test]
