@@ -15,7 +15,7 @@ set -euo pipefail
 
 # podman's rootless helpers (slirp4netns, catatonit, netavark, ...) are only recommends:
 # named here, since recommends are not installed.
-PACKAGES=(uidmap busybox-static docker-registry skopeo fuse3 podman curl iperf3 hyperfine
+PACKAGES=(uidmap busybox-static docker-registry skopeo fuse3 podman curl iperf3 apache2-utils hyperfine
           jq zstd python3 build-essential iproute2 util-linux
           crun slirp4netns catatonit fuse-overlayfs netavark aardvark-dns attr libcap2-bin time)
 TEST_USER=rpodtest

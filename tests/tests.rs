@@ -7,6 +7,7 @@ mod docs;
 mod exec;
 mod images;
 mod lifecycle;
+mod network;
 mod network_join;
 mod run;
 mod run_image;

@@ -2,11 +2,12 @@
 //! a second on non-blocking descriptors.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 
 fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret < 0 {
@@ -246,9 +247,33 @@ pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
     cvt_size(unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) })
 }
 
+/// `read` into memory not yet initialised; returns how many bytes it filled.
+pub fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: buf is writable for its length; read(2) only writes to it.
+    cvt_size(unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) })
+}
+
 pub fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: buf is readable for its length.
     cvt_size(unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) })
+}
+
+/// One `writev` of up to four pieces: to a TUN device, one packet.
+pub fn write_parts(fd: BorrowedFd<'_>, parts: &[&[u8]]) -> io::Result<usize> {
+    let mut iov = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; 4];
+    let n = parts.len().min(iov.len());
+    for (v, p) in iov.iter_mut().zip(parts) {
+        *v = libc::iovec {
+            iov_base: p.as_ptr() as *mut libc::c_void,
+            iov_len: p.len(),
+        };
+    }
+    // SAFETY: the first `n` iovecs point at slices that outlive the call,
+    // which only reads them.
+    cvt_size(unsafe { libc::writev(fd.as_raw_fd(), iov.as_ptr(), n as libc::c_int) })
 }
 
 /// Sends on a socket without raising SIGPIPE when the peer is gone.
@@ -328,14 +353,26 @@ impl Poller {
         let _ = self.epoll.delete(fd);
     }
 
-    pub fn wait(&self, events: &mut [EpollEvent], timeout: Duration) -> io::Result<usize> {
-        let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
-        match self.epoll.wait(events, ms) {
+    /// Waits for events, at most `timeout` (`None`: until one comes). The
+    /// timeout is rounded up to whole milliseconds: rounded down, the last
+    /// fraction of a millisecond before a deadline would become a busy loop
+    /// of zero-timeout waits.
+    pub fn wait(&self, events: &mut [EpollEvent], timeout: Option<Duration>) -> io::Result<usize> {
+        let timeout = match timeout {
+            None => EpollTimeout::NONE,
+            Some(t) => EpollTimeout::from(wait_millis(t)),
+        };
+        match self.epoll.wait(events, timeout) {
             Ok(n) => Ok(n),
             Err(nix::errno::Errno::EINTR) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// `t` in whole milliseconds, rounded up, at most `u16::MAX`.
+fn wait_millis(t: Duration) -> u16 {
+    u16::try_from(t.as_micros().div_ceil(1000)).unwrap_or(u16::MAX)
 }
 
 /// An eventfd that asks a loop to stop.
@@ -366,5 +403,33 @@ impl Stopper {
         Ok(Stopper {
             fd: self.fd.try_clone()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn wait_timeouts_round_up_to_whole_milliseconds() {
+        assert_eq!(wait_millis(Duration::ZERO), 0);
+        assert_eq!(wait_millis(Duration::from_micros(1)), 1);
+        assert_eq!(wait_millis(Duration::from_micros(1500)), 2);
+        assert_eq!(wait_millis(Duration::from_millis(50)), 50);
+        assert_eq!(wait_millis(Duration::from_secs(3600)), u16::MAX);
+        // A wait never ends before its timeout, so a loop waiting for a
+        // deadline sleeps instead of spinning on zero-timeout waits.
+        let poller = Poller::new().unwrap();
+        let mut events = vec![EpollEvent::empty(); 4];
+        let start = Instant::now();
+        let deadline = start + Duration::from_micros(1500);
+        let mut waits = 0;
+        while Instant::now() < deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert_eq!(poller.wait(&mut events, Some(left)).unwrap(), 0);
+            waits += 1;
+        }
+        assert!(waits <= 2, "{waits} waits for one 1.5 ms deadline");
     }
 }

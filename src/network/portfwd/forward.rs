@@ -187,10 +187,13 @@ impl Forwarder {
         let mut events = vec![EpollEvent::empty(); 256];
         let mut next_sweep = Instant::now() + Duration::from_secs(1);
         loop {
-            let timeout = if self.again.is_empty() {
-                next_sweep.saturating_duration_since(Instant::now())
+            // Idle UDP flows are the only timers: without any, sleep until an event.
+            let timeout = if !self.again.is_empty() {
+                Some(Duration::ZERO)
+            } else if self.udp.is_empty() {
+                None
             } else {
-                Duration::ZERO
+                Some(next_sweep.saturating_duration_since(Instant::now()))
             };
             let n = self.poller.wait(&mut events, timeout)?;
             for ev in &events[..n] {

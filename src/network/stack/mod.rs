@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::epoll::{EpollEvent, EpollFlags};
 
+use super::netns::VNET_HDR_LEN;
 use super::sys::{self, Poller, Stopper};
 use super::{DNS_V4, DNS_V6, GATEWAY_V4, GATEWAY_V6};
 use packet::{PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
@@ -67,10 +68,33 @@ impl Io {
         if len == 0 {
             return;
         }
-        if let Err(e) = sys::write(self.tun.as_fd(), &self.out[..len]) {
+        let vnet = [0u8; VNET_HDR_LEN];
+        if let Err(e) = sys::write_parts(self.tun.as_fd(), &[&vnet, &self.out[..len]]) {
             log::trace!("dropping a packet to the container: {e}");
         }
     }
+
+    /// Writes the headers `out[..len]` and `payload` as one packet whose
+    /// checksum is left partial, starting at `csum.0` with its field at `csum.1`.
+    fn emit_partial(&mut self, len: usize, csum: (usize, usize), payload: &[u8]) {
+        let vnet = vnet_needs_csum(csum.0 as u16, csum.1 as u16);
+        let parts: [&[u8]; 3] = [&vnet, &self.out[..len], payload];
+        if let Err(e) = sys::write_parts(self.tun.as_fd(), &parts) {
+            log::trace!("dropping a packet to the container: {e}");
+        }
+    }
+}
+
+/// A `virtio_net_hdr` asking the kernel to treat the checksum from `start`
+/// (field at `start + offset`) as not yet computed (`VIRTIO_NET_HDR_F_NEEDS_CSUM`):
+/// delivered locally, the packet is accepted without summing its payload.
+/// Fields are in the host's byte order, as for a legacy virtio device.
+fn vnet_needs_csum(start: u16, offset: u16) -> [u8; VNET_HDR_LEN] {
+    let mut h = [0u8; VNET_HDR_LEN];
+    h[0] = 1;
+    h[6..8].copy_from_slice(&start.to_ne_bytes());
+    h[8..10].copy_from_slice(&offset.to_ne_bytes());
+    h
 }
 
 enum Flow {
@@ -127,7 +151,9 @@ impl Stack {
         let mut inbuf = vec![0u8; self.io.mtu + 256];
         let mut next_tick = Instant::now() + TICK;
         loop {
-            let timeout = next_tick.saturating_duration_since(Instant::now());
+            // Timers belong to flows: with none, sleep until a packet comes.
+            let timeout = (!self.flows.is_empty())
+                .then(|| next_tick.saturating_duration_since(Instant::now()));
             let n = self.io.poller.wait(&mut events, timeout)?;
             self.io.now = Instant::now();
             for ev in &events[..n] {
@@ -142,7 +168,9 @@ impl Stack {
                 }
             }
             self.flush_acks();
-            if self.io.now >= next_tick {
+            if self.flows.is_empty() {
+                next_tick = self.io.now + TICK;
+            } else if self.io.now >= next_tick {
                 self.tick();
                 next_tick = self.io.now + TICK;
             }
@@ -155,7 +183,10 @@ impl Stack {
             for _ in 0..TUN_BATCH {
                 match sys::read(self.io.tun.as_fd(), buf) {
                     Ok(0) => return Ok(false),
-                    Ok(n) => self.on_packet(&buf[..n]),
+                    // The virtio header only says how far the container's kernel
+                    // summed; the stack never checks checksums.
+                    Ok(n) if n > VNET_HDR_LEN => self.on_packet(&buf[VNET_HDR_LEN..n]),
+                    Ok(_) => {}
                     Err(e) if sys::would_block(&e) => return Ok(true),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     // EBADFD/EIO: the namespace and its device are gone.

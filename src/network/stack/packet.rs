@@ -238,6 +238,40 @@ pub struct TcpOut {
 /// Builds a whole TCP/IP packet in `pkt` around a payload already written at
 /// [`tcp_payload_offset`]; returns the packet length.
 pub fn build_tcp(pkt: &mut [u8], t: &TcpOut, payload_len: usize) -> usize {
+    let hdr = write_tcp_header(pkt, t, payload_len);
+    let ip_len = ip_header_len(t.src);
+    let seg_len = hdr - ip_len + payload_len;
+    let seg = &pkt[ip_len..ip_len + seg_len];
+    let c = fold(sum(
+        pseudo_header_sum(t.src, t.dst, PROTO_TCP, seg_len),
+        seg,
+    ));
+    pkt[ip_len + 16..ip_len + 18].copy_from_slice(&c.to_be_bytes());
+    ip_len + seg_len
+}
+
+/// Builds the IP and TCP headers in `pkt` for a payload of `payload_len`
+/// bytes sent from where it lies (a gathered write), with the checksum left
+/// partial: the field holds the pseudo header's sum, and whoever completes it
+/// sums from [`tcp_checksum_start`] to the end (a kernel delivering it locally
+/// never needs to). Returns the headers' length.
+pub fn build_tcp_header_partial(pkt: &mut [u8], t: &TcpOut, payload_len: usize) -> usize {
+    let hdr = write_tcp_header(pkt, t, payload_len);
+    let ip_len = ip_header_len(t.src);
+    let seg_len = hdr - ip_len + payload_len;
+    let partial = !fold(pseudo_header_sum(t.src, t.dst, PROTO_TCP, seg_len));
+    pkt[ip_len + 16..ip_len + 18].copy_from_slice(&partial.to_be_bytes());
+    hdr
+}
+
+/// Where the TCP checksum of a packet from `src` starts, and the offset of its
+/// field from there.
+pub fn tcp_checksum_start(src: IpAddr) -> (usize, usize) {
+    (ip_header_len(src), 16)
+}
+
+/// Writes the IP and TCP headers with a zero checksum; returns their length.
+fn write_tcp_header(pkt: &mut [u8], t: &TcpOut, payload_len: usize) -> usize {
     let ip_len = ip_header_len(t.src);
     let opt_len = if t.syn_options.is_some() { 8 } else { 0 };
     let tcp_len = TCP_HEADER + opt_len;
@@ -261,13 +295,7 @@ pub fn build_tcp(pkt: &mut [u8], t: &TcpOut, payload_len: usize) -> usize {
             None => h[24..28].copy_from_slice(&[1, 1, 1, 1]),
         }
     }
-    let seg = &pkt[ip_len..ip_len + seg_len];
-    let c = fold(sum(
-        pseudo_header_sum(t.src, t.dst, PROTO_TCP, seg_len),
-        seg,
-    ));
-    pkt[ip_len + 16..ip_len + 18].copy_from_slice(&c.to_be_bytes());
-    ip_len + seg_len
+    ip_len + tcp_len
 }
 
 /// Where a data segment's payload goes in the packet buffer.
@@ -399,6 +427,41 @@ mod tests {
         let tcp = parse_tcp(seg).unwrap();
         assert_eq!((tcp.seq, tcp.ack, tcp.window), (7, 9, 1000));
         assert_eq!(&seg[tcp.data_offset..], b"hello");
+    }
+
+    #[test]
+    fn partial_checksum_completed_gives_the_whole_packet() {
+        for (src, dst) in [("10.0.2.2", "10.0.2.100"), ("fd00::2", "fd00::100")] {
+            let (src, dst): (IpAddr, IpAddr) = (src.parse().unwrap(), dst.parse().unwrap());
+            let t = TcpOut {
+                src,
+                dst,
+                src_port: 443,
+                dst_port: 51000,
+                seq: 0xfffffff0,
+                ack: 12345,
+                flags: TCP_ACK | TCP_PSH,
+                window: 512,
+                syn_options: None,
+            };
+            // Odd lengths too: the last byte is summed as a padded word.
+            for len in [0usize, 1, 7, 8, 1459, 65000] {
+                let payload: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+                let mut whole = vec![0u8; len + 100];
+                let off = tcp_payload_offset(src);
+                whole[off..off + len].copy_from_slice(&payload);
+                let n = build_tcp(&mut whole, &t, len);
+                let mut head = vec![0u8; 100];
+                let h = build_tcp_header_partial(&mut head, &t, len);
+                assert_eq!(h, off);
+                // What a kernel does to finish it (skb_checksum_help).
+                let mut pkt = [&head[..h], &payload[..]].concat();
+                let (start, field) = tcp_checksum_start(src);
+                let c = fold(sum(0, &pkt[start..]));
+                pkt[start + field..start + field + 2].copy_from_slice(&c.to_be_bytes());
+                assert_eq!(pkt, whole[..n], "{src} {len}");
+            }
+        }
     }
 
     #[test]

@@ -63,15 +63,16 @@ impl Buf {
         }
     }
 
-    /// Reads from `fd` into the back; `Ok(0)` is end of stream.
+    /// Reads from `fd` into the back; `Ok(0)` is end of stream. Reads into
+    /// spare capacity: zero-filling the room first would cost as much as the read.
     fn read_from(&mut self, fd: BorrowedFd<'_>, max: usize) -> std::io::Result<usize> {
         self.compact();
-        let old = self.data.len();
-        self.data.resize(old + max, 0);
-        let r = sys::read(fd, &mut self.data[old..]);
-        let got = *r.as_ref().unwrap_or(&0);
-        self.data.truncate(old + got);
-        r
+        self.data.reserve(max);
+        let spare = &mut self.data.spare_capacity_mut()[..max];
+        let n = sys::read_uninit(fd, spare)?;
+        // SAFETY: read(2) initialised the first `n` bytes of the spare capacity.
+        unsafe { self.data.set_len(self.data.len() + n) };
+        Ok(n)
     }
 
     fn compact(&mut self) {
@@ -469,8 +470,6 @@ impl Conn {
 
     fn send_data(&mut self, io: &mut Io, offset: usize, n: usize) {
         let (guest, remote) = self.key;
-        let at = packet::tcp_payload_offset(remote.0);
-        io.out[at..at + n].copy_from_slice(&self.to_guest.bytes()[offset..offset + n]);
         let out = TcpOut {
             src: remote.0,
             dst: guest.0,
@@ -482,8 +481,11 @@ impl Conn {
             window: self.window(),
             syn_options: None,
         };
-        let len = packet::build_tcp(&mut io.out, &out, n);
-        io.emit(len);
+        // The payload goes out from the send queue itself (it stays there
+        // until acknowledged), after a header built alone.
+        let payload = &self.to_guest.bytes()[offset..offset + n];
+        let len = packet::build_tcp_header_partial(&mut io.out, &out, n);
+        io.emit_partial(len, packet::tcp_checksum_start(remote.0), payload);
         self.snd_nxt = self.snd_nxt.wrapping_add(n as u32);
         self.ack_pending = false;
         self.rx_since_ack = 0;
