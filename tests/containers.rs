@@ -1,29 +1,7 @@
 //! The container commands beyond the lifecycle: port, rename, container prune, top,
 //! pause/unpause/stats — each with its real effect and its bad-input exit codes.
 
-use crate::common::{image, Output, TestEnv};
-
-/// The busybox fixture, pulled into `env`'s store.
-fn busybox(env: &TestEnv) -> String {
-    let img = image("busybox");
-    env.cmd(&["pull", "-q", &img])
-        .timeout(120)
-        .run()
-        .assert_ok();
-    img
-}
-
-/// `rpod run -d ARGS…`, returning the id it printed.
-#[track_caller]
-fn run_d(env: &TestEnv, args: &[&str]) -> String {
-    let mut all = vec!["run", "-d"];
-    all.extend(args);
-    let out = env.rpod(&all);
-    out.assert_ok();
-    let id = out.stdout.trim().to_string();
-    assert_eq!(id.len(), 64, "run -d prints the full id: {out}");
-    id
-}
+use crate::common::{busybox, run_d, Output, TestEnv};
 
 #[track_caller]
 fn assert_error(out: &Output, code: i32, text: &str) {

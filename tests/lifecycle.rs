@@ -5,17 +5,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::common::{image, rpod_bin, Output, TestEnv};
-
-/// The busybox fixture, pulled into `env`'s store.
-fn busybox(env: &TestEnv) -> String {
-    let img = image("busybox");
-    env.cmd(&["pull", "-q", &img])
-        .timeout(120)
-        .run()
-        .assert_ok();
-    img
-}
+use crate::common::{busybox, rpod_bin, run_d, Output, TestEnv};
 
 /// Polls `check` every 50 ms for up to `secs` seconds; fails the test with `what`.
 #[track_caller]
@@ -35,18 +25,6 @@ fn inspect(env: &TestEnv, name: &str, format: &str) -> String {
     let out = env.rpod(&["inspect", "--format", format, name]);
     out.assert_ok();
     out.stdout.trim().to_string()
-}
-
-/// `rpod run -d ARGS…`, returning the id it printed.
-#[track_caller]
-fn run_d(env: &TestEnv, args: &[&str]) -> String {
-    let mut all = vec!["run", "-d"];
-    all.extend(args);
-    let out = env.rpod(&all);
-    out.assert_ok();
-    let id = out.stdout.trim().to_string();
-    assert_eq!(id.len(), 64, "run -d prints the full id: {out}");
-    id
 }
 
 /// Names and states from `ps -a`, one `name state` line each.

@@ -215,6 +215,28 @@ pub fn image(name_tag: &str) -> String {
     format!("{}/{name_tag}", registry())
 }
 
+/// The busybox fixture, pulled into `env`'s store.
+pub fn busybox(env: &TestEnv) -> String {
+    let img = image("busybox");
+    env.cmd(&["pull", "-q", &img])
+        .timeout(120)
+        .run()
+        .assert_ok();
+    img
+}
+
+/// `rpod run -d ARGS…`, returning the id it printed.
+#[track_caller]
+pub fn run_d(env: &TestEnv, args: &[&str]) -> String {
+    let mut all = vec!["run", "-d"];
+    all.extend(args);
+    let out = env.rpod(&all);
+    out.assert_ok();
+    let id = out.stdout.trim().to_string();
+    assert_eq!(id.len(), 64, "run -d prints the full id: {out}");
+    id
+}
+
 /// The expected merged tree of `multilayer:latest` (tests/fixtures/multilayer.expected).
 pub fn expected_multilayer() -> Vec<String> {
     let path = concat!(
