@@ -124,6 +124,12 @@ words() {
 
 cleanup() {
 	local tool pidfile pid
+	# Rows may leave containers running (40-lifecycle.sh): remove them while
+	# their stores still exist.
+	if [[ -n ${WORK:-} && -x ${RPOD:-} ]]; then
+		as_user rpod "$RPOD" rm -a -f -t 0 >/dev/null 2>&1 || true
+		as_user podman "$PODMAN" rm -a -f -t 0 >/dev/null 2>&1 || true
+	fi
 	for tool in "${TOOLS[@]}"; do
 		# Rootless podman leaves a pause process holding its user namespace;
 		# it was started by this run (its runtime dir is ours), so end it.

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod container;
 pub mod error;
 pub mod host;
 pub mod image;
@@ -14,3 +15,4 @@ pub mod rootfs;
 pub mod runtime;
 pub mod store;
 pub mod userns;
+pub mod volume;

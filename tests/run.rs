@@ -149,8 +149,8 @@ fn podman_exit_codes_and_messages() {
         &["--network", "bogus"],
         &["-w", "relative"],
         &["--cap-add", "bogus"],
-        &["-v", "name:/x"],
-        &["--mount", "type=volume,dst=/x"],
+        &["-v", "bad name:/x"],
+        &["--mount", "type=volume,src=/abs,dst=/x"],
         &["--security-opt", "apparmor=x"],
     ] {
         let mut args = bad.to_vec();

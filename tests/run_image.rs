@@ -4,6 +4,15 @@ use std::fs;
 
 use crate::common::{expected_multilayer, image, listing, TestEnv, LISTING_SH};
 
+/// Container dirs (64 hex digits) directly in a directory: the store's own lock
+/// and name index are not containers.
+fn containers(dir: &std::path::Path) -> Vec<String> {
+    entries(dir)
+        .into_iter()
+        .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect()
+}
+
 /// Entries directly in a directory (empty when it does not exist).
 fn entries(dir: &std::path::Path) -> Vec<String> {
     fs::read_dir(dir)
@@ -97,7 +106,7 @@ fn writes_stay_in_the_container_and_rm_leaves_nothing() {
         "a second container must not see the first one's file: {out}"
     );
     let store = env.data_dir().join("rpod");
-    assert!(entries(&store.join("containers")).is_empty(), "{out}");
+    assert!(containers(&store.join("containers")).is_empty(), "{out}");
     assert!(
         entries(&env.runtime_dir().join("rpod/containers")).is_empty(),
         "{out}"
@@ -148,7 +157,7 @@ fn missing_image_and_bad_commands_leave_nothing_behind() {
     env.rpod(&["run", "--rm", "-v", "/no/such/dir:/x", &img, "true"])
         .assert_code(125);
     let store = env.data_dir().join("rpod");
-    assert!(entries(&store.join("containers")).is_empty());
+    assert!(containers(&store.join("containers")).is_empty());
     assert!(entries(&env.runtime_dir().join("rpod/containers")).is_empty());
 }
 

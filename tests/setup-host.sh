@@ -17,7 +17,7 @@ set -euo pipefail
 # named here, since recommends are not installed.
 PACKAGES=(uidmap busybox-static docker-registry skopeo fuse3 podman curl iperf3 apache2-utils hyperfine
           jq zstd python3 build-essential iproute2 util-linux
-          crun slirp4netns catatonit fuse-overlayfs netavark aardvark-dns attr libcap2-bin)
+          crun slirp4netns catatonit fuse-overlayfs netavark aardvark-dns attr libcap2-bin time)
 TEST_USER=rpodtest
 NOSUB_USER=rpodnosub
 SUB_START=100000

@@ -2,8 +2,14 @@
 
 mod cli;
 mod common;
+mod containers;
 mod docs;
+mod exec;
+mod images;
+mod lifecycle;
 mod network;
+mod network_join;
 mod run;
 mod run_image;
 mod userns;
+mod volumes;

@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use oci_spec::runtime::PosixRlimitType;
 
+use crate::container::logs::{LogConfig, LogDriver};
+use crate::container::restart::RestartPolicy;
 use crate::runtime::caps::{self, CapName};
 use crate::runtime::spec::{BindMount, TmpfsMount, Ulimit};
+use crate::volume::VolumeMount;
 
 /// When to pull the image before running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -40,6 +43,14 @@ pub struct Entrypoint(pub Vec<String>);
 pub enum MountArg {
     Bind(BindMount),
     Tmpfs(TmpfsMount),
+    Volume(VolumeMount),
+}
+
+/// A `-v` value: a host path bound in, or a volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VolumeArg {
+    Bind(BindMount),
+    Volume(VolumeMount),
 }
 
 /// The flags of `run` (and `create`): what the container is and how it is set up.
@@ -78,11 +89,15 @@ pub struct RunArgs {
     #[arg(short = 'h', long, value_name = "NAME", value_parser = parse_hostname)]
     pub hostname: Option<String>,
 
-    /// Bind a host path: HOST-PATH:CONTAINER-PATH[:ro|rw|z|Z]
+    /// Bind a host path or mount a volume: HOST-PATH:CONTAINER-PATH[:ro|rw|z|Z],
+    /// NAME:CONTAINER-PATH[:ro|rw|U|copy|nocopy] (a named volume, created on first use and
+    /// filled with the image's content there), or CONTAINER-PATH (an anonymous volume)
     #[arg(short = 'v', long = "volume", value_name = "VOLUME", value_parser = parse_volume)]
-    pub volume: Vec<BindMount>,
+    pub volume: Vec<VolumeArg>,
 
-    /// Attach a mount: type=bind,source=PATH,destination=PATH[,ro] or type=tmpfs,destination=PATH[,tmpfs-size=N][,tmpfs-mode=M]
+    /// Attach a mount: type=bind,source=PATH,destination=PATH[,ro],
+    /// type=volume[,source=NAME],destination=PATH[,ro][,U][,volume-nocopy] or
+    /// type=tmpfs,destination=PATH[,tmpfs-size=N][,tmpfs-mode=M]
     #[arg(long, value_name = "MOUNT", value_parser = parse_mount)]
     pub mount: Vec<MountArg>,
 
@@ -155,6 +170,30 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME=SOFT[:HARD]", value_parser = parse_ulimit)]
     pub ulimit: Vec<Ulimit>,
 
+    /// Restart policy while the container lives: no, on-failure[:MAX], always, unless-stopped
+    #[arg(long, value_name = "POLICY", value_parser = RestartPolicy::parse)]
+    pub restart: Option<RestartPolicy>,
+
+    /// Logging driver: k8s-file (default) or none
+    #[arg(long, value_name = "DRIVER", value_parser = LogDriver::parse)]
+    pub log_driver: Option<LogDriver>,
+
+    /// Logging option: max-size=SIZE (the log is truncated when it would grow past SIZE)
+    #[arg(long, value_name = "OPT")]
+    pub log_opt: Vec<String>,
+
+    /// Set a label on the container: KEY[=VALUE]
+    #[arg(short = 'l', long, value_name = "LABEL")]
+    pub label: Vec<String>,
+
+    /// Signal to stop the container with (default: the image's, else SIGTERM)
+    #[arg(long, value_name = "SIGNAL", value_parser = crate::container::proc::parse_signal)]
+    pub stop_signal: Option<i32>,
+
+    /// Seconds to wait for the stop signal before SIGKILL
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u32>,
+
     /// With --rootfs: the command and its arguments. Otherwise: IMAGE [COMMAND [ARG...]]
     #[arg(
         trailing_var_arg = true,
@@ -193,39 +232,96 @@ impl RunArgs {
     /// Binds from `-v` and `--mount type=bind`, and tmpfs from `--tmpfs` and `--mount
     /// type=tmpfs`, in command-line group order.
     pub fn mounts(&self) -> (Vec<BindMount>, Vec<TmpfsMount>) {
-        let mut binds = self.volume.clone();
+        let mut binds: Vec<BindMount> = self
+            .volume
+            .iter()
+            .filter_map(|v| match v {
+                VolumeArg::Bind(b) => Some(b.clone()),
+                VolumeArg::Volume(_) => None,
+            })
+            .collect();
         let mut tmpfs = self.tmpfs.clone();
         for m in &self.mount {
             match m {
                 MountArg::Bind(b) => binds.push(b.clone()),
                 MountArg::Tmpfs(t) => tmpfs.push(t.clone()),
+                MountArg::Volume(_) => {}
             }
         }
         (binds, tmpfs)
     }
 
-    /// `--env-file` contents then `-e`, as `NAME=VALUE`; a bare `NAME` takes the value
-    /// from `lookup` (the host environment) and is skipped when unset there.
-    pub fn environment(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for file in &self.env_file {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("reading env file {}", file.display()))?;
-            for (n, line) in text.lines().enumerate() {
-                let line = line.trim_start();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let entry = env_entry(line, &lookup)
-                    .with_context(|| format!("{} line {}", file.display(), n + 1))?;
-                out.extend(entry);
-            }
+    /// Volumes from `-v` and `--mount type=volume`, in command-line group order.
+    pub fn volume_mounts(&self) -> Vec<VolumeMount> {
+        let from_v = self.volume.iter().filter_map(|v| match v {
+            VolumeArg::Volume(m) => Some(m.clone()),
+            VolumeArg::Bind(_) => None,
+        });
+        let from_mount = self.mount.iter().filter_map(|m| match m {
+            MountArg::Volume(v) => Some(v.clone()),
+            _ => None,
+        });
+        from_v.chain(from_mount).collect()
+    }
+
+    /// `--log-driver` with every `--log-opt` applied.
+    pub fn log_config(&self) -> Result<LogConfig> {
+        let mut config = LogConfig {
+            driver: self.log_driver.unwrap_or_default(),
+            max_size: None,
+        };
+        for opt in &self.log_opt {
+            config.apply_opt(opt).map_err(anyhow::Error::msg)?;
         }
-        for e in &self.env {
-            out.extend(env_entry(e, &lookup)?);
+        Ok(config)
+    }
+
+    /// `--label KEY[=VALUE]` as a map (a bare key gets an empty value).
+    pub fn labels(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        for l in &self.label {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            if k.is_empty() {
+                anyhow::bail!("invalid label {l:?}: the key is empty");
+            }
+            out.insert(k.to_string(), v.to_string());
         }
         Ok(out)
     }
+
+    /// `--env-file` contents then `-e`, as `NAME=VALUE`; a bare `NAME` takes the value
+    /// from `lookup` (the host environment) and is skipped when unset there.
+    pub fn environment(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Vec<String>> {
+        env_entries(&self.env, &self.env_file, lookup)
+    }
+}
+
+/// `--env-file` contents then `-e` (for `run` and `exec`), as `NAME=VALUE`; a bare
+/// `NAME` takes the value from `lookup` (the host environment) and is skipped when
+/// unset there.
+pub fn env_entries(
+    env: &[String],
+    env_files: &[PathBuf],
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for file in env_files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading env file {}", file.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let entry = env_entry(line, &lookup)
+                .with_context(|| format!("{} line {}", file.display(), n + 1))?;
+            out.extend(entry);
+        }
+    }
+    for e in env {
+        out.extend(env_entry(e, &lookup)?);
+    }
+    Ok(out)
 }
 
 fn env_entry(text: &str, lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<String>> {
@@ -288,14 +384,26 @@ pub fn parse_entrypoint(s: &str) -> Result<Entrypoint, String> {
     }))
 }
 
+/// podman's rule: a source starting with `/` or `.` is a host path, anything else
+/// names a volume.
+fn is_host_path(s: &str) -> bool {
+    s.starts_with('/') || s.starts_with('.')
+}
+
 fn host_path(s: &str) -> Result<PathBuf, String> {
-    if s.starts_with('/') || s == "." || s == ".." || s.starts_with("./") || s.starts_with("../") {
+    if is_host_path(s) {
         Ok(PathBuf::from(s))
     } else {
         Err(format!(
-            "{s:?} is not a host path: named volumes are not supported yet, use an absolute path or one starting with ./"
+            "{s:?} is not a host path: use an absolute path or one starting with ./"
         ))
     }
+}
+
+fn volume_name(s: &str) -> Result<String, String> {
+    crate::volume::validate_name(s)
+        .map(|()| s.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn container_path(s: &str) -> Result<PathBuf, String> {
@@ -306,38 +414,58 @@ fn container_path(s: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// `HOST:CONTAINER[:OPTIONS]` with options ro, rw, z, Z (SELinux relabels are no-ops here).
-pub fn parse_volume(s: &str) -> Result<BindMount, String> {
+/// `HOST:CONTAINER[:OPTIONS]` with options ro, rw, z, Z (SELinux relabels are no-ops
+/// here); `NAME:CONTAINER[:OPTIONS]`, a named volume, which also takes U, copy and
+/// nocopy; `CONTAINER`, an anonymous volume.
+pub fn parse_volume(s: &str) -> Result<VolumeArg, String> {
     let parts: Vec<&str> = s.split(':').collect();
     let (src, dst, opts) = match parts.as_slice() {
-        [src, dst] => (*src, *dst, ""),
-        [src, dst, opts] => (*src, *dst, *opts),
-        [_] => {
-            return Err(
-                "anonymous volumes are not supported yet: use HOST-PATH:CONTAINER-PATH".into(),
-            )
-        }
-        _ => return Err("expected HOST-PATH:CONTAINER-PATH[:OPTIONS]".into()),
+        [dst] => (None, *dst, ""),
+        [src, dst] => (Some(*src), *dst, ""),
+        [src, dst, opts] => (Some(*src), *dst, *opts),
+        _ => return Err("expected [SOURCE:]CONTAINER-PATH[:OPTIONS]".into()),
     };
-    let mut b = BindMount {
-        source: host_path(src)?,
-        destination: container_path(dst)?,
-        readonly: false,
-        recursive: true,
-    };
+    let destination = container_path(dst)?;
+    let mut readonly = false;
+    let mut chown = false;
+    let mut copy = None;
     for o in opts.split(',').filter(|o| !o.is_empty()) {
         match o {
-            "ro" => b.readonly = true,
-            "rw" => b.readonly = false,
+            "ro" => readonly = true,
+            "rw" => readonly = false,
             "z" | "Z" => {}
+            "U" => chown = true,
+            "copy" => copy = Some(true),
+            "nocopy" => copy = Some(false),
             other => {
                 return Err(format!(
-                    "unsupported volume option {other:?} (use ro, rw, z or Z)"
+                    "unsupported volume option {other:?} (use ro, rw, U, copy, nocopy, z or Z)"
                 ))
             }
         }
     }
-    Ok(b)
+    match src {
+        Some(src) if is_host_path(src) => {
+            if chown || copy.is_some() {
+                return Err(format!(
+                    "the U, copy and nocopy options apply to volumes, not to the host path {src}"
+                ));
+            }
+            Ok(VolumeArg::Bind(BindMount {
+                source: host_path(src)?,
+                destination,
+                readonly,
+                recursive: true,
+            }))
+        }
+        src => Ok(VolumeArg::Volume(VolumeMount {
+            name: src.map(volume_name).transpose()?,
+            destination,
+            readonly,
+            chown,
+            copy,
+        })),
+    }
 }
 
 fn bool_value(key: &str, v: Option<&str>) -> Result<bool, String> {
@@ -355,6 +483,8 @@ pub fn parse_mount(s: &str) -> Result<MountArg, String> {
     let mut dest = None;
     let mut readonly = false;
     let mut recursive = true;
+    let mut chown = false;
+    let mut copy = None;
     let mut tmpfs_opts = Vec::new();
     for field in s.split(',').filter(|f| !f.is_empty()) {
         let (k, v) = match field.split_once('=') {
@@ -363,13 +493,15 @@ pub fn parse_mount(s: &str) -> Result<MountArg, String> {
         };
         match (k, v) {
             ("type", Some(t)) => typ = Some(t),
-            ("source" | "src", Some(p)) => source = Some(host_path(p)?),
+            ("source" | "src", Some(p)) => source = Some(p),
             ("destination" | "dst" | "target", Some(p)) => dest = Some(container_path(p)?),
             ("ro" | "readonly", v) => readonly = bool_value(k, v)?,
             ("rw", v) => readonly = !bool_value(k, v)?,
             ("bind-nonrecursive", v) => recursive = !bool_value(k, v)?,
             ("bind-propagation", Some("private" | "rprivate")) => {}
             ("z" | "Z" | "relabel", _) => {}
+            ("U" | "chown", v) => chown = bool_value(k, v)?,
+            ("volume-nocopy" | "nocopy", v) => copy = Some(!bool_value(k, v)?),
             ("tmpfs-size", Some(size)) => tmpfs_opts.push(format!("size={size}")),
             ("tmpfs-mode", Some(mode)) => {
                 u32::from_str_radix(mode, 8)
@@ -380,13 +512,24 @@ pub fn parse_mount(s: &str) -> Result<MountArg, String> {
         }
     }
     let dest = dest.ok_or("the mount needs destination=PATH")?;
+    if typ != Some("volume") && (chown || copy.is_some()) {
+        return Err("the U and volume-nocopy options apply to volume mounts only".into());
+    }
     match typ {
         Some("bind") => Ok(MountArg::Bind(BindMount {
-            source: source.ok_or("a bind mount needs source=PATH")?,
+            source: host_path(source.ok_or("a bind mount needs source=PATH")?)?,
             destination: dest,
             readonly,
             recursive,
         })),
+        Some("volume") => Ok(MountArg::Volume(VolumeMount {
+            name: source.map(volume_name).transpose()?,
+            destination: dest,
+            readonly,
+            chown,
+            copy,
+        })),
+        Some("tmpfs") if source.is_some() => Err("a tmpfs mount takes no source".into()),
         Some("tmpfs") => {
             let mut options = vec!["rw".to_string(), "noexec".to_string()];
             if readonly {
@@ -399,9 +542,9 @@ pub fn parse_mount(s: &str) -> Result<MountArg, String> {
             }))
         }
         Some(other) => Err(format!(
-            "mount type {other:?} is not supported (use bind or tmpfs)"
+            "mount type {other:?} is not supported (use bind, volume or tmpfs)"
         )),
-        None => Err("the mount needs type=bind or type=tmpfs".into()),
+        None => Err("the mount needs type=bind, type=volume or type=tmpfs".into()),
     }
 }
 
@@ -433,12 +576,7 @@ pub fn parse_tmpfs(s: &str) -> Result<TmpfsMount, String> {
 }
 
 pub fn parse_network(s: &str) -> Result<crate::network::NetworkMode, String> {
-    match crate::network::NetworkMode::parse(s).map_err(|e| e.to_string())? {
-        crate::network::NetworkMode::Container(_) => {
-            Err("joining another container's network (container:NAME) is not supported yet".into())
-        }
-        mode => Ok(mode),
-    }
+    crate::network::NetworkMode::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn parse_add_host(s: &str) -> Result<crate::network::HostEntry, String> {
@@ -573,20 +711,59 @@ mod tests {
         let v = parse_volume("/a:/b:ro,z").unwrap();
         assert_eq!(
             v,
-            BindMount {
+            VolumeArg::Bind(BindMount {
                 source: "/a".into(),
                 destination: "/b".into(),
                 readonly: true,
                 recursive: true
-            }
+            })
         );
-        assert!(!parse_volume("./x:/y").unwrap().readonly);
-        assert!(parse_volume("name:/y")
-            .unwrap_err()
-            .contains("named volumes"));
+        assert!(matches!(parse_volume("./x:/y").unwrap(), VolumeArg::Bind(b) if !b.readonly));
+        assert!(matches!(parse_volume(".:/y").unwrap(), VolumeArg::Bind(_)));
+        assert_eq!(
+            parse_volume("data:/y:ro,U,nocopy").unwrap(),
+            VolumeArg::Volume(VolumeMount {
+                name: Some("data".into()),
+                destination: "/y".into(),
+                readonly: true,
+                chown: true,
+                copy: Some(false),
+            })
+        );
+        assert_eq!(
+            parse_volume("/anon").unwrap(),
+            VolumeArg::Volume(VolumeMount {
+                name: None,
+                destination: "/anon".into(),
+                ..Default::default()
+            })
+        );
+        let bad_name = parse_volume("-bad:/y").unwrap_err();
+        assert!(
+            bad_name.contains("[a-zA-Z0-9][a-zA-Z0-9_.-]*"),
+            "{bad_name}"
+        );
+        assert!(parse_volume("/a:/b:U").is_err(), "U is for volumes");
         assert!(parse_volume("/a:b").is_err());
+        assert!(parse_volume("v:b").is_err());
         assert!(parse_volume("/a:/b:bogus").is_err());
-        assert!(parse_volume("/a").is_err());
+        assert!(parse_volume("anon").is_err());
+        assert!(parse_volume("a:/b:ro:x").is_err());
+        let a = parse(&[
+            "-v",
+            "/h:/a",
+            "-v",
+            "v:/b",
+            "--mount",
+            "type=volume,dst=/c",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(a.mounts().0.len(), 1);
+        let vols = a.volume_mounts();
+        assert_eq!(vols.len(), 2);
+        assert_eq!(vols[0].name.as_deref(), Some("v"));
+        assert_eq!(vols[1].name, None);
     }
 
     #[test]
@@ -608,7 +785,21 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(parse_mount("type=volume,src=x,dst=/y").is_err());
+        assert_eq!(
+            parse_mount("type=volume,src=x,dst=/y,readonly,U,volume-nocopy").unwrap(),
+            MountArg::Volume(VolumeMount {
+                name: Some("x".into()),
+                destination: "/y".into(),
+                readonly: true,
+                chown: true,
+                copy: Some(false),
+            })
+        );
+        assert!(parse_mount("type=volume,src=/x,dst=/y").is_err());
+        assert!(parse_mount("type=bind,src=x,dst=/y").is_err());
+        assert!(parse_mount("type=bind,src=/x,dst=/y,U").is_err());
+        assert!(parse_mount("type=tmpfs,src=/x,dst=/y").is_err());
+        assert!(parse_mount("type=image,src=x,dst=/y").is_err());
         assert!(parse_mount("type=bind,dst=/y").is_err());
         assert!(parse_mount("type=tmpfs,tmpfs-mode=9z,dst=/y").is_err());
         assert!(parse_mount("src=/x,dst=/y").is_err());
@@ -649,7 +840,11 @@ mod tests {
             parse_network("slirp4netns:allow_host_loopback=true"),
             Ok(Mode::Private(o)) if o.allow_host_loopback
         ));
-        assert!(parse_network("container:web").is_err());
+        assert_eq!(
+            parse_network("container:web"),
+            Ok(Mode::Container("web".into()))
+        );
+        assert!(parse_network("container:").is_err());
         assert!(parse_network("bogus").is_err());
         assert_eq!(
             parse_security_opt("no-new-privileges"),
@@ -706,6 +901,42 @@ mod tests {
         assert!(a.environment(lookup).is_err());
         a.env_file = vec![dir.path().join("missing")];
         assert!(a.environment(lookup).is_err());
+    }
+
+    #[test]
+    fn lifecycle_flags() {
+        let a = parse(&[
+            "--rootfs",
+            "/r",
+            "--restart",
+            "on-failure:2",
+            "--log-opt",
+            "max-size=1k",
+            "-l",
+            "a=b",
+            "-l",
+            "c",
+            "--stop-signal",
+            "USR1",
+            "--stop-timeout",
+            "3",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(a.restart, Some(RestartPolicy::OnFailure { max: 2 }));
+        assert_eq!(a.log_config().unwrap().max_size, Some(1000));
+        let labels = a.labels().unwrap();
+        assert_eq!(labels.get("a").map(String::as_str), Some("b"));
+        assert_eq!(labels.get("c").map(String::as_str), Some(""));
+        assert_eq!(a.stop_signal, Some(libc::SIGUSR1));
+        assert_eq!(a.stop_timeout, Some(3));
+        assert!(parse(&["--rootfs", "/r", "--restart", "sometimes", "x"]).is_err());
+        assert!(parse(&["--rootfs", "/r", "--log-driver", "journald", "x"]).is_err());
+        let mut b = a.clone();
+        b.log_opt = vec!["max-file=2".into()];
+        assert!(b.log_config().is_err());
+        b.label = vec!["=v".into()];
+        assert!(b.labels().is_err());
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub struct HistoryArgs {
 /// One step, newest first, as podman reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    /// The image id on the newest step, `None` (shown `<missing>`) below it.
+    /// The id of a local image whose top layer is this step's (the image's own
+    /// on the newest step), each id once; `None` is shown `<missing>`.
     pub id: Option<String>,
     pub created: Option<Timestamp>,
     pub created_raw: String,
@@ -49,18 +50,33 @@ pub struct Step {
 
 /// Pairs history entries with layers: walking from the newest, each entry that
 /// is not an empty layer takes the next layer down (as podman does).
-pub fn steps(rec: &ImageRecord, config: &ImageConfig, layer_sizes: &[u64]) -> Vec<Step> {
+/// `tops[i]` is a local image whose layers are exactly the first `i + 1` of
+/// this image's (its own id last); the entries of that layer show its id, once.
+pub fn steps(
+    rec: &ImageRecord,
+    config: &ImageConfig,
+    layer_sizes: &[u64],
+    tops: &[Option<String>],
+) -> Vec<Step> {
     let mut sizes = layer_sizes.iter().rev();
+    let mut layer = layer_sizes.len().checked_sub(1);
+    let mut used = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for (i, h) in config.history.iter().enumerate().rev() {
+    for h in config.history.iter().rev() {
         let size = if h.empty_layer {
             0
         } else {
             sizes.next().copied().unwrap_or(0)
         };
+        let id = layer
+            .and_then(|l| tops.get(l).cloned().flatten())
+            .filter(|id| used.insert(id.clone()));
+        if !h.empty_layer {
+            layer = layer.and_then(|l| l.checked_sub(1));
+        }
         let raw = h.created.clone().unwrap_or_default();
         out.push(Step {
-            id: (i + 1 == config.history.len()).then(|| rec.id.hex().to_string()),
+            id,
             created: Timestamp::parse(&raw),
             created_raw: raw,
             created_by: h.created_by.clone().unwrap_or_default(),
@@ -99,7 +115,7 @@ struct StepJson {
 
 pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<u8> {
     let store = open_store(ctx)?;
-    let (rec, config, sizes) = {
+    let (rec, config, sizes, tops) = {
         let guard = store.read()?;
         let rec = guard.lookup(&args.image)?;
         let config = ImageConfig::parse(&guard.config(&rec.id)?)
@@ -108,9 +124,10 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<u8> {
         for d in &rec.layers {
             sizes.push(guard.layer(d)?.map_or(0, |l| l.size));
         }
-        (rec, config, sizes)
+        let tops = top_images(&rec, &guard.images()?);
+        (rec, config, sizes, tops)
     };
-    let steps = steps(&rec, &config, &sizes);
+    let steps = steps(&rec, &config, &sizes, &tops);
     let id_of = |s: &Step| match &s.id {
         Some(id) if args.no_trunc => id.clone(),
         Some(id) => id[..12.min(id.len())].to_string(),
@@ -190,6 +207,22 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// For each layer of `rec`, a local image whose layers end there (podman shows
+/// these as the "parents" of an image); the image itself for its top layer.
+fn top_images(rec: &ImageRecord, all: &[ImageRecord]) -> Vec<Option<String>> {
+    let n = rec.layers.len();
+    (0..n)
+        .map(|i| {
+            if i + 1 == n {
+                return Some(rec.id.hex().to_string());
+            }
+            all.iter()
+                .find(|img| img.id != rec.id && img.layers[..] == rec.layers[..=i])
+                .map(|img| img.id.hex().to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +257,7 @@ mod tests {
             ],
             ..ImageConfig::default()
         };
-        let s = steps(&rec, &config, &[100, 20]);
+        let s = steps(&rec, &config, &[100, 20], &[None, Some("c".into())]);
         let got: Vec<(&str, u64, bool)> = s
             .iter()
             .map(|s| (s.created_by.as_str(), s.size, s.id.is_some()))
@@ -236,6 +269,33 @@ mod tests {
                 ("RUN y", 20, false),
                 ("ENV x", 0, false),
                 ("ADD base", 100, false)
+            ]
+        );
+        // A local image whose top layer is the base layer names that step.
+        let base = ImageRecord {
+            id: Digest::of(b"base"),
+            layers: vec![Digest::of(b"1")],
+            ..rec.clone()
+        };
+        let tops = top_images(&rec, &[rec.clone(), base.clone()]);
+        assert_eq!(
+            tops,
+            [
+                Some(base.id.hex().to_string()),
+                Some(rec.id.hex().to_string())
+            ]
+        );
+        let ids: Vec<Option<String>> = steps(&rec, &config, &[100, 20], &tops)
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                Some(rec.id.hex().to_string()),
+                None,
+                Some(base.id.hex().to_string()),
+                None
             ]
         );
     }

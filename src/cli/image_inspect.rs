@@ -8,7 +8,7 @@ use super::image::{open_store, to_json};
 use super::{template, Context};
 use crate::image::oci_config::{History, ImageConfig, RuntimeConfig};
 use crate::store::images::ImageRecord;
-use crate::store::View;
+use crate::store::{names, View};
 
 /// Display the configuration of an image
 #[derive(Debug, clap::Args)]
@@ -93,7 +93,13 @@ pub fn image_data(view: &View<'_>, rec: &ImageRecord) -> Result<ImageData> {
     Ok(ImageData {
         id: rec.id.hex().to_string(),
         digest: rec.digest().map(|d| d.to_string()).unwrap_or_default(),
-        repo_tags: rec.names.clone(),
+        // podman: names by digest are RepoDigests, not tags.
+        repo_tags: rec
+            .names
+            .iter()
+            .filter(|n| names::tag(n).is_some())
+            .cloned()
+            .collect(),
         repo_digests: rec.repo_digests(),
         parent: String::new(),
         comment: config.comment(),

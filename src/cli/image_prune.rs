@@ -37,18 +37,23 @@ pub fn run(ctx: &Context, args: &PruneArgs) -> Result<u8> {
         }
     }
     let store = open_store(ctx)?;
+    let containers = crate::container::ContainerStore::open(&ctx.paths)?;
     let removed = {
         let mut w = store.write()?;
+        // Read under the image store's lock (lock order: images, then containers).
+        let used = containers.images_in_use()?;
         let mut removed = Vec::new();
         for img in w.images()? {
+            if used.contains_key(img.id.hex()) {
+                continue;
+            }
             if args.all || img.is_dangling() {
                 w.remove_image(&img.id)?;
                 removed.push(img.id);
             }
         }
-        if !removed.is_empty() {
-            w.gc()?;
-        }
+        // Also collects layers no image uses that a killed pull or import committed.
+        w.gc()?;
         removed
     };
     for id in removed {

@@ -36,8 +36,20 @@ pub fn run(ctx: &Context, args: &LoadArgs) -> Result<u8> {
     };
     let store = open_store(ctx)?;
     let lease = store.lease()?;
-    let loaded = archive::load(&store, &lease, input)?;
+    let loaded = archive::load(&store, &lease, input);
     drop(lease);
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            // Layers stored before the failure belong to no image: keep none.
+            if let Err(gc) = store.write().and_then(|mut w| w.gc()) {
+                log::warn!(
+                    "could not remove the layers of the failed load (the next removal will): {gc}"
+                );
+            }
+            return Err(e);
+        }
+    };
     for l in loaded {
         if l.names.is_empty() {
             println!("Loaded image: {}", l.image.id);

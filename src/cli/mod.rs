@@ -11,7 +11,11 @@ use crate::error;
 use crate::store::paths::{Env, Paths};
 
 pub mod args;
+pub mod container;
+pub mod container_prune;
+pub mod create;
 pub mod docs;
+pub mod exec;
 pub mod history;
 pub mod humanize;
 pub mod image;
@@ -21,17 +25,37 @@ pub mod image_prune;
 pub mod images;
 pub mod import;
 pub mod info;
+pub mod inspect;
+pub mod kill;
 pub mod load;
+pub mod logs;
+pub mod pause;
+pub mod port;
+pub mod ps;
 pub mod pull;
+pub mod rename;
+pub mod restart;
+pub mod rm;
 pub mod rmi;
 pub mod run;
 pub mod save;
+pub mod start;
+pub mod stop;
 pub mod table;
 pub mod tag;
 pub mod template;
+pub mod top;
 pub mod unshare;
 pub mod untag;
 pub mod version;
+pub mod volume;
+pub mod volume_create;
+pub mod volume_exists;
+pub mod volume_inspect;
+pub mod volume_ls;
+pub mod volume_prune;
+pub mod volume_rm;
+pub mod wait;
 pub mod yaml;
 
 /// Manage containers, images and volumes without a daemon and without root.
@@ -76,6 +100,41 @@ pub struct GlobalArgs {
 pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
+    Exec(exec::ExecArgs),
+    /// Manage containers
+    Container(container::ContainerArgs),
+    /// Create but do not start a container
+    Create(Box<create::CreateCommand>),
+    /// Display the configuration of containers or images
+    Inspect(inspect::InspectArgs),
+    /// Kill one or more running containers with a specific signal
+    Kill(kill::KillArgs),
+    /// Fetch the logs of one or more containers
+    Logs(logs::LogsArgs),
+    /// Pause all the processes in one or more containers
+    Pause(pause::PauseArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(port::PortArgs),
+    /// List containers
+    Ps(ps::PsArgs),
+    /// Rename an existing container
+    Rename(rename::RenameArgs),
+    /// Restart one or more containers
+    Restart(restart::RestartArgs),
+    /// Remove one or more containers
+    Rm(rm::RmArgs),
+    /// Start one or more containers
+    Start(start::StartArgs),
+    /// Display a live stream of container resource usage statistics
+    Stats(pause::StatsArgs),
+    /// Stop one or more containers
+    Stop(stop::StopArgs),
+    /// Display the running processes of a container
+    Top(top::TopArgs),
+    /// Unpause the processes in one or more containers
+    Unpause(pause::PauseArgs),
+    /// Block on one or more containers
+    Wait(wait::WaitArgs),
     Unshare(unshare::UnshareArgs),
     /// Show history of a specified image
     History(history::HistoryArgs),
@@ -98,6 +157,8 @@ pub enum Command {
     /// Remove a name from a local image
     Untag(untag::UntagArgs),
     Version(version::VersionArgs),
+    /// Manage volumes
+    Volume(volume::VolumeArgs),
 }
 
 /// What every command gets: resolved paths and the loaded config.
@@ -126,6 +187,10 @@ pub fn command() -> clap::Command {
 
 /// Parses `argv`, runs the command and maps the outcome to podman's exit codes.
 pub fn main() -> ExitCode {
+    // A container's monitor is rpod re-executed: it takes no command line.
+    if let Some(code) = crate::container::monitor::entry() {
+        return ExitCode::from(code);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return clap_failure(err),
@@ -145,27 +210,52 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Info(args) => info::run(&ctx()?, &args),
         Command::Run(args) => run::run(&ctx()?, &args),
+        Command::Exec(args) => exec::run(&ctx()?, &args),
+        Command::Container(a) => container::run(&ctx()?, a),
+        Command::Create(a) => create::run(&ctx()?, &a),
+        Command::Inspect(a) => inspect::run(&ctx()?, &a),
+        Command::Kill(a) => kill::run(&ctx()?, &a),
+        Command::Logs(a) => logs::run(&ctx()?, &a),
+        Command::Pause(a) => pause::pause(&ctx()?, &a),
+        Command::Stats(a) => pause::stats(&ctx()?, &a),
+        Command::Unpause(a) => pause::unpause(&ctx()?, &a),
+        Command::Port(a) => port::run(&ctx()?, &a),
+        Command::Ps(a) => ps::run(&ctx()?, &a),
+        Command::Rename(a) => rename::run(&ctx()?, &a),
+        Command::Restart(a) => restart::run(&ctx()?, &a),
+        Command::Rm(a) => rm::run(&ctx()?, &a),
+        Command::Start(a) => start::run(&ctx()?, &a),
+        Command::Stop(a) => stop::run(&ctx()?, &a),
+        Command::Top(a) => top::run(&ctx()?, &a),
+        Command::Wait(a) => wait::run(&ctx()?, &a),
         Command::Unshare(args) => unshare::run(&ctx()?, &args),
         Command::Version(args) => version::run(&args),
         Command::History(a) => history::run(&ctx()?, &a),
         Command::Image(a) => image::run(&ctx()?, a),
         Command::Images(a) => images::run(&ctx()?, &a),
+        // The context is resolved before entering the user namespace: inside it
+        // the uid is 0, which would select root's store.
         Command::Import(a) => {
-            let c = ctx()?;
-            as_store_root(|| import::run(&c, &a))
+            let ctx = ctx()?;
+            as_store_root(|| import::run(&ctx, &a))
         }
         Command::Load(a) => {
-            let c = ctx()?;
-            as_store_root(|| load::run(&c, &a))
+            let ctx = ctx()?;
+            as_store_root(|| load::run(&ctx, &a))
         }
         Command::Pull(a) => {
-            let c = ctx()?;
-            as_store_root(|| pull::run(&c, &a))
+            let ctx = ctx()?;
+            as_store_root(|| pull::run(&ctx, &a))
         }
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
-        Command::Save(a) => save::run(&ctx()?, &a),
+        // Layer files of subordinate owners may be unreadable to the user alone.
+        Command::Save(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| save::run(&ctx, &a))
+        }
         Command::Tag(a) => tag::run(&ctx()?, &a),
         Command::Untag(a) => untag::run(&ctx()?, &a),
+        Command::Volume(a) => volume::run(&ctx()?, a),
     }
 }
 

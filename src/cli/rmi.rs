@@ -5,10 +5,14 @@ use anyhow::{bail, Result};
 
 use super::image::open_store;
 use super::Context;
+use crate::container::{ops, ContainerStore};
 use crate::error;
 use crate::image::digest::Digest;
 use crate::store::images::{Index, LookupError};
 use crate::store::names;
+
+/// podman's exit status when an image to remove is used by a container.
+const EXIT_IMAGE_IN_USE: u8 = 2;
 
 /// Remove one or more images from local storage
 #[derive(Debug, clap::Args)]
@@ -17,7 +21,8 @@ pub struct RmiArgs {
     #[arg(short, long)]
     pub all: bool,
 
-    /// Remove an image even when it has several names and is given by id
+    /// Remove an image even when it has several names and is given by id, and the
+    /// containers that use it
     #[arg(short, long)]
     pub force: bool,
 
@@ -103,10 +108,55 @@ pub fn run(ctx: &Context, args: &RmiArgs) -> Result<u8> {
         bail!("image name or ID must be specified");
     }
     let store = open_store(ctx)?;
+    let containers = ContainerStore::open(&ctx.paths)?;
+    if args.force {
+        // podman: --force also removes the containers using the images. They are
+        // stopped before the image store is locked (no waiting under a lock).
+        let index = store.read()?.index()?;
+        let doomed = plan(&index, &args.images, args.all, args.force)?.deleted;
+        for (image, ids) in containers.images_in_use()? {
+            if doomed.iter().any(|d| d.hex() == image) {
+                for id in ids {
+                    if let Ok(c) = containers.get(&id) {
+                        ops::remove(&containers, &c, true, 0)?;
+                    }
+                }
+            }
+        }
+    }
+    let mut in_use = None;
     let removal = {
         let mut w = store.write()?;
         let index = w.index()?;
-        let removal = plan(&index, &args.images, args.all, args.force)?;
+        let mut removal = plan(&index, &args.images, args.all, args.force)?;
+        // Read under the image store's lock (lock order: images, then containers): a
+        // container being created now either is recorded already or finds its image gone.
+        let used = containers.images_in_use()?;
+        let busy: Vec<(Digest, String)> = removal
+            .deleted
+            .iter()
+            .filter_map(|d| {
+                used.get(d.hex())
+                    .and_then(|c| c.first())
+                    .map(|c| (d.clone(), c.clone()))
+            })
+            .collect();
+        if let Some((_, container)) = busy.first() {
+            let msg = format!(
+                "image used by {container}: image is in use by a container: consider listing external containers and force-removing image"
+            );
+            if !args.all {
+                return Err(error::exit_error(EXIT_IMAGE_IN_USE, msg));
+            }
+            // With --all the others still go.
+            for (id, _) in &busy {
+                removal.deleted.retain(|d| d != id);
+                if let Some(img) = index.get(id) {
+                    removal.untagged.retain(|n| !img.names.contains(n));
+                }
+            }
+            in_use = Some(msg);
+        }
         for img in &index.images {
             let names: Vec<String> = img
                 .names
@@ -131,6 +181,9 @@ pub fn run(ctx: &Context, args: &RmiArgs) -> Result<u8> {
     }
     for d in &removal.deleted {
         println!("Deleted: {}", d.hex());
+    }
+    if let Some(msg) = in_use {
+        return Err(error::exit_error(EXIT_IMAGE_IN_USE, msg));
     }
     if let (false, Some(first)) = (args.ignore, removal.missing.first()) {
         // podman: exit 1 when an image to remove does not exist.

@@ -66,8 +66,13 @@ pub fn run(ctx: &Context, args: &SaveArgs) -> Result<u8> {
         Some(path) => {
             let file = File::create(path).with_context(|| format!("creating {path}"))?;
             let mut out = BufWriter::with_capacity(1 << 20, file);
-            archive::save(&guard, &items, args.format, &mut out)?;
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            let written = archive::save(&guard, &items, args.format, &mut out)
+                .and_then(|()| Ok(out.into_inner().map_err(|e| e.into_error())?.sync_all()?));
+            if written.is_err() {
+                // A truncated archive must not pass for a saved image.
+                let _ = std::fs::remove_file(path);
+            }
+            written?;
         }
         None => {
             let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());

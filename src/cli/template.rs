@@ -114,7 +114,14 @@ fn plain(v: &Value) -> String {
             "[{}]",
             items.iter().map(plain).collect::<Vec<_>>().join(" ")
         ),
-        Value::Object(_) => format!("map{v}"),
+        // Go prints a map as `map[k:v k2:v2]`, keys sorted.
+        Value::Object(map) => format!(
+            "map[{}]",
+            map.iter()
+                .map(|(k, v)| format!("{k}:{}", plain(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         other => other.to_string(),
     }
 }
@@ -139,6 +146,11 @@ mod tests {
         assert_eq!(render("{{join .Names \",\"}}", &v).unwrap(), "a,b");
         assert_eq!(render("{{json .Cfg}}", &v).unwrap(), "{\"x\":1}");
         assert_eq!(render("{{upper .S}} {{len .Names}}", &v).unwrap(), "HI 2");
+        let labels = json!({"L": {"b": "2", "a": "1"}, "E": {}});
+        assert_eq!(
+            render("{{.L}} {{.E}}", &labels).unwrap(),
+            "map[a:1 b:2] map[]"
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! and its uncompressed diff id match.
 
 use std::collections::VecDeque;
+use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -202,7 +204,17 @@ fn fetch_image(
             jobs.push_back(Job { blob, diff_id });
         }
     }
-    download_layers(store, &lease, r, jobs, opts.parallel.max(1), progress)?;
+    if let Err(e) = download_layers(store, &lease, r, jobs, opts.parallel.max(1), progress) {
+        // Layers that finished before the failure belong to no image: a failed
+        // pull keeps nothing (layers other pulls need are held by their leases).
+        drop(lease);
+        if let Err(gc) = store.write().and_then(|mut w| w.gc()) {
+            log::warn!(
+                "could not remove the layers of the failed pull (the next removal will): {gc}"
+            );
+        }
+        return Err(e);
+    }
 
     progress.say(&format!("Copying config {}", m.config.digest));
     progress.say("Writing manifest to image destination");
@@ -215,7 +227,8 @@ fn fetch_image(
     Ok(record)
 }
 
-/// Downloads the jobs on up to `parallel` threads; the first failure stops the others.
+/// Downloads the jobs on up to `parallel` threads; the first failure stops the
+/// others, in-flight downloads included.
 fn download_layers(
     store: &Store,
     lease: &Lease,
@@ -230,10 +243,11 @@ fn download_layers(
     let threads = parallel.min(jobs.len());
     let queue = Mutex::new(jobs);
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
-                if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
+                if stop.load(Ordering::Relaxed) {
                     return;
                 }
                 let job = match queue.lock() {
@@ -241,10 +255,12 @@ fn download_layers(
                     Err(_) => return,
                 };
                 let Some(job) = job else { return };
-                if let Err(e) = fetch_layer(store, lease, r, &job, progress) {
+                if let Err(e) = fetch_layer(store, lease, r, &job, progress, &stop) {
+                    // The first error is the cause; the ones it provokes are not.
                     if let Ok(mut f) = failure.lock() {
                         f.get_or_insert(e);
                     }
+                    stop.store(true, Ordering::Relaxed);
                     return;
                 }
             });
@@ -263,12 +279,17 @@ fn fetch_layer(
     r: &Resolved,
     job: &Job<'_>,
     progress: &Progress,
+    stop: &AtomicBool,
 ) -> Result<()> {
     let digest = &job.blob.digest;
     let staging = store.layers().stage()?;
     let blob = r.client.get_blob(&r.repository, digest)?;
     let bar = progress.blob(digest, job.blob.size);
-    let mut verifying = VerifyingReader::new(bar.wrap(blob), digest.clone(), Some(job.blob.size));
+    let blob = Stoppable {
+        inner: bar.wrap(blob),
+        stop,
+    };
+    let mut verifying = VerifyingReader::new(blob, digest.clone(), Some(job.blob.size));
     let opts = UnpackOptions {
         media_type: Some(job.blob.media_type.clone()),
         journal: Some(staging.journal_path()),
@@ -306,4 +327,22 @@ fn fetch_layer(
         },
     )?;
     Ok(())
+}
+
+/// A download another thread's failure can cut short.
+struct Stoppable<'a, R> {
+    inner: R,
+    stop: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Stoppable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            // Not ErrorKind::Interrupted: readers retry those.
+            return Err(io::Error::other(
+                "stopped: another layer of this pull failed",
+            ));
+        }
+        self.inner.read(buf)
+    }
 }

@@ -91,6 +91,9 @@ pub struct ContainerNet {
     ports: Vec<PortMapping>,
     child_end: Option<OwnedFd>,
     parent_end: Option<OwnedFd>,
+    /// With `container:NAME`: a pidfd of that container's init, whose user and
+    /// network namespaces the new container joins.
+    join: Option<OwnedFd>,
 }
 
 impl ContainerNet {
@@ -148,7 +151,18 @@ impl ContainerNet {
             ports: resolved,
             child_end,
             parent_end,
+            join: None,
         })
+    }
+
+    /// For `container:NAME`: the running container to share the network with.
+    pub fn set_join_target(&mut self, pidfd: OwnedFd) {
+        self.join = Some(pidfd);
+    }
+
+    /// The pidfd whose namespaces the container joins, if any.
+    pub fn join_target(&self) -> Option<&OwnedFd> {
+        self.join.as_ref()
     }
 
     pub fn mode(&self) -> &NetworkMode {

@@ -25,9 +25,11 @@ use crate::userns::{self, IdMap};
 
 pub mod bundle;
 pub mod caps;
+pub mod exec;
 pub mod init;
 pub mod monitor;
 pub mod mounts;
+pub mod process;
 pub mod spec;
 pub mod tty;
 pub mod user;
@@ -128,7 +130,16 @@ pub fn start(
         tty: tty_child.map(|s| (s, size)),
     };
     let flags = clone_flags(spec) | net.map_or(CloneFlags::empty(), ContainerNet::clone_flags);
-    let child = userns::spawn(map, flags, move || init::run(spec, &plan, io, net))?;
+    let setup = move || init::run(spec, &plan, io, net);
+    let child = match net.and_then(ContainerNet::join_target) {
+        Some(target) => userns::spawn_joined(
+            target,
+            CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET,
+            flags,
+            setup,
+        )?,
+        None => userns::spawn(map, flags, setup)?,
+    };
     let pty = match tty_parent {
         Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
         None => None,

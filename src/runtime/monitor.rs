@@ -49,6 +49,21 @@ impl Signals {
     }
 }
 
+impl Signals {
+    /// The signalfd, to poll.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The next pending signal's number, if any.
+    pub fn read(&self) -> Option<i32> {
+        match self.fd.read_signal() {
+            Ok(Some(info)) => Some(info.ssi_signo as i32),
+            _ => None,
+        }
+    }
+}
+
 impl Drop for Signals {
     fn drop(&mut self) {
         let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);
@@ -170,13 +185,40 @@ pub fn wait(started: &mut Started, signals: &Signals, interactive: bool) -> Resu
             break;
         }
     }
-    // Every holder of the pty's other end is gone with the pid namespace (ours closes
-    // here): drain what is left, up to the EIO that says so.
+    // What the process wrote before it ended is queued: drain it, up to the EIO that
+    // says every holder of the other end is gone (with the pid namespace, for pid 1;
+    // ours closes here), or up to an empty queue, when a process joined by `exec`
+    // leaves children behind that still hold the terminal.
     drop(peer);
     if let Some(p) = pty.filter(|_| pty_open) {
-        while copy(p, std::io::stdout().as_fd(), &mut buf) {}
+        drain(p, std::io::stdout().as_fd(), &mut buf);
     }
     started.child.wait()
+}
+
+/// Copies what `from` holds now, without waiting for more.
+fn drain(from: BorrowedFd<'_>, to: BorrowedFd<'_>, buf: &mut [u8]) {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    if fcntl(from, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).is_err() {
+        return;
+    }
+    loop {
+        match nix::unistd::read(from, buf) {
+            Ok(0) | Err(Errno::EAGAIN) => return,
+            Err(Errno::EINTR) => {}
+            Err(_) => return,
+            Ok(n) => {
+                let mut data = &buf[..n];
+                while !data.is_empty() {
+                    match nix::unistd::write(to, data) {
+                        Ok(w) => data = &data[w..],
+                        Err(Errno::EINTR) => {}
+                        Err(_) => return,
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Copies one read's worth; `false` at end of input or when either side fails.

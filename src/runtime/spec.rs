@@ -68,6 +68,15 @@ pub enum NetworkMode {
     Host,
     /// A new network namespace served by the monitor's userspace stack (10.0.2.100).
     Private,
+    /// Another container's network namespace, joined at start (`container:NAME`).
+    Joined,
+}
+
+impl NetworkMode {
+    /// Whether the spec creates a network namespace (the others share one).
+    pub fn creates_namespace(self) -> bool {
+        matches!(self, NetworkMode::None | NetworkMode::Private)
+    }
 }
 
 /// A host path (file or directory) bound into the container.
@@ -167,7 +176,9 @@ pub fn hostname(opts: &RunOptions, host_hostname: &str) -> String {
     match (&opts.hostname, opts.network) {
         (Some(h), _) => h.clone(),
         (None, NetworkMode::Host) => host_hostname.to_string(),
-        (None, NetworkMode::None | NetworkMode::Private) => opts.id.chars().take(12).collect(),
+        (None, NetworkMode::None | NetworkMode::Private | NetworkMode::Joined) => {
+            opts.id.chars().take(12).collect()
+        }
     }
 }
 
@@ -209,7 +220,7 @@ pub fn build(
         .map_err(build_err)?;
 
     let mut masked: Vec<String> = MASKED_PATHS.iter().map(|s| s.to_string()).collect();
-    if opts.network == NetworkMode::Host {
+    if !opts.network.creates_namespace() {
         // /sys is then the host's, bound in: hide its kernel knobs as podman does.
         masked.push("/sys/kernel".into());
     }
@@ -404,7 +415,7 @@ fn namespaces(network: NetworkMode) -> Result<Vec<LinuxNamespace>, SpecError> {
         LinuxNamespaceType::Mount,
         LinuxNamespaceType::Cgroup,
     ];
-    if network != NetworkMode::Host {
+    if network.creates_namespace() {
         kinds.insert(2, LinuxNamespaceType::Network);
     }
     kinds
@@ -540,6 +551,9 @@ fn mounts(opts: &RunOptions, env: &Environment) -> Result<Vec<Mount>, SpecError>
     }
     out.retain(|m| !user.iter().any(|u| u.destination() == m.destination()));
     out.extend(user);
+    // Parents before what is mounted beneath them (a volume on /etc before /etc/hosts),
+    // as podman orders mounts; the sort is stable, so equals keep their order.
+    out.sort_by_key(|m| m.destination().components().count());
     Ok(out)
 }
 
@@ -820,6 +834,33 @@ mod tests {
         // The default order keeps /dev before the mounts beneath it.
         let pos = |d: &str| m.iter().position(|x| x.destination() == Path::new(d));
         assert!(pos("/dev") < pos("/dev/pts"));
+    }
+
+    #[test]
+    fn parents_are_mounted_before_children() {
+        let mut o = opts();
+        let bind = |src: &str, dst: &str| BindMount {
+            source: src.into(),
+            destination: dst.into(),
+            readonly: false,
+            recursive: true,
+        };
+        o.binds = vec![
+            bind("/h/sub", "/data/sub"),
+            bind("/h/etc", "/etc"),
+            bind("/h/d", "/data"),
+        ];
+        let spec = build(None, &o, &env()).unwrap();
+        let m = spec.mounts().as_ref().unwrap();
+        let pos = |d: &str| {
+            m.iter()
+                .position(|x| x.destination() == Path::new(d))
+                .unwrap()
+        };
+        assert!(pos("/etc") < pos("/etc/hosts"));
+        assert!(pos("/etc") < pos("/etc/resolv.conf"));
+        assert!(pos("/data") < pos("/data/sub"));
+        assert!(pos("/proc") < pos("/etc"), "equals keep their order");
     }
 
     #[test]

@@ -56,19 +56,7 @@ pub fn set_window_size(fd: BorrowedFd<'_>, ws: &WinSize) -> Result<(), TtyError>
 /// slave on `/dev/console`, sends the master over `sock`, and makes the slave the
 /// controlling terminal and stdio of this process.
 pub fn attach_container_pty(sock: BorrowedFd<'_>, size: Option<&WinSize>) -> Result<(), TtyError> {
-    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
-        .map_err(sys("opening /dev/ptmx"))?;
-    nix::pty::unlockpt(&master).map_err(sys("unlocking the pty"))?;
-    let name = nix::pty::ptsname_r(&master).map_err(sys("naming the pty"))?;
-    let slave = nix::fcntl::open(
-        name.as_str(),
-        OFlag::O_RDWR | OFlag::O_NOCTTY,
-        Mode::empty(),
-    )
-    .map_err(sys("opening the pty"))?;
-    if let Some(ws) = size {
-        set_window_size(slave.as_fd(), ws)?;
-    }
+    let (master, slave, name) = open_pty(size)?;
     let console = Path::new("/dev/console");
     match nix::sys::stat::mknod(
         console,
@@ -87,7 +75,37 @@ pub fn attach_container_pty(sock: BorrowedFd<'_>, size: Option<&WinSize>) -> Res
         None::<&str>,
     )
     .map_err(sys("binding the pty on /dev/console"))?;
+    hand_over(sock, master, slave)
+}
 
+/// A process joining a running container: as [`attach_container_pty`], with a pty of
+/// its own in the container's devpts and the container's console left alone.
+pub fn attach_exec_pty(sock: BorrowedFd<'_>, size: Option<&WinSize>) -> Result<(), TtyError> {
+    let (master, slave, _) = open_pty(size)?;
+    hand_over(sock, master, slave)
+}
+
+/// A new pty from `/dev/ptmx`: master, slave and the slave's name.
+fn open_pty(size: Option<&WinSize>) -> Result<(OwnedFd, OwnedFd, String), TtyError> {
+    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+        .map_err(sys("opening /dev/ptmx"))?;
+    nix::pty::unlockpt(&master).map_err(sys("unlocking the pty"))?;
+    let name = nix::pty::ptsname_r(&master).map_err(sys("naming the pty"))?;
+    let slave = nix::fcntl::open(
+        name.as_str(),
+        OFlag::O_RDWR | OFlag::O_NOCTTY,
+        Mode::empty(),
+    )
+    .map_err(sys("opening the pty"))?;
+    if let Some(ws) = size {
+        set_window_size(slave.as_fd(), ws)?;
+    }
+    Ok((master.into(), slave, name))
+}
+
+/// Sends the pty to the monitor and makes its slave this process's controlling
+/// terminal and stdio.
+fn hand_over(sock: BorrowedFd<'_>, master: OwnedFd, slave: OwnedFd) -> Result<(), TtyError> {
     // The slave goes along so the monitor can see when input has been read.
     let fds = [master.as_raw_fd(), slave.as_raw_fd()];
     sendmsg::<()>(

@@ -12,6 +12,17 @@ pub fn write(path: &Path, data: &[u8]) -> io::Result<()> {
 
 /// As [`write`], creating the file with `mode`.
 pub fn write_mode(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    replace(path, data, mode, true)
+}
+
+/// As [`write`] without the fsyncs: readers still see the old or the new content,
+/// but a crash may lose the change. For what a crash makes meaningless anyway
+/// (runtime state, files of a container removed when it exits).
+pub fn write_unsynced(path: &Path, data: &[u8]) -> io::Result<()> {
+    replace(path, data, 0o644, false)
+}
+
+fn replace(path: &Path, data: &[u8], mode: u32, sync: bool) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -29,9 +40,14 @@ pub fn write_mode(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
             .mode(mode)
             .open(&tmp)?;
         f.write_all(data)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         fs::rename(&tmp, path)?;
-        File::open(dir)?.sync_all()
+        if sync {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

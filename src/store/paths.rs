@@ -16,7 +16,7 @@ pub enum PathError {
     NoHome,
     #[error(
         "directory {path} is owned by uid {owner}, not by you (uid {uid}): remove it, or \
-         point $XDG_RUNTIME_DIR/--runroot or $XDG_DATA_HOME/--root at a directory of your own"
+         point $XDG_DATA_HOME/--root or $XDG_RUNTIME_DIR/--runroot at a directory of your own"
     )]
     ForeignDir { path: PathBuf, owner: u32, uid: u32 },
     #[error("cannot create directory {path}: {source}")]
@@ -123,25 +123,26 @@ impl Paths {
 
     /// Creates the runtime dir (0700) if needed and refuses one that another user owns.
     pub fn ensure_runroot(&self) -> Result<&Path, PathError> {
-        ensure_private_dir(&self.runroot, current_uid())?;
+        ensure_private_dir(&self.runroot, own_uid())?;
         Ok(&self.runroot)
     }
 
     /// Creates the data dir (0700) if needed.
     pub fn ensure_root(&self) -> Result<&Path, PathError> {
-        ensure_private_dir(&self.root, current_uid())?;
+        ensure_private_dir(&self.root, own_uid())?;
         Ok(&self.root)
     }
 }
 
-fn owned_by(dir: &Path, uid: u32) -> bool {
-    fs::metadata(dir).map(|m| m.uid() == uid).unwrap_or(false)
+/// The uid the user's own files show as to this process: `Paths::uid` outside the
+/// user namespace, 0 inside it (where store writes run), so the owner check
+/// holds in both.
+fn own_uid() -> u32 {
+    nix::unistd::geteuid().as_raw()
 }
 
-/// The owner this process's files get: the user outside, root inside the user
-/// namespace (where the same directories show up as owned by 0).
-fn current_uid() -> u32 {
-    nix::unistd::geteuid().as_raw()
+fn owned_by(dir: &Path, uid: u32) -> bool {
+    fs::metadata(dir).map(|m| m.uid() == uid).unwrap_or(false)
 }
 
 fn ensure_private_dir(path: &Path, uid: u32) -> Result<(), PathError> {

@@ -120,6 +120,171 @@ pub fn spawn(
     Err(failure(&buf))
 }
 
+/// As [`spawn`], but the child joins the namespaces `join` of a running process
+/// (`target`, a pidfd: a container's init) instead of creating them, and creates the
+/// rest of `namespaces`: `--network container:NAME` joins another container's user and
+/// network namespaces (that network namespace belongs to the other container's user
+/// namespace, where only its members hold privileges), `exec` joins them all.
+///
+/// A forked helper joins them (it is single-threaded, as joining a user namespace
+/// requires; the kernel enters the user namespace first), then clones the process with
+/// `CLONE_PARENT`, so that it is this one's child, as with [`spawn`], and exits. A pid
+/// namespace joined this way is the clone's, not the helper's.
+pub fn spawn_joined(
+    target: &OwnedFd,
+    join: CloneFlags,
+    namespaces: CloneFlags,
+    setup: impl FnOnce() -> anyhow::Error,
+) -> Result<Child> {
+    let (report_read, report_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let (pid_read, pid_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let flags = namespaces - join - CloneFlags::CLONE_NEWUSER;
+    let helper = clone3(CloneFlags::empty()).map_err(SpawnError::Clone)?;
+    let Forked::Parent(helper_pid, _helper_fd) = helper else {
+        // The helper: join, clone the container process, report its pid, exit.
+        drop(report_read);
+        drop(pid_read);
+        let mut report = File::from(report_write);
+        if let Err(e) = join_namespaces(target, join) {
+            let err = error::exit_error(
+                error::EXIT_RPOD,
+                format!("joining the running container's namespaces: {}", e.desc()),
+            );
+            let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
+            let _ = report.write_all(&msg);
+            // SAFETY: leaving a forked child without running the parent's cleanup.
+            unsafe { libc::_exit(error::EXIT_RPOD as i32) }
+        }
+        let code = match clone3(flags | CloneFlags::CLONE_PARENT) {
+            Ok(Forked::Child) => {
+                drop(pid_write);
+                enter_root();
+                let err = setup();
+                let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
+                let _ = report.write_all(&msg);
+                error::EXIT_RPOD as i32
+            }
+            Ok(Forked::Parent(pid, _)) => {
+                let _ = File::from(pid_write).write_all(&pid.as_raw().to_ne_bytes());
+                0
+            }
+            Err(e) => {
+                let err = error::exit_error(
+                    error::EXIT_RPOD,
+                    format!("creating the container's namespaces: {}", e.desc()),
+                );
+                let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
+                let _ = report.write_all(&msg);
+                error::EXIT_RPOD as i32
+            }
+        };
+        // SAFETY: leaving a forked child without running the parent's cleanup.
+        unsafe { libc::_exit(code) }
+    };
+    drop(report_write);
+    drop(pid_write);
+    let mut raw = [0u8; 4];
+    let got_pid = File::from(pid_read).read_exact(&mut raw).is_ok();
+    // The helper is done either way.
+    let _ = waitpid(helper_pid, None);
+    let mut report = File::from(report_read);
+    if !got_pid {
+        let mut buf = Vec::new();
+        let _ = report.read_to_end(&mut buf);
+        return Err(failure(&buf));
+    }
+    let pid = Pid::from_raw(i32::from_ne_bytes(raw));
+    // SAFETY: pidfd_open on our own (unreaped) child: the pid cannot be reused.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    let pidfd = match fd {
+        -1 => {
+            let e = nix::errno::Errno::last();
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = waitpid(pid, None);
+            return Err(anyhow::anyhow!(
+                "pidfd_open of the container's process: {}",
+                e.desc()
+            ));
+        }
+        // SAFETY: the kernel just returned this descriptor.
+        fd => unsafe { OwnedFd::from_raw_fd(fd as i32) },
+    };
+    let child = Child { pid, pidfd };
+    let mut buf = Vec::new();
+    let _ = report.read_to_end(&mut buf);
+    if buf.is_empty() {
+        return Ok(child);
+    }
+    let _ = child.wait();
+    Err(failure(&buf))
+}
+
+/// Enters the namespaces `join` of the process behind `target`, the user namespace
+/// first. Before Linux 5.8 setns takes no pidfd: then one `/proc/PID/ns/*` file at a
+/// time, opened while the pidfd shows the process alive.
+fn join_namespaces(target: &OwnedFd, join: CloneFlags) -> nix::Result<()> {
+    use nix::errno::Errno;
+    if join.is_empty() {
+        return Ok(());
+    }
+    match nix::sched::setns(target, join) {
+        Err(Errno::EINVAL) => {}
+        done => return done,
+    }
+    let pid = pidfd_pid(target).ok_or(Errno::ESRCH)?;
+    let mut files = Vec::new();
+    for (name, flag) in NAMESPACE_FILES {
+        if join.contains(flag) {
+            let f = File::open(format!("/proc/{pid}/ns/{name}"))
+                .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
+            files.push((flag, f));
+        }
+    }
+    // Alive now, so alive when its files were opened: they are its own.
+    if exited(target) {
+        return Err(Errno::ESRCH);
+    }
+    for (flag, f) in &files {
+        nix::sched::setns(f, *flag)?;
+    }
+    Ok(())
+}
+
+/// Namespace files of `/proc/PID/ns` in the order they are joined: the user
+/// namespace grants the rights to enter the others, the mount namespace goes last.
+pub const NAMESPACE_FILES: [(&str, CloneFlags); 7] = [
+    ("user", CloneFlags::CLONE_NEWUSER),
+    ("ipc", CloneFlags::CLONE_NEWIPC),
+    ("uts", CloneFlags::CLONE_NEWUTS),
+    ("net", CloneFlags::CLONE_NEWNET),
+    ("pid", CloneFlags::CLONE_NEWPID),
+    ("cgroup", CloneFlags::CLONE_NEWCGROUP),
+    ("mnt", CloneFlags::CLONE_NEWNS),
+];
+
+/// The pid a pidfd refers to, from its fdinfo; `None` once the process has ended.
+fn pidfd_pid(pidfd: &OwnedFd) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).ok()?;
+    let pid: i32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pid:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    (pid > 0).then_some(pid)
+}
+
+/// Whether the process behind `pidfd` has ended (its pidfd reads as ready).
+pub fn exited(pidfd: &OwnedFd) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    poll(&mut fds, PollTimeout::ZERO).is_ok_and(|n| n != 0)
+}
+
 /// Set in a child once it is root of its user namespace.
 static IN_USERNS: AtomicBool = AtomicBool::new(false);
 
@@ -155,7 +320,15 @@ pub fn run_in<T: Serialize + DeserializeOwned>(
         Ok(T),
         Err(ChildFailure),
     }
+    let parent = nix::unistd::getpid();
     let (child, mut report) = fork_into(map, namespaces, |mut report| {
+        // Work done on the caller's behalf (a pull, an unpack) ends with the
+        // caller: a `kill -9` of rpod must not leave it running on.
+        // SAFETY: prctl with integer arguments only.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        if nix::unistd::getppid() != parent {
+            return error::EXIT_RPOD as i32;
+        }
         let reply = match f() {
             Ok(v) => Reply::Ok(v),
             Err(e) => Reply::Err(ChildFailure::from_error(&e)),
@@ -237,9 +410,13 @@ fn fork_into(
 }
 
 fn become_root(map: &IdMap) {
-    if map.is_host() {
-        return;
+    if !map.is_host() {
+        enter_root();
     }
+}
+
+/// Takes root's ids in the user namespace this process is in.
+fn enter_root() {
     IN_USERNS.store(true, Ordering::Relaxed);
     // The creator's ids map to 0 now; make every id (real, effective, saved) root's.
     // SAFETY: plain syscalls on our own credentials.
@@ -262,7 +439,13 @@ fn clone3(flags: CloneFlags) -> nix::Result<Forked> {
     let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
     args.flags = flags.bits() as u64 | libc::CLONE_PIDFD as u64;
     args.pidfd = &mut pidfd as *mut libc::c_int as u64;
-    args.exit_signal = libc::SIGCHLD as u64;
+    // With CLONE_PARENT the child inherits the caller's exit signal; clone3
+    // refuses one given explicitly.
+    args.exit_signal = if flags.contains(CloneFlags::CLONE_PARENT) {
+        0
+    } else {
+        libc::SIGCHLD as u64
+    };
     // SAFETY: fork-style clone3 (stack 0) returns twice like fork; args outlives the call.
     let ret = unsafe {
         libc::syscall(
@@ -347,5 +530,34 @@ fn finish_helper(helper: &'static str, child: std::process::Child) -> Result<(),
             status: out.status.to_string(),
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pidfds_name_their_process_until_it_ends() {
+        let me = std::process::id() as i32;
+        let own = crate::container::proc::pidfd_open(me).unwrap();
+        assert_eq!(pidfd_pid(&own), Some(me));
+        assert!(!exited(&own));
+
+        let mut child = Command::new("true").spawn().unwrap();
+        let fd = crate::container::proc::pidfd_open(child.id() as i32).unwrap();
+        assert_eq!(pidfd_pid(&fd), Some(child.id() as i32));
+        child.wait().unwrap();
+        assert!(exited(&fd));
+        assert_eq!(pidfd_pid(&fd), None);
+    }
+
+    #[test]
+    fn nothing_to_join_is_no_error() {
+        let own = crate::container::proc::pidfd_open(std::process::id() as i32).unwrap();
+        assert!(join_namespaces(&own, CloneFlags::empty()).is_ok());
+        // The user namespace comes first; the mount namespace last.
+        assert_eq!(NAMESPACE_FILES[0].1, CloneFlags::CLONE_NEWUSER);
+        assert_eq!(NAMESPACE_FILES[6].1, CloneFlags::CLONE_NEWNS);
     }
 }

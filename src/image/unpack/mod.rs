@@ -132,6 +132,10 @@ pub struct Counts {
     /// Device nodes a user namespace may not create (skipped, as rootless podman does).
     pub skipped_devices: u64,
     pub skipped_xattrs: u64,
+    /// Entries whose owner the user namespace cannot map, left to its root: only
+    /// when it maps root alone (a user without subordinate ids), as its warning says.
+    #[serde(default)]
+    pub squashed_owners: u64,
     /// Bytes of file content written.
     pub bytes: u64,
 }
@@ -180,6 +184,7 @@ pub fn unpack<R: Read>(
         buf: vec![0u8; BUFFER],
         tap,
         xattr_whiteouts: opts.xattr_whiteouts,
+        squash_unmapped: maps_root_alone(),
     };
     for entry in archive.entries().map_err(UnpackError::Read)? {
         let mut entry = entry.map_err(UnpackError::Read)?;
@@ -252,6 +257,8 @@ struct Extractor {
     buf: Vec<u8>,
     tap: Rc<RefCell<Tap>>,
     xattr_whiteouts: bool,
+    /// Give entries of unmapped owners to root instead of failing (see [`Counts::squashed_owners`]).
+    squash_unmapped: bool,
 }
 
 impl Extractor {
@@ -613,13 +620,16 @@ impl Extractor {
 
     /// chown then chmod (chown clears setuid/setgid, so the mode comes second).
     fn set_owner_mode_fd(
-        &self,
+        &mut self,
         fd: BorrowedFd<'_>,
         meta: &Meta,
         shown: &str,
     ) -> Result<(), UnpackError> {
-        let (uid, gid) = ids(meta, shown)?;
-        fchown(fd, Some(uid), Some(gid)).map_err(|e| owner_error(e, meta, shown))?;
+        ids(meta, shown)
+            .and_then(|(uid, gid)| {
+                fchown(fd, Some(uid), Some(gid)).map_err(|e| owner_error(e, meta, shown))
+            })
+            .or_else(|e| self.squash(e))?;
         fchmod(fd, Mode::from_bits_truncate(meta.mode)).map_err(|e| UnpackError::Entry {
             path: shown.to_string(),
             what: "set mode",
@@ -628,21 +638,36 @@ impl Extractor {
     }
 
     fn set_owner_at(
-        &self,
+        &mut self,
         pfd: BorrowedFd<'_>,
         name: &OsStr,
         meta: &Meta,
         shown: &str,
     ) -> Result<(), UnpackError> {
-        let (uid, gid) = ids(meta, shown)?;
-        fchownat(
-            pfd,
-            name,
-            Some(uid),
-            Some(gid),
-            AtFlags::AT_SYMLINK_NOFOLLOW,
-        )
-        .map_err(|e| owner_error(e, meta, shown))
+        ids(meta, shown)
+            .and_then(|(uid, gid)| {
+                fchownat(
+                    pfd,
+                    name,
+                    Some(uid),
+                    Some(gid),
+                    AtFlags::AT_SYMLINK_NOFOLLOW,
+                )
+                .map_err(|e| owner_error(e, meta, shown))
+            })
+            .or_else(|e| self.squash(e))
+    }
+
+    /// An unmapped owner is kept as the creator's (root of the namespace) when
+    /// the namespace maps nothing else; any other error stands.
+    fn squash(&mut self, err: UnpackError) -> Result<(), UnpackError> {
+        match err {
+            UnpackError::Unmapped { .. } if self.squash_unmapped => {
+                self.counts.squashed_owners += 1;
+                Ok(())
+            }
+            other => Err(other),
+        }
     }
 
     fn set_xattrs_fd(
@@ -837,6 +862,21 @@ fn pax_time(s: &str) -> Option<TimeSpec> {
         return Some(TimeSpec::new(secs - 1, 1_000_000_000 - nanos));
     }
     Some(TimeSpec::new(secs, nanos))
+}
+
+/// Whether this process's user namespace maps exactly one uid and one gid (to
+/// its root): rootless without subordinate ids.
+fn maps_root_alone() -> bool {
+    let single = |file: &str| {
+        std::fs::read_to_string(file).is_ok_and(|text| {
+            let rows: Vec<Vec<&str>> = text
+                .lines()
+                .map(|l| l.split_whitespace().collect())
+                .collect();
+            matches!(rows.as_slice(), [row] if row.first() == Some(&"0") && row.get(2) == Some(&"1"))
+        })
+    };
+    single("/proc/self/uid_map") && single("/proc/self/gid_map")
 }
 
 fn ids(meta: &Meta, shown: &str) -> Result<(Uid, Gid), UnpackError> {

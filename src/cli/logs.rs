@@ -1,0 +1,254 @@
+//! `rpod logs`: a container's output from its `k8s-file` log, optionally followed
+//! until the container exits.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+
+use super::container::open;
+use super::Context;
+use crate::container::logs::{self, Entry, LogDriver, Stream};
+use crate::container::{ContainerStore, Record};
+use crate::store::timestamp::Timestamp;
+
+/// Fetch the logs of one or more containers
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// Keep printing new output until the container exits
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// Show only the last N lines (-1: all)
+    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
+    pub tail: i64,
+
+    /// Show lines since TIME: RFC 3339, Unix seconds, or a duration ago (10m, 1h30m)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Show lines until TIME (same forms as --since)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Prefix each line with its time
+    #[arg(short, long)]
+    pub timestamps: bool,
+
+    /// Prefix each line with the container's name
+    #[arg(short, long)]
+    pub names: bool,
+
+    /// Containers whose logs to show (names or IDs)
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// One container's log being read.
+struct Reader {
+    record: Record,
+    prefix: String,
+    offset: u64,
+    carry: Vec<u8>,
+    at_line_start: [bool; 2],
+    done: bool,
+}
+
+pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
+    let store = open(ctx)?;
+    let now = Timestamp::now();
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_time(s, now))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_time(s, now))
+        .transpose()?;
+    let several = args.containers.len() > 1;
+    let mut readers = Vec::new();
+    for q in &args.containers {
+        let record = store.lookup(q)?;
+        if record.log.driver == LogDriver::None {
+            bail!("this container is using the 'none' log driver, cannot read logs: this container is not logging output");
+        }
+        let prefix = match (args.names, several) {
+            (true, _) => format!("{} ", record.name),
+            (false, true) => format!("{} ", record.short_id()),
+            (false, false) => String::new(),
+        };
+        readers.push(Reader {
+            record,
+            prefix,
+            offset: 0,
+            carry: Vec::new(),
+            at_line_start: [true; 2],
+            done: false,
+        });
+    }
+    let filter = |e: &Entry| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u);
+    let result = (|| -> io::Result<()> {
+        for r in &mut readers {
+            let mut entries = read_new(&store, r)?;
+            entries.retain(&filter);
+            if args.tail >= 0 {
+                let start = logs::tail_start(&entries, args.tail as usize);
+                entries.drain(..start);
+            }
+            emit(&entries, args.timestamps, r)?;
+        }
+        if !args.follow {
+            return Ok(());
+        }
+        while readers.iter().any(|r| !r.done) {
+            std::thread::sleep(Duration::from_millis(50));
+            for r in readers.iter_mut().filter(|r| !r.done) {
+                // Read after checking, so output written just before the exit is shown.
+                let finished = !store.exists(&r.record.id) || !store.state(&r.record.id).running();
+                let mut entries = read_new(&store, r)?;
+                entries.retain(&filter);
+                emit(&entries, args.timestamps, r)?;
+                r.done = finished;
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(e).context("reading the container's log"),
+        Ok(()) => Ok(0),
+    }
+}
+
+/// The complete lines added to the log since the last read. A log cut back by its
+/// size limit is read again from its start.
+fn read_new(store: &ContainerStore, r: &mut Reader) -> io::Result<Vec<Entry>> {
+    let path = store.log_path(&r.record.id);
+    let mut file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    if len < r.offset {
+        r.offset = 0;
+        r.carry.clear();
+    }
+    file.seek(SeekFrom::Start(r.offset))?;
+    let mut data = std::mem::take(&mut r.carry);
+    let read = file.take(len - r.offset).read_to_end(&mut data)?;
+    r.offset += read as u64;
+    let (entries, used) = logs::parse_all(&data);
+    r.carry = data[used..].to_vec();
+    Ok(entries)
+}
+
+fn emit(entries: &[Entry], timestamps: bool, r: &mut Reader) -> io::Result<()> {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    // podman shows the time as RFC 3339 with nanoseconds, whatever the file holds.
+    let shown: Vec<Entry> = entries
+        .iter()
+        .map(|e| Entry {
+            stamp: e.time.rfc3339_nanos(),
+            ..e.clone()
+        })
+        .collect();
+    logs::render(
+        &shown,
+        timestamps,
+        &r.prefix,
+        &mut r.at_line_start,
+        |s, b| match s {
+            Stream::Stdout => out.write_all(b),
+            Stream::Stderr => err.write_all(b),
+        },
+    )?;
+    out.flush()
+}
+
+/// `--since`/`--until`: RFC 3339, Unix seconds (with an optional fraction), or a Go
+/// duration before `now`.
+pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp> {
+    if let Some(t) = Timestamp::parse(s) {
+        return Ok(t);
+    }
+    if let Some(date) = s.strip_suffix('Z').filter(|d| d.len() == 10) {
+        if let Some(t) = Timestamp::parse(&format!("{date}T00:00:00Z")) {
+            return Ok(t);
+        }
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return Ok(Timestamp {
+            secs: secs.trunc() as i64,
+            nanos: (secs.fract() * 1e9) as u32,
+        });
+    }
+    match parse_duration(s) {
+        Some(d) => {
+            let total = now.secs as i128 * 1_000_000_000 + now.nanos as i128 - d.as_nanos() as i128;
+            Ok(Timestamp {
+                secs: total.div_euclid(1_000_000_000) as i64,
+                nanos: total.rem_euclid(1_000_000_000) as u32,
+            })
+        }
+        None => bail!(
+            "invalid time {s:?}: use RFC 3339 (2024-01-02T15:04:05Z), Unix seconds, or a duration such as 10m"
+        ),
+    }
+}
+
+/// Go's duration syntax: `1h30m`, `10s`, `250ms`, `1.5h`.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let n: f64 = rest[..num_end].parse().ok()?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        total += n * scale;
+        rest = &rest[unit_end..];
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_every_form() {
+        let now = Timestamp::from_secs(1_700_000_000);
+        assert_eq!(parse_time("10m", now).unwrap().secs, 1_700_000_000 - 600);
+        assert_eq!(parse_time("1h30m", now).unwrap().secs, 1_700_000_000 - 5400);
+        assert_eq!(
+            parse_time("2023-11-14T22:13:20Z", now).unwrap(),
+            Timestamp::from_secs(1_700_000_000)
+        );
+        let t = parse_time("1700000000.5", now).unwrap();
+        assert_eq!((t.secs, t.nanos), (1_700_000_000, 500_000_000));
+        assert!(parse_time("yesterday", now).is_err());
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5x"), None);
+    }
+}

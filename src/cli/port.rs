@@ -1,0 +1,184 @@
+//! `rpod port`: the published ports of running containers, as their monitors bound
+//! them (kept in the container's state).
+
+use anyhow::{anyhow, Result};
+
+use super::container::open;
+use super::Context;
+use crate::container::Container;
+
+/// List port mappings or a specific mapping for the container
+#[derive(Debug, clap::Args)]
+pub struct PortArgs {
+    /// Display port information for all containers
+    #[arg(short, long)]
+    pub all: bool,
+
+    /// Container name or ID (not with --all)
+    #[arg(value_name = "CONTAINER", required_unless_present = "all")]
+    pub container: Option<String>,
+
+    /// Show only this container port: PORT or PORT/PROTO
+    #[arg(value_name = "PRIVATEPORT[/PROTO]")]
+    pub port: Option<String>,
+}
+
+/// One bound port, parsed back from the state's `ps` form `IP:HOST->PORT/PROTO`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    pub host_ip: String,
+    pub host_port: u16,
+    pub port: u16,
+    pub proto: String,
+}
+
+impl Bound {
+    pub fn parse(s: &str) -> Option<Bound> {
+        let (host, ctr) = s.split_once("->")?;
+        let (ip, host_port) = host.rsplit_once(':')?;
+        let (port, proto) = ctr.split_once('/')?;
+        Some(Bound {
+            host_ip: if ip.is_empty() {
+                "0.0.0.0".into()
+            } else {
+                ip.into()
+            },
+            host_port: host_port.parse().ok()?,
+            port: port.parse().ok()?,
+            proto: proto.to_string(),
+        })
+    }
+}
+
+/// `PORT` or `PORT/PROTO` (tcp when not given), as podman reads it.
+pub fn parse_query(s: &str) -> Result<(u16, String)> {
+    let (port, proto) = match s.split_once('/') {
+        Some((p, proto)) if !proto.contains('/') => (p, proto),
+        Some(_) => return Err(anyhow!("port formatting is invalid: {s:?}")),
+        None => (s, "tcp"),
+    };
+    let port = port
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| anyhow!("invalid port {s:?}: give a port number, e.g. 80 or 80/tcp"))?;
+    let proto = proto.to_ascii_lowercase();
+    if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
+        return Err(anyhow!(
+            "invalid protocol {proto:?} in {s:?}: use tcp, udp or sctp"
+        ));
+    }
+    Ok((port, proto))
+}
+
+/// A running container's ports; a stopped one has none (they are bound per run).
+fn bound(c: &Container) -> Vec<Bound> {
+    if !c.state.running() {
+        return Vec::new();
+    }
+    c.state
+        .ports
+        .iter()
+        .filter_map(|s| Bound::parse(s))
+        .collect()
+}
+
+/// podman's lines for one container: `80/tcp -> 0.0.0.0:8080`, or only the host side
+/// `0.0.0.0:8080` for a queried port (`None` when that port is not published).
+pub fn lines(ports: &[Bound], query: Option<&(u16, String)>) -> Option<Vec<String>> {
+    match query {
+        None => Some(
+            ports
+                .iter()
+                .map(|b| format!("{}/{} -> {}:{}", b.port, b.proto, b.host_ip, b.host_port))
+                .collect(),
+        ),
+        Some((port, proto)) => ports
+            .iter()
+            .find(|b| b.port == *port && &b.proto == proto)
+            .map(|b| vec![format!("{}:{}", b.host_ip, b.host_port)]),
+    }
+}
+
+pub fn run(ctx: &Context, args: &PortArgs) -> Result<u8> {
+    // With --all the one positional is the port.
+    let (container, port) = if args.all {
+        if args.port.is_some() {
+            return Err(anyhow!(
+                "no arguments are needed with --all, except a port: give at most PRIVATEPORT[/PROTO]"
+            ));
+        }
+        (None, args.container.as_deref())
+    } else {
+        (args.container.as_deref(), args.port.as_deref())
+    };
+    let query = port.map(parse_query).transpose()?;
+    let store = open(ctx)?;
+    let containers = match container {
+        Some(q) => vec![store.get(q)?],
+        None => store.list()?,
+    };
+    let mut found = false;
+    for c in &containers {
+        let ports = bound(c);
+        if args.all && ports.is_empty() {
+            continue;
+        }
+        let Some(lines) = lines(&ports, query.as_ref()) else {
+            continue;
+        };
+        found = true;
+        for l in lines {
+            if args.all {
+                println!("{}\t{l}", c.record.short_id());
+            } else {
+                println!("{l}");
+            }
+        }
+    }
+    if let (Some(p), false) = (port, found) {
+        return Err(anyhow!("failed to find published port {p:?}"));
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_strings_parse_back() {
+        let b = Bound::parse("127.0.0.1:8080->80/tcp").unwrap();
+        assert_eq!(
+            (b.host_ip.as_str(), b.host_port, b.port),
+            ("127.0.0.1", 8080, 80)
+        );
+        let b = Bound::parse("[::1]:53->5353/udp").unwrap();
+        assert_eq!((b.host_ip.as_str(), b.proto.as_str()), ("[::1]", "udp"));
+        assert!(Bound::parse("garbage").is_none());
+    }
+
+    #[test]
+    fn lines_as_podman_prints_them() {
+        let ports = vec![
+            Bound::parse("0.0.0.0:8080->80/tcp").unwrap(),
+            Bound::parse("0.0.0.0:5353->53/udp").unwrap(),
+        ];
+        assert_eq!(
+            lines(&ports, None).unwrap(),
+            vec!["80/tcp -> 0.0.0.0:8080", "53/udp -> 0.0.0.0:5353"]
+        );
+        let q = parse_query("53/udp").unwrap();
+        assert_eq!(lines(&ports, Some(&q)).unwrap(), vec!["0.0.0.0:5353"]);
+        let q = parse_query("53").unwrap();
+        assert!(lines(&ports, Some(&q)).is_none());
+    }
+
+    #[test]
+    fn bad_queries() {
+        assert_eq!(parse_query("80").unwrap(), (80, "tcp".to_string()));
+        for bad in ["x", "0", "80/tcp/x", "80/icmp", "70000"] {
+            assert!(parse_query(bad).is_err(), "{bad}");
+        }
+    }
+}

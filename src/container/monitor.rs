@@ -1,0 +1,537 @@
+//! The detached monitor (conmon's role): rpod re-executed by [`super::detach`], parent
+//! of the container's init for as long as the container lives. It holds the
+//! container's stdio, writes its log, relays the signals it gets, records every exit,
+//! restarts the command as `--restart` says, and removes the container at the end
+//! with `--rm`. Then it exits: it belongs to one container.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::Signal;
+use oci_spec::runtime::Spec;
+
+use super::detach::{self, MonitorArgs, Report};
+use super::launch::{self, Launched};
+use super::logs::{LogDriver, LogWriter, Stream};
+use super::proc::{self, ProcId};
+use super::record::Record;
+use super::restart;
+use super::store::{ContainerLock, ContainerStore};
+use super::trim;
+use crate::error;
+use crate::network::NetHandle;
+use crate::runtime::monitor::Signals;
+use crate::runtime::{Started, Stdio};
+use crate::userns::IdMap;
+
+/// Runs the monitor if this process was started as one; `None` otherwise.
+pub fn entry() -> Option<u8> {
+    if std::env::args_os().nth(1).as_deref() != Some(OsStr::new(detach::ARG)) {
+        return None;
+    }
+    let raw = std::env::var(detach::ENV).ok()?;
+    // Not for the id-map helpers (the container's environment comes from its spec).
+    std::env::remove_var(detach::ENV);
+    let Ok(args) = serde_json::from_str::<MonitorArgs>(&raw) else {
+        return Some(error::EXIT_RPOD);
+    };
+    Some(main(args))
+}
+
+fn main(args: MonitorArgs) -> u8 {
+    let _ = nix::sys::prctl::set_name(c"rpod-monitor");
+    // Hold no directory of the caller's busy.
+    let _ = std::env::set_current_dir("/");
+    // SAFETY: the descriptors were passed by our starter for us alone.
+    let (mut report, lock) = unsafe { detach::take_fds(&args) };
+    let store = match ContainerStore::open_dirs(
+        &args.root.join("containers"),
+        &args.runroot.join("containers"),
+    ) {
+        Ok(s) => s,
+        Err(e) => return fail(&mut report, &anyhow::Error::from(e)),
+    };
+    let mut monitor = match Monitor::start(store, &args.id, lock, Mode::Detached) {
+        Ok(m) => m,
+        Err(e) => return fail(&mut report, &e),
+    };
+    let pid = monitor.pid();
+    let msg = serde_json::to_vec(&Report::Started { pid }).unwrap_or_default();
+    let _ = report.write_all(&msg);
+    drop(report);
+    monitor.keep_state();
+    // What starting the container touched is not needed while it waits.
+    trim::shed();
+    monitor.run();
+    0
+}
+
+fn fail(report: &mut std::fs::File, e: &anyhow::Error) -> u8 {
+    let code = error::exit_code(e);
+    let msg = serde_json::to_vec(&Report::Failed {
+        code,
+        message: error::one_line(e),
+    })
+    .unwrap_or_default();
+    let _ = report.write_all(&msg);
+    code
+}
+
+/// The monitor's ends of the container's stdio. The other ends are the monitor's
+/// own fds 0–2, so each restart of the command inherits them again.
+struct Io {
+    out: Option<OwnedFd>,
+    err: Option<OwnedFd>,
+    /// With `-i` (no `-t`): the write end of the container's stdin, kept open so
+    /// the command waits for input instead of reading end-of-file.
+    _stdin: Option<OwnedFd>,
+}
+
+impl Io {
+    fn none() -> Io {
+        Io {
+            out: None,
+            err: None,
+            _stdin: None,
+        }
+    }
+
+    fn setup(record: &Record) -> Result<Io> {
+        let mut io = Io {
+            out: None,
+            err: None,
+            _stdin: None,
+        };
+        if !record.tty && record.log.driver != LogDriver::None {
+            let (out_r, out_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
+            let (err_r, err_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
+            nix::unistd::dup2_stdout(&out_w).context("connecting the container's stdout")?;
+            nix::unistd::dup2_stderr(&err_w).context("connecting the container's stderr")?;
+            set_nonblocking(out_r.as_fd());
+            set_nonblocking(err_r.as_fd());
+            io.out = Some(out_r);
+            io.err = Some(err_r);
+        }
+        if record.interactive && !record.tty {
+            let (in_r, in_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
+            nix::unistd::dup2_stdin(&in_r).context("connecting the container's stdin")?;
+            io._stdin = Some(in_w);
+        }
+        Ok(io)
+    }
+}
+
+fn set_nonblocking(fd: BorrowedFd<'_>) {
+    if let Ok(flags) = fcntl(fd, FcntlArg::F_GETFL) {
+        let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
+        let _ = fcntl(fd, FcntlArg::F_SETFL(flags));
+    }
+}
+
+/// Where the container's stdio goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// To the log (or nowhere with `--log-driver none`): a detached monitor.
+    Detached,
+    /// Through the invoking terminal: `run` and `start -a` in the foreground.
+    Foreground { interactive: bool },
+}
+
+/// A container's monitor: its init's parent until the container is done.
+pub struct Monitor {
+    store: ContainerStore,
+    record: Record,
+    spec: Spec,
+    map: IdMap,
+    mode: Mode,
+    signals: Signals,
+    io: Io,
+    log: Option<LogWriter>,
+    started: Option<Started>,
+    /// The running command's network (stack and published ports).
+    served: Option<NetHandle>,
+    pid: i32,
+    /// This process, as the state names its monitor.
+    me: ProcId,
+    buf: Vec<u8>,
+}
+
+/// How one attempt to run the command ended.
+enum Outcome {
+    Ran(Started),
+    Failed(i32),
+}
+
+impl Monitor {
+    /// Starts the command and records it running, under `lock` (the container's,
+    /// taken by the caller or passed down by a starter).
+    pub fn start(
+        store: ContainerStore,
+        id: &str,
+        lock: ContainerLock,
+        mode: Mode,
+    ) -> Result<Monitor> {
+        let record = store
+            .record(id)?
+            .ok_or_else(|| anyhow::anyhow!("container {id} was removed before it started"))?;
+        let spec = store.spec(id)?;
+        let map = IdMap::for_current_user();
+        let signals = Signals::block()?;
+        let (io, log) = match mode {
+            Mode::Detached => {
+                let log = LogWriter::open(&store.log_path(id), &record.log)
+                    .with_context(|| format!("opening the log {}", store.log_path(id).display()))?;
+                (Io::setup(&record)?, log)
+            }
+            Mode::Foreground { .. } => (Io::none(), None),
+        };
+        let t0 = Instant::now();
+        let launched = launch::start(&store, &record, &spec, stdio(&record, mode), &map)?;
+        log::debug!("container started after {:?}", t0.elapsed());
+        let (started, served, ports) = serve(launched)?;
+        log::debug!("network served after {:?}", t0.elapsed());
+        let pid = started.child.pid.as_raw();
+        let mut state = store.raw_state(id);
+        state.restart_count = 0;
+        state.stop_requested = false;
+        let me = ProcId::current();
+        state.mark_running(init_id(pid), me);
+        state.ports = ports;
+        store.save_state(&lock, id, &state)?;
+        drop(lock);
+        Ok(Monitor {
+            store,
+            record,
+            spec,
+            map,
+            mode,
+            signals,
+            io,
+            log,
+            started: Some(started),
+            served: Some(served),
+            pid,
+            me,
+            buf: Vec::new(),
+        })
+    }
+
+    /// The container's init (host pid).
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Keeps the state in the container dir too (see [`ContainerStore::keep_state`]).
+    pub fn keep_state(&self) {
+        let id = &self.record.id;
+        if let Ok(lock) = self.store.lock(id) {
+            let state = self.store.raw_state(id);
+            let _ = self
+                .store
+                .keep_state(&lock, id, &state, !self.record.auto_remove);
+        }
+    }
+
+    /// Watches, records and restarts until the container is done for good; returns
+    /// the last exit status.
+    pub fn run(&mut self) -> i32 {
+        let mut outcome = match self.started.take() {
+            Some(s) => Outcome::Ran(s),
+            None => return error::EXIT_RPOD as i32,
+        };
+        let mut code;
+        loop {
+            code = match outcome {
+                Outcome::Ran(started) => match self.mode {
+                    Mode::Detached => self.watch(started),
+                    Mode::Foreground { interactive } => self.relay(started, interactive),
+                },
+                Outcome::Failed(code) => code,
+            };
+            if let Some(net) = self.served.take() {
+                if let Err(e) = net.stop() {
+                    log::warn!("the container's network: {e}");
+                }
+            }
+            let Some(delay) = self.record_exit(code) else {
+                break;
+            };
+            if !self.pause(delay) {
+                let _ = self
+                    .store
+                    .update_state(&self.record.id, |s| s.stop_requested = true);
+                self.keep_state();
+                break;
+            }
+            outcome = match self.relaunch() {
+                Some(o) => o,
+                None => break,
+            };
+            if self.mode == Mode::Detached {
+                trim::shed();
+            }
+        }
+        if self.record.auto_remove {
+            let anonymous = crate::volume::users::Anonymous::of_container(
+                &self.store.dir(&self.record.id),
+                &self.spec,
+            );
+            if let Ok(true) = self.store.remove(&self.record.id, |_| Ok(())) {
+                anonymous.remove();
+            }
+        }
+        code
+    }
+
+    /// The foreground watch: the terminal passes through (see
+    /// [`crate::runtime::monitor::wait`]).
+    fn relay(&mut self, mut started: Started, interactive: bool) -> i32 {
+        match crate::runtime::monitor::wait(&mut started, &self.signals, interactive) {
+            Ok(code) => i32::from(code),
+            Err(_) => started
+                .child
+                .wait()
+                .map(i32::from)
+                .unwrap_or(error::EXIT_RPOD as i32),
+        }
+    }
+
+    /// Records the exit; returns the pause before a restart, or `None` when the
+    /// container stays exited (or is gone).
+    fn record_exit(&self, code: i32) -> Option<Duration> {
+        let id = &self.record.id;
+        let lock = self.store.lock(id).ok()?;
+        let mut state = self.store.raw_state(id);
+        if state.monitor != self.me {
+            // Another monitor has taken the container over (a `start` while this one
+            // waited to restart it): it records from now on.
+            return None;
+        }
+        state.mark_exited(code);
+        let again =
+            self.record
+                .restart
+                .should_restart(code, state.restart_count, state.stop_requested);
+        let _ = self.store.save_state(&lock, id, &state);
+        if again {
+            Some(restart::backoff(state.restart_count))
+        } else {
+            let _ = self
+                .store
+                .keep_state(&lock, id, &state, !self.record.auto_remove);
+            None
+        }
+    }
+
+    /// Starts the command again unless someone stopped the container meanwhile.
+    fn relaunch(&mut self) -> Option<Outcome> {
+        let id = self.record.id.clone();
+        // Held through the start, so a `stop` either comes first (and is seen here)
+        // or finds the container running.
+        let lock = self.store.lock(&id).ok()?;
+        let mut state = self.store.raw_state(&id);
+        if state.stop_requested || state.monitor != self.me {
+            return None;
+        }
+        state.restart_count += 1;
+        let stdio = stdio(&self.record, self.mode);
+        let outcome = match launch::start(&self.store, &self.record, &self.spec, stdio, &self.map) {
+            Ok(launched) => match serve(launched) {
+                Ok((started, served, ports)) => {
+                    self.pid = started.child.pid.as_raw();
+                    self.served = Some(served);
+                    state.mark_running(init_id(self.pid), self.me);
+                    state.ports = ports;
+                    Outcome::Ran(started)
+                }
+                Err(e) => {
+                    state.error = error::one_line(&e);
+                    Outcome::Failed(error::exit_code(&e) as i32)
+                }
+            },
+            Err(e) => {
+                state.error = error::one_line(&e);
+                Outcome::Failed(error::exit_code(&e) as i32)
+            }
+        };
+        let _ = self.store.save_state(&lock, &id, &state);
+        Some(outcome)
+    }
+
+    /// Waits `delay` before a restart; `false` if a stop signal came meanwhile.
+    fn pause(&mut self, delay: Duration) -> bool {
+        let end = Instant::now() + delay;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            let ms = left.as_millis().min(u16::MAX as u128) as u16;
+            let mut fds = [PollFd::new(self.signals.fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(ms)) {
+                Ok(0) | Err(Errno::EINTR) => {}
+                Ok(_) => {
+                    while let Some(sig) = self.signals.read() {
+                        if sig != Signal::SIGWINCH as i32 {
+                            return false;
+                        }
+                    }
+                }
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// Relays signals and copies output to the log until the command exits; returns
+    /// its status (128+N for signal N).
+    fn watch(&mut self, mut started: Started) -> i32 {
+        if self.buf.is_empty() {
+            self.buf = vec![0u8; 32 * 1024];
+        }
+        let mut pty = started.pty.take().map(|p| {
+            // The container's end is not needed here (no input is ever relayed);
+            // holding it would keep the master from reporting the end.
+            drop(p.peer);
+            set_nonblocking(p.master.as_fd());
+            p.master
+        });
+        loop {
+            let pidfd = started.child.pidfd.as_fd();
+            let sources = sources(&self.io, pty.as_ref());
+            let mut fds = vec![
+                PollFd::new(self.signals.fd(), PollFlags::POLLIN),
+                PollFd::new(pidfd, PollFlags::POLLIN),
+            ];
+            fds.extend(
+                sources
+                    .iter()
+                    .map(|(fd, _, _)| PollFd::new(*fd, PollFlags::POLLIN)),
+            );
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+            let ready: Vec<bool> = fds
+                .iter()
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .collect();
+            drop(fds);
+            if ready[0] {
+                while let Some(sig) = self.signals.read() {
+                    if sig != Signal::SIGWINCH as i32 {
+                        // ESRCH: it is exiting already; the pidfd says so next.
+                        let _ = proc::send_signal(pidfd, sig);
+                    }
+                }
+            }
+            let mut pty_closed = false;
+            for (i, (fd, stream, is_pty)) in sources.iter().enumerate() {
+                if ready[2 + i]
+                    && copy_once(*fd, *stream, &mut self.log, &mut self.buf) == Copied::Closed
+                {
+                    pty_closed |= *is_pty;
+                }
+            }
+            if pty_closed {
+                pty = None;
+            }
+            if ready[1] {
+                break;
+            }
+        }
+        // Everything the command wrote is in the pipes (or the pty) by now.
+        for (fd, stream, _) in sources(&self.io, pty.as_ref()) {
+            while copy_once(fd, stream, &mut self.log, &mut self.buf) == Copied::Data {}
+        }
+        drop(pty);
+        started
+            .child
+            .wait()
+            .map(i32::from)
+            .unwrap_or(error::EXIT_RPOD as i32)
+    }
+}
+
+/// What the monitor reads the container's output from: `(fd, stream, is the pty)`.
+fn sources<'a>(io: &'a Io, pty: Option<&'a OwnedFd>) -> Vec<(BorrowedFd<'a>, Stream, bool)> {
+    [
+        (io.out.as_ref(), Stream::Stdout, false),
+        (io.err.as_ref(), Stream::Stderr, false),
+        (pty, Stream::Stdout, true),
+    ]
+    .into_iter()
+    .filter_map(|(fd, s, p)| fd.map(|f| (f.as_fd(), s, p)))
+    .collect()
+}
+
+/// Starts serving a launched command's network; a network that cannot be served
+/// takes the command down with it. Returns the ports as bound, for the state.
+fn serve(launched: Launched) -> Result<(Started, NetHandle, Vec<String>)> {
+    let Launched { started, net } = launched;
+    let ports = launch::port_strings(net.ports());
+    match net.start() {
+        Ok(served) => Ok((started, served, ports)),
+        Err(e) => {
+            let _ = proc::send_signal(&started.child.pidfd, libc::SIGKILL);
+            let _ = started.child.wait();
+            Err(anyhow::Error::from(e).context("starting the container's network"))
+        }
+    }
+}
+
+/// The container's stdio as the runtime sets it up: the monitor's fds 0–2 (the pipes
+/// or `/dev/null` when detached, the terminal in the foreground), stdin only with
+/// `-i`, a pty with `-t`.
+fn stdio(record: &Record, mode: Mode) -> Stdio {
+    Stdio {
+        interactive: match mode {
+            Mode::Detached => record.interactive,
+            Mode::Foreground { interactive } => interactive,
+        },
+        tty: record.tty,
+    }
+}
+
+/// The init as recorded: pid and start time (readable even if it already exited,
+/// as our unreaped child).
+fn init_id(pid: i32) -> ProcId {
+    ProcId::of(pid).unwrap_or(ProcId { pid, start: 0 })
+}
+
+/// What one read from the container's output gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Copied {
+    Data,
+    /// Nothing to read just now.
+    Empty,
+    /// End of file, or the pty's end (EIO once the container's side is closed).
+    Closed,
+}
+
+/// Copies one read into the log (dropped with the `none` driver).
+fn copy_once(
+    fd: BorrowedFd<'_>,
+    stream: Stream,
+    log: &mut Option<LogWriter>,
+    buf: &mut [u8],
+) -> Copied {
+    match nix::unistd::read(fd, buf) {
+        Ok(0) => Copied::Closed,
+        Ok(n) => {
+            if let Some(w) = log.as_mut() {
+                // A full disk must not stop the container: the output is dropped.
+                let _ = w.write(stream, &buf[..n]);
+            }
+            Copied::Data
+        }
+        Err(Errno::EINTR) => Copied::Data,
+        Err(Errno::EAGAIN) => Copied::Empty,
+        Err(_) => Copied::Closed,
+    }
+}
