@@ -288,6 +288,7 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
         None if user.uid() == 0 && user.gid() == 0 => String::new(),
         None => format!("{}:{}", user.uid(), user.gid()),
     };
+    let ports = super::port::published(c);
     let run = store.run_dir(&r.id);
     let dir = store.dir(&r.id);
     let volumes = crate::volume::VolumeStore::beside_container(&dir);
@@ -400,7 +401,7 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
             })
             .collect(),
         dependencies: Vec::new(),
-        network_settings: Map::new(),
+        network_settings: super::port::network_settings(&ports),
         namespace: String::new(),
         is_infra: false,
         is_service: false,
@@ -456,7 +457,7 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
                 size: human_size(r.log.max_size.unwrap_or(0)),
             },
             network_mode: r.network.clone(),
-            port_bindings: Map::new(),
+            port_bindings: super::port::inspect_map(&ports),
             restart_policy: RestartPolicyJson {
                 name: r.restart.name().into(),
                 maximum_retry_count: r.restart.max_retries(),

@@ -1,11 +1,15 @@
 //! `rpod port`: the published ports of running containers, as their monitors bound
 //! them (kept in the container's state).
 
+use std::net::IpAddr;
+
 use anyhow::{anyhow, Result};
+use serde_json::{json, Map, Value};
 
 use super::container::open;
 use super::Context;
 use crate::container::Container;
+use crate::network::PortMapping;
 
 /// List port mappings or a specific mapping for the container
 #[derive(Debug, clap::Args)]
@@ -83,6 +87,87 @@ fn bound(c: &Container) -> Vec<Bound> {
         .collect()
 }
 
+/// The ports `inspect` shows: as bound while the container runs, else as
+/// published (a random host port is "" until a run binds it).
+pub fn published(c: &Container) -> Vec<Bound> {
+    if c.state.running() {
+        return bound(c);
+    }
+    let r = &c.record;
+    let mut maps = PortMapping::parse_all(&r.publish).unwrap_or_default();
+    if r.publish_all {
+        if let Ok(all) = PortMapping::publish_all(&r.exposed, &maps) {
+            maps = all;
+        }
+    }
+    maps.iter()
+        .flat_map(|m| {
+            let ip = match m.host_ip {
+                Some(IpAddr::V6(a)) => format!("[{a}]"),
+                Some(a) => a.to_string(),
+                None => "0.0.0.0".into(),
+            };
+            m.ports().map(move |(host, port)| Bound {
+                host_ip: ip.clone(),
+                host_port: host,
+                port,
+                proto: m.proto.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `NetworkSettings.Ports` and `HostConfig.PortBindings` as podman writes them:
+/// `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}`, "" for every address
+/// and for a host port not yet chosen.
+pub fn inspect_map(ports: &[Bound]) -> Map<String, Value> {
+    let mut map = Map::new();
+    for b in ports {
+        let ip = if b.host_ip == "0.0.0.0" {
+            ""
+        } else {
+            b.host_ip.as_str()
+        };
+        let host_port = if b.host_port == 0 {
+            String::new()
+        } else {
+            b.host_port.to_string()
+        };
+        let entry = map
+            .entry(format!("{}/{}", b.port, b.proto))
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = entry {
+            list.push(json!({ "HostIp": ip, "HostPort": host_port }));
+        }
+    }
+    map
+}
+
+/// podman's `NetworkSettings` for a container with rootless networking: the
+/// fields it leaves empty, and the ports.
+pub fn network_settings(ports: &[Bound]) -> Map<String, Value> {
+    let Value::Object(mut settings) = json!({
+        "EndpointID": "",
+        "Gateway": "",
+        "IPAddress": "",
+        "IPPrefixLen": 0,
+        "IPv6Gateway": "",
+        "GlobalIPv6Address": "",
+        "GlobalIPv6PrefixLen": 0,
+        "MacAddress": "",
+        "Bridge": "",
+        "SandboxID": "",
+        "HairpinMode": false,
+        "LinkLocalIPv6Address": "",
+        "LinkLocalIPv6PrefixLen": 0,
+    }) else {
+        return Map::new();
+    };
+    settings.insert("Ports".into(), Value::Object(inspect_map(ports)));
+    settings.insert("SandboxKey".into(), Value::String(String::new()));
+    settings
+}
+
 /// podman's lines for one container: `80/tcp -> 0.0.0.0:8080`, or only the host side
 /// `0.0.0.0:8080` for a queried port (`None` when that port is not published).
 pub fn lines(ports: &[Bound], query: Option<&(u16, String)>) -> Option<Vec<String>> {
@@ -156,6 +241,29 @@ mod tests {
         let b = Bound::parse("[::1]:53->5353/udp").unwrap();
         assert_eq!((b.host_ip.as_str(), b.proto.as_str()), ("[::1]", "udp"));
         assert!(Bound::parse("garbage").is_none());
+    }
+
+    #[test]
+    fn inspect_map_as_podman_writes_it() {
+        let ports = vec![
+            Bound::parse("0.0.0.0:8080->80/tcp").unwrap(),
+            Bound::parse("127.0.0.1:8081->80/tcp").unwrap(),
+            Bound::parse("0.0.0.0:0->53/udp").unwrap(),
+        ];
+        let map = Value::Object(inspect_map(&ports));
+        assert_eq!(
+            map,
+            json!({
+                "80/tcp": [
+                    {"HostIp": "", "HostPort": "8080"},
+                    {"HostIp": "127.0.0.1", "HostPort": "8081"}
+                ],
+                "53/udp": [{"HostIp": "", "HostPort": ""}]
+            })
+        );
+        let settings = network_settings(&ports);
+        assert_eq!(settings["Ports"], map);
+        assert_eq!(settings["IPAddress"], "");
     }
 
     #[test]
