@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{image, Output, TestEnv, TEST_USER};
+use crate::common::{busybox, image, run_d, Output, TestEnv, TEST_USER};
 
 /// Bind mounts that let the busybox image run the host's python3 (UDP echo).
 const HOST_USR: [&str; 6] = [
@@ -265,55 +265,18 @@ fn assert_no_warnings(out: &Output) {
     );
 }
 
-/// The ports that the `rpod` processes whose command line mentions `needle`
-/// listen on (`tcp`) or have bound (`udp`), found through their socket inodes.
-fn ports_of(needle: &str, proto: &str) -> Vec<u16> {
-    let state = if proto == "tcp" { "0A" } else { "07" };
-    let mut ports = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else {
-            continue;
-        };
-        let argv: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        if !argv[0].ends_with("/rpod") || !argv.iter().any(|a| a.contains(needle)) {
-            continue;
-        }
-        let inodes: Vec<String> = fs::read_dir(format!("/proc/{pid}/fd"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|fd| fs::read_link(fd.path()).ok())
-            .filter_map(|l| {
-                let l = l.to_string_lossy().into_owned();
-                l.strip_prefix("socket:[")
-                    .and_then(|s| s.strip_suffix(']'))
-                    .map(str::to_string)
-            })
-            .collect();
-        for table in [proto.to_string(), format!("{proto}6")] {
-            let text = fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
-            for line in text.lines().skip(1) {
-                let f: Vec<&str> = line.split_whitespace().collect();
-                if f.len() > 9 && f[3] == state && inodes.iter().any(|i| i == f[9]) {
-                    let port = f[1].rsplit(':').next().unwrap();
-                    ports.push(u16::from_str_radix(port, 16).unwrap());
-                }
-            }
-        }
-    }
-    ports.sort_unstable();
-    ports.dedup();
-    ports
+/// The host port that `rpod port NAME PORT` reports, published on every address.
+#[track_caller]
+fn host_port(env: &TestEnv, name: &str, port: &str) -> u16 {
+    let out = env.rpod(&["port", name, port]);
+    out.assert_ok();
+    let (ip, p) = out
+        .stdout
+        .trim()
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(ip, "0.0.0.0", "{out}");
+    p.parse().unwrap_or_else(|_| panic!("{out}"))
 }
 
 // ---------------------------------------------------------------------------
@@ -582,9 +545,9 @@ fn http_through_published_ports() {
     let publish = format!("127.0.0.1:{fixed}:80");
     with_container(
         &env,
-        &["-v", &docroot, "-p", &publish, "-p", "80"],
+        &["--name", "web", "-v", &docroot, "-p", &publish, "-p", "80"],
         "httpd -p 80 -h /www",
-        |ctl| {
+        |_| {
             let addr = SocketAddr::from(([127, 0, 0, 1], fixed));
             assert_eq!(http_text(addr, "/index.html").trim(), token);
             // Several requests at once, and bytes that must arrive intact.
@@ -602,18 +565,105 @@ fn http_through_published_ports() {
             // rootlessport shows 10.0.2.100, the container's own address, for
             // every client).
             assert_eq!(remote_addr(&http_text(addr, "/cgi-bin/addr")), "10.0.2.2");
-            // `-p 80`: a random host port, on every address.
-            let ctl = ctl.display().to_string();
-            let ports = ports_of(&ctl, "tcp");
-            let random: Vec<u16> = ports.iter().copied().filter(|p| *p != fixed).collect();
-            assert_eq!(random.len(), 1, "listening ports {ports:?}");
-            assert!(random[0] >= 1024, "{random:?}");
-            let addr = SocketAddr::from(([127, 0, 0, 1], random[0]));
+            // `-p 80`: a random host port, on every address, as `rpod port` says.
+            let out = env.rpod(&["port", "web"]);
+            out.assert_ok();
+            let random: u16 = out
+                .stdout_lines()
+                .iter()
+                .find_map(|l| l.strip_prefix("80/tcp -> 0.0.0.0:"))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_else(|| panic!("no random port\n{out}"));
+            assert!(random >= 1024 && random != fixed, "{random}");
+            assert!(
+                out.stdout_lines()
+                    .contains(&format!("80/tcp -> 127.0.0.1:{fixed}").as_str()),
+                "{out}"
+            );
+            let addr = SocketAddr::from(([127, 0, 0, 1], random));
             assert_eq!(http_text(addr, "/index.html").trim(), token);
         },
     );
     // The port is free again once the container is gone.
     TcpListener::bind(("127.0.0.1", fixed)).expect("the host port is released");
+}
+
+/// GET `path` until the server answers 200 (it may still be starting), for at most 20 s.
+fn http_text_soon(addr: SocketAddr, path: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let attempt = std::panic::catch_unwind(|| http_get(addr, path));
+        match attempt {
+            Ok((200, body)) => return String::from_utf8_lossy(&body).into_owned(),
+            _ if Instant::now() < deadline => thread::sleep(Duration::from_millis(100)),
+            Ok((status, body)) => panic!("GET {path} from {addr}: {status} {body:?}"),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+#[test]
+fn detached_container_publishes_across_stop_and_start() {
+    let env = TestEnv::new();
+    let img = busybox(&env);
+    let token = format!("detached-{}", unique());
+    let root = www(&env, &token);
+    let docroot = format!("{}:/www:ro", root.display());
+    let fixed = free_port();
+    let publish = format!("127.0.0.1:{fixed}:80");
+    run_d(
+        &env,
+        &[
+            "--name", "dweb", "-v", &docroot, "-p", "80", "-p", &publish, &img, "httpd", "-f",
+            "-p", "80", "-h", "/www",
+        ],
+    );
+    // `run -d` has returned: the detached monitor serves the ports.
+    let fixed_addr = SocketAddr::from(([127, 0, 0, 1], fixed));
+    assert_eq!(http_text_soon(fixed_addr, "/index.html").trim(), token);
+    let random = host_port(&env, "dweb", "80");
+    let random_addr = SocketAddr::from(([127, 0, 0, 1], random));
+    assert_eq!(http_text(random_addr, "/index.html").trim(), token);
+    assert_eq!(
+        remote_addr(&http_text(fixed_addr, "/cgi-bin/addr")),
+        "10.0.2.2"
+    );
+
+    // ps and inspect show them as podman does.
+    let out = env.rpod(&["ps", "--format", "{{.Names}} {{.Ports}}"]);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout.trim(),
+        format!("dweb 0.0.0.0:{random}->80/tcp, 127.0.0.1:{fixed}->80/tcp"),
+        "{out}"
+    );
+    let expected = serde_json::json!({"80/tcp": [
+        {"HostIp": "", "HostPort": random.to_string()},
+        {"HostIp": "127.0.0.1", "HostPort": fixed.to_string()},
+    ]});
+    for field in [
+        "{{json .NetworkSettings.Ports}}",
+        "{{json .HostConfig.PortBindings}}",
+    ] {
+        let out = env.rpod(&["inspect", "--format", field, "dweb"]);
+        out.assert_ok();
+        let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(got, expected, "{field}\n{out}");
+    }
+
+    // Stopped, the ports are the host's again; started, they are served again.
+    env.rpod(&["stop", "-t", "0", "dweb"]).assert_ok();
+    drop(TcpListener::bind(fixed_addr).expect("stop releases the host port"));
+    let out = env.rpod(&["port", "dweb"]);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout, "",
+        "a stopped container has no bound ports\n{out}"
+    );
+    env.rpod(&["start", "dweb"]).assert_ok();
+    assert_eq!(http_text_soon(fixed_addr, "/index.html").trim(), token);
+    env.rpod(&["rm", "-f", "dweb"]).assert_ok();
+    drop(TcpListener::bind(fixed_addr).expect("rm releases the host port"));
 }
 
 #[test]
@@ -805,16 +855,20 @@ fn publish_all_uses_the_images_exposed_ports() {
     let root = www(&env, &token);
     let docroot = format!("{}:/www:ro", root.display());
     let mut args: Vec<&str> = HOST_USR.to_vec();
-    args.extend(["-v", &docroot, "-P"]);
+    args.extend(["--name", "exposed", "-v", &docroot, "-P"]);
     let setup = format!("httpd -p 80 -h /www; {}", udp_echo_setup());
-    with_image_container(&env, name, &args, &setup, |ctl| {
-        let ctl = ctl.display().to_string();
-        let (tcp, udp) = (ports_of(&ctl, "tcp"), ports_of(&ctl, "udp"));
-        assert_eq!((tcp.len(), udp.len()), (1, 1), "tcp {tcp:?} udp {udp:?}");
-        let addr = SocketAddr::from(([127, 0, 0, 1], tcp[0]));
+    with_image_container(&env, name, &args, &setup, |_| {
+        let out = env.rpod(&["port", "exposed"]);
+        out.assert_ok();
+        assert_eq!(out.stdout_lines().len(), 2, "the two exposed ports\n{out}");
+        let (tcp, udp) = (
+            host_port(&env, "exposed", "80"),
+            host_port(&env, "exposed", "5353/udp"),
+        );
+        let addr = SocketAddr::from(([127, 0, 0, 1], tcp));
         assert_eq!(http_text(addr, "/index.html").trim(), token);
         let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let to = SocketAddr::from(([127, 0, 0, 1], udp[0]));
+        let to = SocketAddr::from(([127, 0, 0, 1], udp));
         assert_eq!(udp_exchange(&sock, to, "all"), "all from 10.0.2.2");
     });
 }
