@@ -66,8 +66,6 @@ pub enum NetError {
     Publish(#[from] PublishError),
     #[error(transparent)]
     Netns(#[from] NetnsError),
-    #[error("cannot publish ports with --network {0}: the network namespace belongs to another container")]
-    PortsWithJoinedNetwork(String),
     #[error("{step}: {source}")]
     Io {
         step: &'static str,
@@ -112,9 +110,7 @@ impl ContainerNet {
         let mut ports = ports.to_vec();
         match &mode {
             NetworkMode::Private(_) => {}
-            NetworkMode::Container(c) if !ports.is_empty() => {
-                return Err(NetError::PortsWithJoinedNetwork(format!("container:{c}")))
-            }
+            // As podman does: the ports go, the container runs.
             _ if !ports.is_empty() => {
                 log::warn!("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
                 ports.clear();
