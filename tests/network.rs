@@ -1105,6 +1105,39 @@ fn network_none_and_host() {
 }
 
 #[test]
+fn ports_are_discarded_without_a_private_network() {
+    let env = TestEnv::new();
+    let img = busybox(&env);
+    run_d(&env, &["--name", "holder", &img, "sleep", "60"]);
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    // As podman: a warning, and the container runs without them.
+    for network in ["host", "none", "container:holder"] {
+        let script = "echo ran";
+        let out = env.rpod(&[
+            "run",
+            "--rm",
+            "--network",
+            network,
+            "-p",
+            &publish,
+            &img,
+            "sh",
+            "-c",
+            script,
+        ]);
+        out.assert_ok();
+        assert_eq!(out.stdout, "ran\n", "{network}\n{out}");
+        assert!(
+            out.stderr.contains("Port mappings have been discarded"),
+            "{network}\n{out}"
+        );
+        drop(TcpListener::bind(("127.0.0.1", port)).expect("nothing bound the port"));
+    }
+    env.rpod(&["rm", "-f", "-t", "0", "holder"]).assert_ok();
+}
+
+#[test]
 fn host_port_in_use_fails_before_the_container_starts() {
     let env = TestEnv::new();
     let busybox = image("busybox");
