@@ -921,6 +921,88 @@ fn outbound_tcp_to_host_loopback_only_when_allowed() {
 }
 
 #[test]
+fn outbound_udp_and_ipv6_to_host_loopback_only_when_allowed() {
+    let env = TestEnv::new();
+    // A UDP echo on 127.0.0.1, and a TCP greeter on ::1 when the host has IPv6.
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let udp_port = udp.local_addr().unwrap().port();
+    let v6 = TcpListener::bind("[::1]:0").ok();
+    let stop = AtomicBool::new(false);
+    let seen = Mutex::new(Vec::new());
+    let script = format!(
+        "python3 -c \"import socket\n\
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+s.settimeout(3)\n\
+s.connect(('10.0.2.2', {udp_port}))\n\
+s.send(b'ping')\n\
+try:\n    print(s.recv(100).decode())\n\
+except Exception as e:\n    print('udp:', e)\n\"; \
+         {v6}",
+        v6 = match &v6 {
+            Some(l) => format!(
+                "nc -w 3 fd00::2 {} </dev/null || echo v6 refused",
+                l.local_addr().unwrap().port()
+            ),
+            None => String::new(),
+        }
+    );
+    let img = busybox(&env);
+    let mut outputs = Vec::new();
+    thread::scope(|s| {
+        s.spawn(|| {
+            let mut buf = [0u8; 512];
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok((n, from)) = udp.recv_from(&mut buf) {
+                    seen.lock().unwrap().push(from);
+                    let mut reply = b"back ".to_vec();
+                    reply.extend_from_slice(&buf[..n]);
+                    let _ = udp.send_to(&reply, from);
+                }
+            }
+        });
+        if let Some(l) = &v6 {
+            l.set_nonblocking(true).unwrap();
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    match l.accept() {
+                        Ok((mut c, _)) => {
+                            let _ = c.write_all(b"v6 hello\n");
+                        }
+                        Err(_) => thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+            });
+        }
+        for network in ["slirp4netns:allow_host_loopback=true", "private"] {
+            let mut args: Vec<&str> = vec!["run", "--rm", "--network", network];
+            args.extend(HOST_USR);
+            args.extend([img.as_str(), "sh", "-c", &script]);
+            outputs.push(env.rpod(&args));
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    let (allowed, refused) = (&outputs[0], &outputs[1]);
+    allowed.assert_ok();
+    refused.assert_ok();
+    assert_eq!(allowed.stdout_lines()[0], "back ping", "{allowed}");
+    assert!(
+        refused.stdout_lines()[0].contains("Connection refused"),
+        "{refused}"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "only the allowed datagram arrived: {seen:?}");
+    assert!(seen[0].ip().is_loopback(), "{seen:?}");
+    if v6.is_some() {
+        assert_eq!(allowed.stdout_lines()[1], "v6 hello", "{allowed}");
+        assert_eq!(refused.stdout_lines()[1], "v6 refused", "{refused}");
+    } else {
+        eprintln!("IPv6 part skipped: this host has no ::1");
+    }
+}
+
+#[test]
 fn dns_through_the_forwarder_to_the_configured_resolver() {
     let env = TestEnv::new();
     let answer = Ipv4Addr::new(198, 51, 100, 77);
