@@ -69,7 +69,8 @@ fn container_network_of_a_missing_or_stopped_container_is_125() {
     ]);
     out.assert_code(125).assert_one_error_line();
     assert!(out.stderr.contains("not running"), "{out}");
-    // Ports belong to the container that owns the network.
+    // Ports belong to the container that owns the network: as podman, a warning
+    // that they are discarded, then the same error.
     let out = env.rpod(&[
         "run",
         "--rm",
@@ -81,5 +82,15 @@ fn container_network_of_a_missing_or_stopped_container_is_125() {
         &img,
         "true",
     ]);
-    out.assert_code(125).assert_one_error_line();
+    out.assert_code(125);
+    let lines = out.stderr_lines();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("Port mappings have been discarded"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("Error: ") && lines[1].contains("not running"),
+        "{out}"
+    );
 }
