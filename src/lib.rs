@@ -3,6 +3,7 @@
 //! Every invocation does its own work and exits. The modules below own one
 //! concern each; `cli` is the thin layer that turns command lines into calls.
 
+pub mod build;
 pub mod cli;
 pub mod config;
 pub mod container;

@@ -1,0 +1,4 @@
+//! `rpod build`: Containerfiles parsed into stages of instructions, executed
+//! step by step in containers, each step a cached layer.
+
+pub mod instruction;
