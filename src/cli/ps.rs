@@ -88,13 +88,7 @@ pub fn run(ctx: &Context, args: &PsArgs) -> Result<u8> {
                     ("RunningFor", "CREATED"),
                 ],
             );
-            let mut out = table::format_rows(format, &headers, &rows)?;
-            if args.noheading && table::is_table_format(format) {
-                out = out
-                    .split_once('\n')
-                    .map(|(_, r)| r.to_string())
-                    .unwrap_or_default();
-            }
+            let out = table::format_rows_noheading(format, &headers, &rows, args.noheading)?;
             print!("{out}");
         }
         None => {
