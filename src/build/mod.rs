@@ -1,4 +1,5 @@
 //! `rpod build`: Containerfiles parsed into stages of instructions, executed
 //! step by step in containers, each step a cached layer.
 
+pub mod ignore;
 pub mod instruction;
