@@ -3,3 +3,5 @@
 
 pub mod ignore;
 pub mod instruction;
+pub mod parse;
+pub mod words;
