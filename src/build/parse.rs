@@ -7,6 +7,7 @@
 //! at build time stay raw here (see `instruction.rs`).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use regex::Regex;
@@ -166,8 +167,7 @@ impl Directives {
             self.done = true;
             return Ok(false);
         };
-        let re = directive_regex();
-        let Some(caps) = re.captures(rest.trim_start()) else {
+        let Some(caps) = DIRECTIVE.captures(rest.trim_start()) else {
             self.done = true;
             return Ok(false);
         };
@@ -204,10 +204,15 @@ impl Directives {
     }
 }
 
-fn directive_regex() -> Regex {
-    // A fixed pattern: compiling cannot fail.
-    Regex::new(r"^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$").unwrap_or_else(|_| unreachable!())
+/// Compiles one of this module's fixed patterns, valid by construction.
+fn fixed(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| unreachable!("fixed pattern {pattern}: {e}"))
 }
+
+static DIRECTIVE: LazyLock<Regex> =
+    LazyLock::new(|| fixed(r"^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$"));
+static HEREDOC: LazyLock<Regex> = LazyLock::new(|| fixed(r"^(\d*)<<(-?)\s*([^<]*)$"));
+static STAGE_NAME: LazyLock<Regex> = LazyLock::new(|| fixed(r"^[a-z][a-z0-9_.-]*$"));
 
 /// One instruction as read from the file, before its arguments are checked.
 #[derive(Debug)]
@@ -465,7 +470,7 @@ fn builder_flags(line: &str, escape: char) -> (&str, Vec<String>) {
                 _ => word.push(c),
             }
         }
-        if word == "--" && !quoted {
+        if word == "--" {
             return (&line[end..], flags);
         }
         if quoted || !word.is_empty() {
@@ -558,17 +563,11 @@ fn json_array(rest: &str) -> Result<Option<Vec<String>>, String> {
         .map(Some)
 }
 
-fn heredoc_regex() -> Regex {
-    // A fixed pattern: compiling cannot fail.
-    Regex::new(r"^(\d*)<<(-?)\s*([^<]*)$").unwrap_or_else(|_| unreachable!())
-}
-
 /// A here-document marker word (`<<EOF`, `<<-'EOF'`, `3<<EOF`): its name,
 /// whether its body is expanded (no quotes in the delimiter) and whether
 /// leading tabs are stripped (`<<-`).
 fn heredoc_word(word: &str) -> Result<Option<(String, bool, bool)>, String> {
-    let re = heredoc_regex();
-    let Some(caps) = re.captures(word) else {
+    let Some(caps) = HEREDOC.captures(word) else {
         return Ok(None);
     };
     let chomp = &caps[2] == "-";
@@ -704,10 +703,7 @@ fn stage(node: &Node, index: usize) -> Result<Stage, Fail> {
         [_] => None,
         [_, as_word, name] if as_word.eq_ignore_ascii_case("as") => {
             let lower = name.to_ascii_lowercase();
-            let valid = Regex::new("^[a-z][a-z0-9-_.]*$")
-                .map(|re| re.is_match(&lower))
-                .unwrap_or(false);
-            if !valid {
+            if !STAGE_NAME.is_match(&lower) {
                 return Err(fail(format!(
                     "invalid name for build stage: {name:?}, name can't start with a number or contain symbols"
                 )));
@@ -970,6 +966,7 @@ fn copy(node: &Node, command: &str) -> Result<CopySpec, String> {
                 let content = node
                     .heredocs
                     .iter()
+                    .rev()
                     .find(|d| d.name == name)
                     .map(|d| d.content.clone())
                     .unwrap_or_default();
@@ -1053,13 +1050,6 @@ fn healthcheck(node: &Node) -> Result<Healthcheck, String> {
     }
     let (kind, rest) = split_word(&node.rest);
     let kind = kind.to_ascii_uppercase();
-    if kind == "NONE" {
-        no_flags(node)?;
-        if !rest.is_empty() {
-            return Err("HEALTHCHECK NONE takes no arguments".into());
-        }
-        return Ok(Healthcheck::None);
-    }
     let given = flags(
         node,
         &[
@@ -1070,6 +1060,13 @@ fn healthcheck(node: &Node) -> Result<Healthcheck, String> {
             ("retries", Flag::Text),
         ],
     )?;
+    if kind == "NONE" {
+        // Docker ignores the check's flags here.
+        if !rest.is_empty() {
+            return Err("HEALTHCHECK NONE takes no arguments".into());
+        }
+        return Ok(Healthcheck::None);
+    }
     if kind != "CMD" {
         return Err(format!("Unknown type {kind:?} in HEALTHCHECK (try CMD)"));
     }
@@ -1450,6 +1447,9 @@ mod tests {
             })
             .collect();
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        for (text, _) in cases {
+            assert!(!err(text).contains('\n'), "one line for {text:?}");
+        }
         let e = parse("FROM scratch\n\nNOTHINGLIKEIT\n", "-").unwrap_err();
         assert_eq!(e.line(), Some(3));
         assert_eq!(e.file(), "-");
@@ -2045,6 +2045,78 @@ mod tests {
         }
         for bad in ["", "5", "s", "1x", "1.2.3s", "-1s", "..s", "1s5"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn windows_line_endings_and_instruction_text() {
+        let file = ok("FROM a AS b-c_d.e\r\nRUN --network=host echo a \\\r\n  b\r\nCOPY <<EOF /x\r\nhi\r\nEOF\r\n");
+        assert_eq!(file.stages[0].name.as_deref(), Some("b-c_d.e"));
+        let ins = &file.stages[0].instructions;
+        assert_eq!(ins[0].text, "RUN --network=host echo a   b");
+        assert_eq!(
+            ins[0].kind,
+            Kind::Run(Run {
+                command: shell("echo a   b"),
+                heredocs: vec![],
+                network: Some("host".into())
+            })
+        );
+        assert_eq!(ins[1].text, "COPY <<EOF /x\nhi\r\nEOF");
+        match &ins[1].kind {
+            Kind::Copy(spec) => assert_eq!(
+                spec.heredocs,
+                vec![Heredoc {
+                    name: "EOF".into(),
+                    body: "hi\r\n".into(),
+                    expand: true
+                }]
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn healthcheck_none_ignores_check_flags_like_docker() {
+        assert_eq!(
+            one("HEALTHCHECK --interval=5s NONE"),
+            Kind::Healthcheck(Healthcheck::None)
+        );
+        assert_eq!(
+            err("FROM a\nHEALTHCHECK --bogus=1 NONE\n"),
+            "Containerfile:2: HEALTHCHECK: unknown flag: --bogus"
+        );
+        assert_eq!(
+            one("HEALTHCHECK --interval=0s --retries=0 CMD [\"x\"]"),
+            Kind::Healthcheck(Healthcheck::Check {
+                test: exec(&["x"]),
+                interval: Some("0s".into()),
+                timeout: None,
+                start_period: None,
+                start_interval: None,
+                retries: Some(0),
+            })
+        );
+    }
+
+    #[test]
+    fn copy_heredocs_mixed_with_paths_and_chomped() {
+        match one("COPY --chmod=755 <<-\"run.sh\" conf/ /app/\n\t#!/bin/sh\n\techo $HOME\n\trun.sh")
+        {
+            Kind::Copy(spec) => {
+                assert_eq!(spec.sources, strings(&["conf/"]));
+                assert_eq!(spec.dest, "/app/");
+                assert_eq!(spec.chmod.as_deref(), Some("755"));
+                assert_eq!(
+                    spec.heredocs,
+                    vec![Heredoc {
+                        name: "run.sh".into(),
+                        body: "#!/bin/sh\necho $HOME\n".into(),
+                        expand: false
+                    }]
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 }
