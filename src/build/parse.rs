@@ -595,6 +595,7 @@ fn heredocs_in_line(line: &str) -> Result<Vec<(String, bool, bool)>, String> {
         raw_quotes: true,
         raw_escapes: true,
         skip_unset: true,
+        keep_quotes: false,
     };
     // A line that does not lex (an open quote) names no here-document.
     let words = lexer
