@@ -849,6 +849,11 @@ fn unknown_instruction(word: &str) -> String {
         .min()
         .filter(|(d, _)| *d <= 2 && *d < upper.len());
     match closest {
+        // Suggested in the case the word was written in, as Docker does.
+        Some((_, name)) if word.chars().all(|c| !c.is_ascii_uppercase()) => format!(
+            "unknown instruction: {word} (did you mean {}?)",
+            name.to_ascii_lowercase()
+        ),
         Some((_, name)) => format!("unknown instruction: {word} (did you mean {name}?)"),
         None => format!("unknown instruction: {word}"),
     }
@@ -948,9 +953,13 @@ fn copy(node: &Node, command: &str) -> Result<CopySpec, String> {
     };
     let mut args = list_args(&node.rest)?;
     if args.len() < 2 {
+        let given = if args.is_empty() {
+            "none were"
+        } else {
+            "only one was"
+        };
         return Err(format!(
-            "{command} requires at least two arguments, but only {} provided: the destination could not be determined",
-            if args.is_empty() { "none was" } else { "one was" }
+            "{command} requires at least two arguments, but {given} provided: the destination could not be determined"
         ));
     }
     let dest = args.pop().unwrap_or_default();
@@ -2119,5 +2128,83 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn buildkit_argument_count_errors() {
+        for command in ["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"] {
+            assert_eq!(
+                err(&format!("FROM a\n{command}\n")),
+                format!("Containerfile:2: {command} requires exactly one argument")
+            );
+        }
+        for command in [
+            "ENV",
+            "LABEL",
+            "ONBUILD",
+            "HEALTHCHECK",
+            "EXPOSE",
+            "VOLUME",
+            "ARG",
+            "CMD",
+            "ENTRYPOINT",
+            "SHELL",
+            "RUN",
+        ] {
+            assert_eq!(
+                err(&format!("FROM a\n{}\n", command.to_lowercase())),
+                format!("Containerfile:2: {command} requires at least one argument")
+            );
+        }
+        for command in ["ADD", "COPY"] {
+            assert_eq!(
+                err(&format!("FROM a\n{command} arg1\n")),
+                format!("Containerfile:2: {command} requires at least two arguments, but only one was provided: the destination could not be determined")
+            );
+        }
+        assert_eq!(
+            err("FROM a\nCOPY\t\n\t\tquux \\\n      bar\n"),
+            "Containerfile:2: COPY requires at least two arguments, but none were provided: the destination could not be determined"
+        );
+        assert_eq!(
+            err("FROM a\nMAINTAINER --boo joe@example.com\n"),
+            "Containerfile:2: MAINTAINER: unknown flag: --boo"
+        );
+        assert_eq!(
+            err("FROM a\nfoo bar\n"),
+            "Containerfile:2: unknown instruction: foo (did you mean from?)"
+        );
+    }
+
+    #[test]
+    fn args_before_and_after_from() {
+        // buildkit testfiles/args.
+        let file = ok("ARG foo bar=baz\nFROM ubuntu\nARG abc=\"123 456\" def\n");
+        assert_eq!(
+            file.global_args,
+            vec![
+                ArgDecl {
+                    name: "foo".into(),
+                    default: None
+                },
+                ArgDecl {
+                    name: "bar".into(),
+                    default: Some("baz".into())
+                },
+            ]
+        );
+        assert_eq!(
+            file.stages[0].instructions[0].kind,
+            Kind::Arg(vec![
+                ArgDecl {
+                    name: "abc".into(),
+                    default: Some("\"123 456\"".into())
+                },
+                ArgDecl {
+                    name: "def".into(),
+                    default: None
+                },
+            ])
+        );
     }
 }
