@@ -7,6 +7,7 @@
 //! at build time stay raw here (see `instruction.rs`).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use regex::Regex;
@@ -166,8 +167,7 @@ impl Directives {
             self.done = true;
             return Ok(false);
         };
-        let re = directive_regex();
-        let Some(caps) = re.captures(rest.trim_start()) else {
+        let Some(caps) = DIRECTIVE.captures(rest.trim_start()) else {
             self.done = true;
             return Ok(false);
         };
@@ -204,10 +204,15 @@ impl Directives {
     }
 }
 
-fn directive_regex() -> Regex {
-    // A fixed pattern: compiling cannot fail.
-    Regex::new(r"^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$").unwrap_or_else(|_| unreachable!())
+/// Compiles one of this module's fixed patterns, valid by construction.
+fn fixed(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| unreachable!("fixed pattern {pattern}: {e}"))
 }
+
+static DIRECTIVE: LazyLock<Regex> =
+    LazyLock::new(|| fixed(r"^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$"));
+static HEREDOC: LazyLock<Regex> = LazyLock::new(|| fixed(r"^(\d*)<<(-?)\s*([^<]*)$"));
+static STAGE_NAME: LazyLock<Regex> = LazyLock::new(|| fixed(r"^[a-z][a-z0-9_.-]*$"));
 
 /// One instruction as read from the file, before its arguments are checked.
 #[derive(Debug)]
@@ -465,7 +470,7 @@ fn builder_flags(line: &str, escape: char) -> (&str, Vec<String>) {
                 _ => word.push(c),
             }
         }
-        if word == "--" && !quoted {
+        if word == "--" {
             return (&line[end..], flags);
         }
         if quoted || !word.is_empty() {
@@ -558,17 +563,11 @@ fn json_array(rest: &str) -> Result<Option<Vec<String>>, String> {
         .map(Some)
 }
 
-fn heredoc_regex() -> Regex {
-    // A fixed pattern: compiling cannot fail.
-    Regex::new(r"^(\d*)<<(-?)\s*([^<]*)$").unwrap_or_else(|_| unreachable!())
-}
-
 /// A here-document marker word (`<<EOF`, `<<-'EOF'`, `3<<EOF`): its name,
 /// whether its body is expanded (no quotes in the delimiter) and whether
 /// leading tabs are stripped (`<<-`).
 fn heredoc_word(word: &str) -> Result<Option<(String, bool, bool)>, String> {
-    let re = heredoc_regex();
-    let Some(caps) = re.captures(word) else {
+    let Some(caps) = HEREDOC.captures(word) else {
         return Ok(None);
     };
     let chomp = &caps[2] == "-";
@@ -596,6 +595,7 @@ fn heredocs_in_line(line: &str) -> Result<Vec<(String, bool, bool)>, String> {
         raw_quotes: true,
         raw_escapes: true,
         skip_unset: true,
+        keep_quotes: false,
     };
     // A line that does not lex (an open quote) names no here-document.
     let words = lexer
@@ -704,10 +704,7 @@ fn stage(node: &Node, index: usize) -> Result<Stage, Fail> {
         [_] => None,
         [_, as_word, name] if as_word.eq_ignore_ascii_case("as") => {
             let lower = name.to_ascii_lowercase();
-            let valid = Regex::new("^[a-z][a-z0-9-_.]*$")
-                .map(|re| re.is_match(&lower))
-                .unwrap_or(false);
-            if !valid {
+            if !STAGE_NAME.is_match(&lower) {
                 return Err(fail(format!(
                     "invalid name for build stage: {name:?}, name can't start with a number or contain symbols"
                 )));
@@ -852,6 +849,11 @@ fn unknown_instruction(word: &str) -> String {
         .min()
         .filter(|(d, _)| *d <= 2 && *d < upper.len());
     match closest {
+        // Suggested in the case the word was written in, as Docker does.
+        Some((_, name)) if word.chars().all(|c| !c.is_ascii_uppercase()) => format!(
+            "unknown instruction: {word} (did you mean {}?)",
+            name.to_ascii_lowercase()
+        ),
         Some((_, name)) => format!("unknown instruction: {word} (did you mean {name}?)"),
         None => format!("unknown instruction: {word}"),
     }
@@ -951,9 +953,13 @@ fn copy(node: &Node, command: &str) -> Result<CopySpec, String> {
     };
     let mut args = list_args(&node.rest)?;
     if args.len() < 2 {
+        let given = if args.is_empty() {
+            "none were"
+        } else {
+            "only one was"
+        };
         return Err(format!(
-            "{command} requires at least two arguments, but only {} provided: the destination could not be determined",
-            if args.is_empty() { "none was" } else { "one was" }
+            "{command} requires at least two arguments, but {given} provided: the destination could not be determined"
         ));
     }
     let dest = args.pop().unwrap_or_default();
@@ -970,6 +976,7 @@ fn copy(node: &Node, command: &str) -> Result<CopySpec, String> {
                 let content = node
                     .heredocs
                     .iter()
+                    .rev()
                     .find(|d| d.name == name)
                     .map(|d| d.content.clone())
                     .unwrap_or_default();
@@ -1053,13 +1060,6 @@ fn healthcheck(node: &Node) -> Result<Healthcheck, String> {
     }
     let (kind, rest) = split_word(&node.rest);
     let kind = kind.to_ascii_uppercase();
-    if kind == "NONE" {
-        no_flags(node)?;
-        if !rest.is_empty() {
-            return Err("HEALTHCHECK NONE takes no arguments".into());
-        }
-        return Ok(Healthcheck::None);
-    }
     let given = flags(
         node,
         &[
@@ -1070,6 +1070,13 @@ fn healthcheck(node: &Node) -> Result<Healthcheck, String> {
             ("retries", Flag::Text),
         ],
     )?;
+    if kind == "NONE" {
+        // Docker ignores the check's flags here.
+        if !rest.is_empty() {
+            return Err("HEALTHCHECK NONE takes no arguments".into());
+        }
+        return Ok(Healthcheck::None);
+    }
     if kind != "CMD" {
         return Err(format!("Unknown type {kind:?} in HEALTHCHECK (try CMD)"));
     }
@@ -1450,10 +1457,754 @@ mod tests {
             })
             .collect();
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        for (text, _) in cases {
+            assert!(!err(text).contains('\n'), "one line for {text:?}");
+        }
         let e = parse("FROM scratch\n\nNOTHINGLIKEIT\n", "-").unwrap_err();
         assert_eq!(e.line(), Some(3));
         assert_eq!(e.file(), "-");
         assert_eq!(e.message(), "unknown instruction: NOTHINGLIKEIT");
         assert_eq!(parse("", "x").unwrap_err().line(), None);
+    }
+
+    fn run_shell(s: &str) -> Kind {
+        Kind::Run(Run {
+            command: shell(s),
+            heredocs: vec![],
+            network: None,
+        })
+    }
+
+    fn run_exec(list: &[&str]) -> Kind {
+        Kind::Run(Run {
+            command: exec(list),
+            heredocs: vec![],
+            network: None,
+        })
+    }
+
+    fn env1(k: &str, v: &str) -> Kind {
+        Kind::Env(pairs(&[(k, v)]))
+    }
+
+    #[test]
+    fn escape_directive_with_backtick_for_windows_style_files() {
+        // buildkit testfiles/escape, escape-nonewline, escape-with-syntax.
+        let file =
+            ok("#escape = `\n\nFROM image\nLABEL maintainer foo@bar.com\nENV GOPATH `\n\\go");
+        assert_eq!(file.escape, '`');
+        assert_eq!(
+            file.stages[0]
+                .instructions
+                .iter()
+                .map(|i| i.kind.clone())
+                .collect::<Vec<_>>(),
+            vec![
+                Kind::Label(pairs(&[("maintainer", "foo@bar.com")])),
+                env1("GOPATH", "\\go"),
+            ]
+        );
+        let file = ok("# escape = `\n# There is no white space line after the directives.\nFROM image\nENV GOPATH `\n\\go\n");
+        assert_eq!(file.escape, '`');
+        assert_eq!(file.stages[0].instructions[0].kind, env1("GOPATH", "\\go"));
+        let file = ok("# syntax = docker/dockerfile\n# escape = `\n\nFROM `\n    image\n");
+        assert_eq!(file.syntax.as_deref(), Some("docker/dockerfile"));
+        assert_eq!(file.stages[0].base, "image");
+        // Backslashes are ordinary: paths and a trailing backslash stay.
+        let file = ok("# escape=`\nFROM mcr.microsoft.com/windows/servercore\nCOPY c:\\src\\ c:\\dst\\\nRUN dir c:\\ `\n  && echo done\nENV A=x` y\n");
+        let kinds: Vec<Kind> = file.stages[0]
+            .instructions
+            .iter()
+            .map(|i| i.kind.clone())
+            .collect();
+        match &kinds[0] {
+            Kind::Copy(spec) => {
+                assert_eq!(spec.sources, strings(&["c:\\src\\"]));
+                assert_eq!(spec.dest, "c:\\dst\\");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(kinds[1], run_shell("dir c:\\   && echo done"));
+        assert_eq!(kinds[2], env1("A", "x` y"));
+    }
+
+    #[test]
+    fn directives_only_at_the_top() {
+        // buildkit testfiles/escape-after-comment: a comment ends directives.
+        let file = ok("# Comment here.\n# escape = `\n\nFROM image\nENV GOPATH \\\n\\go");
+        assert_eq!(file.escape, '\\');
+        assert_eq!(file.stages[0].instructions[0].kind, env1("GOPATH", "\\go"));
+        // After an instruction a directive is a plain comment.
+        let file = ok("FROM image\n# escape=`\n# syntax=x\nRUN a \\\n b\n");
+        assert_eq!((file.escape, file.syntax), ('\\', None));
+        assert_eq!(file.stages[0].instructions[0].kind, run_shell("a  b"));
+        // A blank line ends them too.
+        let file = ok("\n# escape=`\nFROM image\n");
+        assert_eq!(file.escape, '\\');
+        // Case-insensitive keys, `check` accepted, unknown keys end them.
+        let file = ok("# SYNTAX=docker/dockerfile:1.7\n# check=skip=all\n# escape=`\nFROM a\n");
+        assert_eq!(file.syntax.as_deref(), Some("docker/dockerfile:1.7"));
+        assert_eq!(file.escape, '`');
+        let file = ok("# unknown=1\n# escape=`\nFROM a\n");
+        assert_eq!(file.escape, '\\');
+        // A byte-order mark does not hide a directive.
+        let file = ok("\u{feff}# escape=`\nFROM a\n");
+        assert_eq!(file.escape, '`');
+    }
+
+    #[test]
+    fn buildkit_escapes_and_continue_indent_files() {
+        let kinds = kinds(concat!(
+            "FROM ubuntu:14.04\n",
+            "LABEL maintainer Erik \\\\Hollensbe <erik@hollensbe.org>\\\"\n",
+            "\n",
+            "RUN apt-get \\update && \\\n",
+            "  apt-get \\\"install znc -y\n",
+            "ADD \\conf\\\\\" /.znc\n",
+            "\n",
+            "RUN foo \\\n",
+            "\n",
+            "bar \\\n",
+            "\n",
+            "baz\n",
+            "\n",
+            "CMD [ \"\\/usr\\\\\\\"/bin/znc\", \"-f\", \"-r\" ]\n",
+        ));
+        assert_eq!(
+            kinds[0],
+            Kind::Label(pairs(&[(
+                "maintainer",
+                "Erik \\\\Hollensbe <erik@hollensbe.org>\\\""
+            )]))
+        );
+        assert_eq!(
+            kinds[1],
+            run_shell("apt-get \\update &&   apt-get \\\"install znc -y")
+        );
+        match &kinds[2] {
+            Kind::Add(spec) => assert_eq!(
+                (spec.sources.clone(), spec.dest.as_str()),
+                (strings(&["\\conf\\\\\""]), "/.znc")
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(kinds[3], run_shell("foo bar baz"));
+        assert_eq!(kinds[4], Kind::Cmd(exec(&["/usr\\\"/bin/znc", "-f", "-r"])));
+
+        let kinds = kinds_of(concat!(
+            "FROM ubuntu:14.04\n\n",
+            "RUN echo hello\\\n  world\\\n  goodnight  \\\n  moon\\\n  light\\\nning\n",
+            "RUN echo hello  \\\n  world\n",
+            "RUN echo hello  \\\nworld\n",
+            "RUN echo hello \\\ngoodbye\\\nfrog\n",
+            "RUN echo hello  \\  \nworld\n",
+            "RUN echo hi \\\n \\\n world \\\n\\\n good\\\n\\\nnight\n",
+            "RUN echo goodbye\\\nfrog\n",
+            "RUN echo good\\\nbye\\\nfrog\n\n",
+            "RUN echo hello \\\n# this is a comment\n\n# this is a comment with a blank line surrounding it\n\nthis is some more useful stuff\n",
+        ));
+        let expected = [
+            "echo hello  world  goodnight    moon  lightning",
+            "echo hello    world",
+            "echo hello  world",
+            "echo hello goodbyefrog",
+            "echo hello  world",
+            "echo hi   world  goodnight",
+            "echo goodbyefrog",
+            "echo goodbyefrog",
+            "echo hello this is some more useful stuff",
+        ];
+        assert_eq!(
+            kinds,
+            expected.iter().map(|s| run_shell(s)).collect::<Vec<_>>()
+        );
+    }
+
+    fn kinds_of(text: &str) -> Vec<Kind> {
+        kinds(text)
+    }
+
+    #[test]
+    fn buildkit_env_and_trailing_backslash_files() {
+        let kinds = kinds(concat!(
+            "FROM ubuntu\n",
+            "ENV name value\n",
+            "ENV name=value\n",
+            "ENV name=value name2=value2\n",
+            "ENV name=\"value value1\"\n",
+            "ENV name=value\\ value2\n",
+            "ENV name=\"value'quote space'value2\"\n",
+            "ENV name='value\"double quote\"value2'\n",
+            "ENV name=value\\ value2 name2=value2\\ value3\n",
+            "ENV name=\"a\\\"b\"\n",
+            "ENV name=\"a\\'b\"\n",
+            "ENV name='a\\'b'\n",
+            "ENV name='a\\'b''\n",
+            "ENV name='a\\\"b'\n",
+            "ENV name=\"''\"\n",
+            "ENV name=value \\\n",
+            "    name1=value1 \\\n",
+            "    name2=\"value2a \\\n",
+            "           value2b\" \\\n",
+            "    name3=\"value3a\\n\\\"value3b\\\"\" \\\n",
+            "\tname4=\"value4a\\\\nvalue4b\" \\\n",
+        ));
+        let expected = vec![
+            env1("name", "value"),
+            env1("name", "value"),
+            Kind::Env(pairs(&[("name", "value"), ("name2", "value2")])),
+            env1("name", "\"value value1\""),
+            env1("name", "value\\ value2"),
+            env1("name", "\"value'quote space'value2\""),
+            env1("name", "'value\"double quote\"value2'"),
+            Kind::Env(pairs(&[
+                ("name", "value\\ value2"),
+                ("name2", "value2\\ value3"),
+            ])),
+            env1("name", "\"a\\\"b\""),
+            env1("name", "\"a\\'b\""),
+            env1("name", "'a\\'b'"),
+            env1("name", "'a\\'b''"),
+            env1("name", "'a\\\"b'"),
+            env1("name", "\"''\""),
+            Kind::Env(pairs(&[
+                ("name", "value"),
+                ("name1", "value1"),
+                ("name2", "\"value2a            value2b\""),
+                ("name3", "\"value3a\\n\\\"value3b\\\"\""),
+                ("name4", "\"value4a\\\\nvalue4b\""),
+            ])),
+        ];
+        assert_eq!(kinds, expected);
+
+        let kinds = kinds_of(concat!(
+            "FROM hello-world\n\n",
+            "ENV A path\n",
+            "ENV B another\\\\path\n",
+            "ENV C trailing\\\\backslash\\\\\n",
+            "ENV D This should not be appended to C\n",
+            "ENV E hello\\\n\\\nworld\n",
+            "ENV F hello\\\n \\\nworld\n",
+            "ENV G hello \\\n\\\nworld\n",
+        ));
+        assert_eq!(
+            kinds,
+            vec![
+                env1("A", "path"),
+                env1("B", "another\\\\path"),
+                env1("C", "trailing\\\\backslash\\\\"),
+                env1("D", "This should not be appended to C"),
+                env1("E", "helloworld"),
+                env1("F", "hello world"),
+                env1("G", "hello world"),
+            ]
+        );
+    }
+
+    #[test]
+    fn json_form_falls_back_to_shell_form_like_docker() {
+        // buildkit testfiles/jeztah-invalid-json-* and json.
+        let cases = [
+            ("CMD \"[\\\"echo\\\", \\\"Phew\\\"]\"", Kind::Cmd(shell("\"[\\\"echo\\\", \\\"Phew\\\"]\""))),
+            ("CMD '[\"echo\", \"JSON in a string\"]'", Kind::Cmd(shell("'[\"echo\", \"JSON in a string\"]'"))),
+            ("CMD ['echo','single quotes are invalid JSON']", Kind::Cmd(shell("['echo','single quotes are invalid JSON']"))),
+            ("CMD [\"echo\", \"close the brackets\"", Kind::Cmd(shell("[\"echo\", \"close the brackets\""))),
+            ("CMD [\"echo\", \"look ma, no quote!]", Kind::Cmd(shell("[\"echo\", \"look ma, no quote!]"))),
+            ("ENTRYPOINT [\"a\"] trailing", Kind::Entrypoint(shell("[\"a\"] trailing"))),
+            ("RUN [\"a\",]", run_shell("[\"a\",]")),
+            ("CMD [\"\"]", Kind::Cmd(exec(&[""]))),
+            ("CMD [ \"a\", \"b\" ]", Kind::Cmd(exec(&["a", "b"]))),
+            ("CMD\t[\t\"a\",\t\"b\"\t]\t", Kind::Cmd(exec(&["a", "b"]))),
+            ("CMD [\"abc 123\", \"♥\", \"\\u2603\", \"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0000\"]", Kind::Cmd(exec(&["abc 123", "♥", "☃", "\" \\ / \u{8} \u{c} \n \r \t \0"]))),
+            ("VOLUME [\"/a\" \"/b\"]", Kind::Volume(strings(&["[\"/a\"", "\"/b\"]"]))),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(one(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn buildkit_edge_case_generator_file() {
+        let file = ok(concat!(
+            "FROM busybox:buildroot-2014.02\n\n",
+            "LABEL maintainer docker <docker@docker.io>\n\n",
+            "ONBUILD RUN [\"echo\", \"test\"]\n",
+            "ONBUILD RUN echo test\n",
+            "ONBUILD COPY . /\n\n\n",
+            "# RUN Commands \\\n",
+            "# linebreak in comment \\\n",
+            "RUN [\"ls\", \"-la\"]\n",
+            "RUN [\"echo\", \"'1234'\"]\n",
+            "RUN echo \"1234\"\n",
+            "RUN echo '1234' && \\\n    echo \"456\" && \\\n    echo 789\n",
+            "RUN    sh -c 'echo root:testpass \\\n        > /tmp/passwd'\n",
+            "# ENV \\\n",
+            "ENV SCUBA 1 DUBA 3\n",
+            "ENV SCUBA \"1 DUBA 3\"\n",
+            "CMD echo 'test' | wc -\n",
+            "EXPOSE 9000 5000 6000\n",
+            "USER docker:root\n",
+            "VOLUME [\"/test\", \"/test2\"]\n",
+            "VOLUME /test3\n",
+            "WORKDIR /test\n",
+        ));
+        let lines: Vec<usize> = file.stages[0].instructions.iter().map(|i| i.line).collect();
+        assert_eq!(
+            lines,
+            vec![3, 5, 6, 7, 12, 13, 14, 15, 18, 21, 22, 23, 24, 25, 26, 27, 28]
+        );
+        let kinds: Vec<Kind> = file.stages[0]
+            .instructions
+            .iter()
+            .map(|i| i.kind.clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Kind::Label(pairs(&[("maintainer", "docker <docker@docker.io>")])),
+                Kind::Onbuild("RUN [\"echo\", \"test\"]".into()),
+                Kind::Onbuild("RUN echo test".into()),
+                Kind::Onbuild("COPY . /".into()),
+                run_exec(&["ls", "-la"]),
+                run_exec(&["echo", "'1234'"]),
+                run_shell("echo \"1234\""),
+                run_shell("echo '1234' &&     echo \"456\" &&     echo 789"),
+                run_shell("sh -c 'echo root:testpass         > /tmp/passwd'"),
+                env1("SCUBA", "1 DUBA 3"),
+                env1("SCUBA", "\"1 DUBA 3\""),
+                Kind::Cmd(shell("echo 'test' | wc -")),
+                Kind::Expose(strings(&["9000", "5000", "6000"])),
+                Kind::User("docker:root".into()),
+                Kind::Volume(strings(&["/test", "/test2"])),
+                Kind::Volume(strings(&["/test3"])),
+                Kind::Workdir("/test".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn tabs_separate_instruction_and_arguments() {
+        // buildkit testfiles/ADD-COPY-with-JSON.
+        let kinds = kinds("FROM\tubuntu:14.04\nLABEL\tmaintainer\tSeongyeol Lim <s@example.com>\nCOPY\t.\t/go/src\nADD\t\t[ \"vimrc\", \"/tmp\" ]\nCOPY\t[ \"test file\", \"/tmp\" ]\n");
+        assert_eq!(
+            kinds[0],
+            Kind::Label(pairs(&[("maintainer", "Seongyeol Lim <s@example.com>")]))
+        );
+        let specs: Vec<(Vec<String>, String)> = kinds[1..]
+            .iter()
+            .map(|k| match k {
+                Kind::Copy(s) | Kind::Add(s) => (s.sources.clone(), s.dest.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            specs,
+            vec![
+                (strings(&["."]), "/go/src".to_string()),
+                (strings(&["vimrc"]), "/tmp".to_string()),
+                (strings(&["test file"]), "/tmp".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn line_numbers_span_blank_lines_comments_and_continuations() {
+        // buildkit testfile-line: instructions start on lines 5, 11 and 17.
+        let text = "# ESCAPE=\\\n\n\n\nFROM brimstone/ubuntu:14.04\n\n\n# TORUN -v /var/run/docker.sock:/var/run/docker.sock\n\n\nENV GOPATH \\\n/go\n\n\n\n# Install the packages\nRUN apt-get update \\\n\t&& dpkg -l \\\n\n\n    && apt-get clean \\\n\t&& rm -rf $GOPATH\n\n\nUSER nobody\n";
+        let file = ok(text);
+        assert_eq!(file.stages[0].line, 5);
+        let lines: Vec<usize> = file.stages[0].instructions.iter().map(|i| i.line).collect();
+        assert_eq!(lines, vec![11, 17, 25]);
+        assert_eq!(file.stages[0].instructions[0].kind, env1("GOPATH", "/go"));
+    }
+
+    #[test]
+    fn heredocs_as_buildkit_reads_them() {
+        let text = concat!(
+            "FROM alpine\n",
+            "RUN <<EMPTY\n",
+            "EMPTY\n",
+            "RUN 3<<EMPTY2\n",
+            "EMPTY2\n",
+            "RUN \"<<NOHEREDOC\"\n",
+            "RUN <<INDENT\n\tfoo\n\tbar\nINDENT\n",
+            "RUN <<-UNINDENT\n\tbaz\n\tquux\n\tUNINDENT\n",
+            "RUN <<-'NOEXPAND'\n\tdon't expand $NAME\nNOEXPAND\n",
+            "RUN <<COMMENT\n# internal comment\necho foo bar # trailing comment\n\nCOMMENT\n",
+            "COPY <<FILE1 <<FILE2 /dest\ncontent 1\nFILE1\ncontent 2\nFILE2\n",
+            "COPY <<X <<Y /dest\nY\nX\nX\nY\n",
+            "RUN <<COMPLEX python3\nprint('hello world')\nCOMPLEX\n",
+            "RUN <<eo'f'\necho foo\neof\n",
+            "RUN <<eo\\'f\necho foo\neo'f\n",
+            "RUN <<'e'o\\'f\necho foo\neo'f\n",
+            "RUN <<'one two'\necho bar\none two\n",
+            "RUN <<$EOF\n$EOF\n",
+            "RUN <<  EOF  > foo\nEOF\n",
+            "RUN [\"<<EOF\"]\n",
+            "USER <<NOTHERE\n",
+            "RUN cat <<A && cat <<-\"B\"\na $X\nA\n\t\tb $X\n\tB\n",
+        );
+        let file = ok(text);
+        let doc = |name: &str, body: &str, expand: bool| Heredoc {
+            name: name.into(),
+            body: body.into(),
+            expand,
+        };
+        let docs: Vec<(usize, Vec<Heredoc>)> = file.stages[0]
+            .instructions
+            .iter()
+            .map(|i| {
+                let docs = match &i.kind {
+                    Kind::Run(r) => r.heredocs.clone(),
+                    Kind::Copy(c) => c.heredocs.clone(),
+                    _ => vec![],
+                };
+                (i.line, docs)
+            })
+            .collect();
+        let expected: Vec<(usize, Vec<Heredoc>)> = vec![
+            (2, vec![doc("EMPTY", "", true)]),
+            (4, vec![doc("EMPTY2", "", true)]),
+            (6, vec![]),
+            (7, vec![doc("INDENT", "\tfoo\n\tbar\n", true)]),
+            (11, vec![doc("UNINDENT", "baz\nquux\n", true)]),
+            (15, vec![doc("NOEXPAND", "don't expand $NAME\n", false)]),
+            (
+                18,
+                vec![doc(
+                    "COMMENT",
+                    "# internal comment\necho foo bar # trailing comment\n\n",
+                    true,
+                )],
+            ),
+            (
+                23,
+                vec![
+                    doc("FILE1", "content 1\n", true),
+                    doc("FILE2", "content 2\n", true),
+                ],
+            ),
+            (28, vec![doc("X", "Y\n", true), doc("Y", "X\n", true)]),
+            (33, vec![doc("COMPLEX", "print('hello world')\n", true)]),
+            (36, vec![doc("eof", "echo foo\n", false)]),
+            (39, vec![doc("eo'f", "echo foo\n", true)]),
+            (42, vec![doc("eo'f", "echo foo\n", false)]),
+            (45, vec![doc("one two", "echo bar\n", false)]),
+            (48, vec![doc("$EOF", "", true)]),
+            (50, vec![doc("EOF", "", true)]),
+            (52, vec![]),
+            (53, vec![]),
+            (
+                54,
+                vec![doc("A", "a $X\n", true), doc("B", "b $X\n", false)],
+            ),
+        ];
+        assert_eq!(docs, expected);
+        let ins = &file.stages[0].instructions;
+        assert_eq!(ins[16].kind, run_exec(&["<<EOF"]));
+        assert_eq!(ins[17].kind, Kind::User("<<NOTHERE".into()));
+        // COPY here-documents are not sources.
+        match &ins[7].kind {
+            Kind::Copy(spec) => {
+                assert!(spec.sources.is_empty());
+                assert_eq!(spec.dest, "/dest");
+            }
+            other => panic!("{other:?}"),
+        }
+        // The text keeps the bodies, as written, for history and cache.
+        assert_eq!(ins[4].text, "RUN <<-UNINDENT\n\tbaz\n\tquux\nUNINDENT");
+        match &ins[9].kind {
+            Kind::Run(run) => assert_eq!(run.command, shell("<<COMPLEX python3")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn heredoc_marker_words() {
+        for word in [
+            "<<EOF",
+            "<<'EOF'",
+            "<<\"EOF\"",
+            "<<-EOF",
+            "<<-'EOF'",
+            "<<-\"EOF\"",
+            "<<EO\"F\"",
+            "<< EOF",
+            "<<- EOF",
+        ] {
+            let (name, _, _) = heredoc_word(word)
+                .unwrap()
+                .unwrap_or_else(|| panic!("{word}"));
+            assert_eq!(name, "EOF", "{word}");
+        }
+        for word in ["<<'EOF", "<<\"EOF", "<<EOF'", "<<EOF\""] {
+            assert!(heredoc_word(word).is_err(), "{word}");
+        }
+        for word in ["", "EOF", "<<", "<<-", "<EOF", "<<<EOF", "<<EOF sh"] {
+            assert_eq!(heredoc_word(word).unwrap(), None, "{word}");
+        }
+        let names = |line: &str| -> Vec<String> {
+            heredocs_in_line(line)
+                .unwrap()
+                .into_iter()
+                .map(|(n, _, _)| n)
+                .collect()
+        };
+        // `<<-` followed by a blank is not a marker on an instruction line
+        // (buildkit's lexer splits it off), though `<< EOF` is.
+        assert!(names("RUN <<- EOF").is_empty());
+        assert_eq!(names("RUN << EOF"), ["EOF"]);
+        assert_eq!(names("RUN << -EOF"), ["-EOF"]);
+        assert_eq!(names("RUN 4<<EOF"), ["EOF"]);
+        assert_eq!(names("RUN <<EOF <<EOF2"), ["EOF", "EOF2"]);
+        assert!(names("RUN '<<EOF'").is_empty());
+        assert!(names("RUN \"<<EOF\"").is_empty());
+    }
+
+    #[test]
+    fn onbuild_triggers_keep_their_text_and_parse_later() {
+        let file =
+            ok("FROM a\nONBUILD RUN <<EOF\necho $X\nEOF\nONBUILD ADD --chown=1 x \\\n  /y\n");
+        let kinds: Vec<Kind> = file.stages[0]
+            .instructions
+            .iter()
+            .map(|i| i.kind.clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Kind::Onbuild("RUN <<EOF\necho $X\nEOF".into()),
+                Kind::Onbuild("ADD --chown=1 x   /y".into()),
+            ]
+        );
+        let trigger = parse_trigger("RUN <<EOF\necho $X\nEOF", "base").unwrap();
+        assert_eq!(
+            trigger.kind,
+            Kind::Run(Run {
+                command: shell("<<EOF"),
+                heredocs: vec![Heredoc {
+                    name: "EOF".into(),
+                    body: "echo $X\n".into(),
+                    expand: true
+                }],
+                network: None
+            })
+        );
+        let trigger = parse_trigger("ADD --chown=1 x   /y", "base").unwrap();
+        assert_eq!(trigger.text, "ADD --chown=1 x   /y");
+        assert_eq!(
+            parse_trigger("FROM x", "base").unwrap_err().to_string(),
+            "base: ONBUILD trigger \"FROM x\": FROM isn't allowed as an ONBUILD trigger"
+        );
+        assert_eq!(
+            parse_trigger("NOPE x", "base").unwrap_err().to_string(),
+            "base: ONBUILD trigger \"NOPE x\": unknown instruction: NOPE (did you mean COPY?)"
+        );
+    }
+
+    #[test]
+    fn flags_with_quotes_escapes_and_double_dash() {
+        match one("COPY --chown=\"my user\":'grp' --chmod=7\\55 -- --weird /dst") {
+            Kind::Copy(spec) => {
+                assert_eq!(spec.chown.as_deref(), Some("my user:grp"));
+                assert_eq!(spec.chmod.as_deref(), Some("755"));
+                assert_eq!(spec.sources, strings(&["--weird"]));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Flag names are case-sensitive, as Docker's.
+        assert_eq!(
+            err("FROM a\nCOPY --LINK a b\n"),
+            "Containerfile:2: COPY: unknown flag: --LINK"
+        );
+        assert_eq!(
+            err("FROM a\nCMD --doit [\"a\"]\n"),
+            "Containerfile:2: CMD: unknown flag: --doit"
+        );
+        assert_eq!(
+            err("FROM a\nWORKDIR --x=1 /a\n"),
+            "Containerfile:2: WORKDIR: unknown flag: --x"
+        );
+        // Flags only lead the arguments: later `--` words are arguments.
+        assert_eq!(
+            one("RUN echo --network=none"),
+            run_shell("echo --network=none")
+        );
+    }
+
+    #[test]
+    fn go_durations() {
+        let ok_cases = [
+            ("0", 0),
+            ("30s", 30_000_000_000),
+            ("1m30s", 90_000_000_000),
+            ("1.5h", 5_400_000_000_000),
+            ("250ms", 250_000_000),
+            ("10us", 10_000),
+            ("10µs", 10_000),
+            ("1h2m3s4ms5us6ns", 3_723_004_005_006),
+            ("+5s", 5_000_000_000),
+            (".5s", 500_000_000),
+        ];
+        for (text, nanos) in ok_cases {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_nanos(nanos)),
+                "{text}"
+            );
+        }
+        for bad in ["", "5", "s", "1x", "1.2.3s", "-1s", "..s", "1s5"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn windows_line_endings_and_instruction_text() {
+        let file = ok("FROM a AS b-c_d.e\r\nRUN --network=host echo a \\\r\n  b\r\nCOPY <<EOF /x\r\nhi\r\nEOF\r\n");
+        assert_eq!(file.stages[0].name.as_deref(), Some("b-c_d.e"));
+        let ins = &file.stages[0].instructions;
+        assert_eq!(ins[0].text, "RUN --network=host echo a   b");
+        assert_eq!(
+            ins[0].kind,
+            Kind::Run(Run {
+                command: shell("echo a   b"),
+                heredocs: vec![],
+                network: Some("host".into())
+            })
+        );
+        assert_eq!(ins[1].text, "COPY <<EOF /x\nhi\r\nEOF");
+        match &ins[1].kind {
+            Kind::Copy(spec) => assert_eq!(
+                spec.heredocs,
+                vec![Heredoc {
+                    name: "EOF".into(),
+                    body: "hi\r\n".into(),
+                    expand: true
+                }]
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn healthcheck_none_ignores_check_flags_like_docker() {
+        assert_eq!(
+            one("HEALTHCHECK --interval=5s NONE"),
+            Kind::Healthcheck(Healthcheck::None)
+        );
+        assert_eq!(
+            err("FROM a\nHEALTHCHECK --bogus=1 NONE\n"),
+            "Containerfile:2: HEALTHCHECK: unknown flag: --bogus"
+        );
+        assert_eq!(
+            one("HEALTHCHECK --interval=0s --retries=0 CMD [\"x\"]"),
+            Kind::Healthcheck(Healthcheck::Check {
+                test: exec(&["x"]),
+                interval: Some("0s".into()),
+                timeout: None,
+                start_period: None,
+                start_interval: None,
+                retries: Some(0),
+            })
+        );
+    }
+
+    #[test]
+    fn copy_heredocs_mixed_with_paths_and_chomped() {
+        match one("COPY --chmod=755 <<-\"run.sh\" conf/ /app/\n\t#!/bin/sh\n\techo $HOME\n\trun.sh")
+        {
+            Kind::Copy(spec) => {
+                assert_eq!(spec.sources, strings(&["conf/"]));
+                assert_eq!(spec.dest, "/app/");
+                assert_eq!(spec.chmod.as_deref(), Some("755"));
+                assert_eq!(
+                    spec.heredocs,
+                    vec![Heredoc {
+                        name: "run.sh".into(),
+                        body: "#!/bin/sh\necho $HOME\n".into(),
+                        expand: false
+                    }]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn buildkit_argument_count_errors() {
+        for command in ["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"] {
+            assert_eq!(
+                err(&format!("FROM a\n{command}\n")),
+                format!("Containerfile:2: {command} requires exactly one argument")
+            );
+        }
+        for command in [
+            "ENV",
+            "LABEL",
+            "ONBUILD",
+            "HEALTHCHECK",
+            "EXPOSE",
+            "VOLUME",
+            "ARG",
+            "CMD",
+            "ENTRYPOINT",
+            "SHELL",
+            "RUN",
+        ] {
+            assert_eq!(
+                err(&format!("FROM a\n{}\n", command.to_lowercase())),
+                format!("Containerfile:2: {command} requires at least one argument")
+            );
+        }
+        for command in ["ADD", "COPY"] {
+            assert_eq!(
+                err(&format!("FROM a\n{command} arg1\n")),
+                format!("Containerfile:2: {command} requires at least two arguments, but only one was provided: the destination could not be determined")
+            );
+        }
+        assert_eq!(
+            err("FROM a\nCOPY\t\n\t\tquux \\\n      bar\n"),
+            "Containerfile:2: COPY requires at least two arguments, but none were provided: the destination could not be determined"
+        );
+        assert_eq!(
+            err("FROM a\nMAINTAINER --boo joe@example.com\n"),
+            "Containerfile:2: MAINTAINER: unknown flag: --boo"
+        );
+        assert_eq!(
+            err("FROM a\nfoo bar\n"),
+            "Containerfile:2: unknown instruction: foo (did you mean from?)"
+        );
+    }
+
+    #[test]
+    fn args_before_and_after_from() {
+        // buildkit testfiles/args.
+        let file = ok("ARG foo bar=baz\nFROM ubuntu\nARG abc=\"123 456\" def\n");
+        assert_eq!(
+            file.global_args,
+            vec![
+                ArgDecl {
+                    name: "foo".into(),
+                    default: None
+                },
+                ArgDecl {
+                    name: "bar".into(),
+                    default: Some("baz".into())
+                },
+            ]
+        );
+        assert_eq!(
+            file.stages[0].instructions[0].kind,
+            Kind::Arg(vec![
+                ArgDecl {
+                    name: "abc".into(),
+                    default: Some("\"123 456\"".into())
+                },
+                ArgDecl {
+                    name: "def".into(),
+                    default: None
+                },
+            ])
+        );
     }
 }

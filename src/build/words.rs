@@ -47,6 +47,16 @@ pub fn expand_words(text: &str, escape: char, vars: Vars) -> Result<Vec<String>,
         .map(|(_, words)| words)
 }
 
+/// The body of a `COPY`/`ADD` here-document whose delimiter was not quoted,
+/// as Docker expands it: `$VAR` and `${...}` substituted and `\` escapes
+/// applied, quotes left as they are (always `\`, whatever the file's escape
+/// character). RUN here-documents are not expanded here: the shell does it.
+pub fn expand_heredoc(body: &str, vars: Vars) -> Result<String, WordError> {
+    let mut lexer = Lexer::new('\\');
+    lexer.keep_quotes = true;
+    lexer.process(body, vars).map(|(word, _)| word)
+}
+
 /// The lexer's switches, as buildkit's `Lex`. The parser needs the raw modes
 /// to recognise here-document words.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +68,9 @@ pub(crate) struct Lexer {
     pub raw_escapes: bool,
     /// Leave `$VAR` of unset variables as written.
     pub skip_unset: bool,
+    /// Treat quotes as ordinary characters (no quote removal, `$` expanded
+    /// inside them too).
+    pub keep_quotes: bool,
 }
 
 impl Lexer {
@@ -67,6 +80,7 @@ impl Lexer {
             raw_quotes: false,
             raw_escapes: false,
             skip_unset: false,
+            keep_quotes: false,
         }
     }
 
@@ -186,12 +200,12 @@ impl Scan<'_> {
                     result.push_str(&marker);
                     words.add_raw_str(&marker);
                 }
-                '\'' => {
+                '\'' if !self.lexer.keep_quotes => {
                     let quoted = self.single_quote()?;
                     result.push_str(&quoted);
                     words.add_raw_str(&quoted);
                 }
-                '"' => {
+                '"' if !self.lexer.keep_quotes => {
                     let quoted = self.double_quote()?;
                     result.push_str(&quoted);
                     words.add_raw_str(&quoted);
@@ -1093,6 +1107,7 @@ hello'$there' | hello$there";
             raw_quotes: true,
             raw_escapes: true,
             skip_unset: true,
+            keep_quotes: false,
         };
         let (word, words) = lexer
             .process("RUN <<'EOF' \\$x ${Y:-z} $HOME \"q\"", &|_| None)
@@ -1125,5 +1140,24 @@ hello'$there' | hello$there";
         for (pattern, expected) in reversed {
             assert_eq!(reverse_pattern(pattern), expected, "{pattern:?}");
         }
+    }
+
+    #[test]
+    fn heredoc_bodies_keep_quotes_and_expand_inside_them() {
+        let vars = env(&[("NAME", "world"), ("EMPTY", "")]);
+        let get = |n: &str| vars.get(n).cloned();
+        let cases = [
+            ("hello $NAME\n", "hello world\n"),
+            ("'$NAME' \"${NAME}\"\n", "'world' \"world\"\n"),
+            ("it's ${EMPTY:-fine}\n", "it's fine\n"),
+            ("cost: \\$5\n", "cost: $5\n"),
+            // Docker's quirk: a backslash escape is applied, `\n` becomes `n`.
+            ("printf 'a\\n'\n", "printf 'an'\n"),
+            ("don't\n", "don't\n"),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(expand_heredoc(body, &get).unwrap(), expected, "{body:?}");
+        }
+        assert!(expand_heredoc("${NAME\n", &get).is_err());
     }
 }
