@@ -11,6 +11,8 @@ use crate::error;
 use crate::store::paths::{Env, Paths};
 
 pub mod args;
+pub mod build;
+pub mod commit;
 pub mod container;
 pub mod container_prune;
 pub mod create;
@@ -100,6 +102,10 @@ pub struct GlobalArgs {
 pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
+    /// Build an image using instructions from Containerfiles
+    Build(build::BuildArgs),
+    /// Create a new image from a container's changes
+    Commit(commit::CommitArgs),
     Exec(exec::ExecArgs),
     /// Manage containers
     Container(container::ContainerArgs),
@@ -210,6 +216,8 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Info(args) => info::run(&ctx()?, &args),
         Command::Run(args) => run::run(&ctx()?, &args),
+        Command::Build(a) => build::run(&ctx()?, &a),
+        Command::Commit(a) => commit::run(&ctx()?, &a),
         Command::Exec(args) => exec::run(&ctx()?, &args),
         Command::Container(a) => container::run(&ctx()?, a),
         Command::Create(a) => create::run(&ctx()?, &a),

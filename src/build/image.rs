@@ -1,0 +1,178 @@
+//! Images made here (by `build` and `commit`): the manifest that names each
+//! layer by its compressed blob, and a container's writable layer committed
+//! on top of its image.
+
+use anyhow::{anyhow, Result};
+use serde_json::{Map, Value};
+
+use super::layer::{self, LayerCompression};
+use crate::container::ContainerStore;
+use crate::image::changes;
+use crate::image::compression::Compression;
+use crate::image::digest::Digest;
+use crate::image::local::{Descriptor, OciManifest, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST};
+use crate::image::oci_config::{History, ImageConfig, RootFs};
+use crate::store::images::ImageRecord;
+use crate::store::timestamp::Timestamp;
+use crate::store::{NewImage, Store, View};
+use crate::userns::IdMap;
+
+/// Manifest flavours `commit --format` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ManifestFormat {
+    #[default]
+    Oci,
+    Docker,
+}
+
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+const DOCKER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+const DOCKER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+
+/// The manifest of an image whose layers are in the store: each layer by the
+/// compressed blob it was made or pulled as, uncompressed when none is known.
+pub fn manifest(
+    view: &View<'_>,
+    config: &[u8],
+    diff_ids: &[Digest],
+    format: ManifestFormat,
+) -> Result<Vec<u8>> {
+    let docker = format == ManifestFormat::Docker;
+    let mut layers = Vec::new();
+    for d in diff_ids {
+        let rec = view
+            .layer(d)?
+            .ok_or_else(|| anyhow!("layer {d} is missing from the store"))?;
+        let blob = rec.compressed.iter().find_map(|b| {
+            let media_type = match Compression::from_media_type(&b.media_type)? {
+                Compression::Gzip if docker => DOCKER_GZIP,
+                Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+                Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+                Compression::None => return None,
+            };
+            Some(Descriptor {
+                media_type,
+                digest: b.digest.clone(),
+                size: b.size,
+            })
+        });
+        layers.push(blob.unwrap_or(Descriptor {
+            media_type: if docker { DOCKER_TAR } else { OCI_LAYER_TAR },
+            digest: d.clone(),
+            size: rec.size,
+        }));
+    }
+    let m = OciManifest {
+        schema_version: 2,
+        media_type: if docker {
+            DOCKER_MANIFEST
+        } else {
+            OCI_MANIFEST
+        },
+        config: Descriptor {
+            media_type: if docker { DOCKER_CONFIG } else { OCI_CONFIG },
+            digest: Digest::of(config),
+            size: config.len() as u64,
+        },
+        layers,
+    };
+    Ok(serde_json::to_vec(&m)?)
+}
+
+/// What `commit` is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct CommitOptions {
+    /// `-c` instructions applied to the config.
+    pub changes: Vec<String>,
+    pub message: Option<String>,
+    pub author: Option<String>,
+    pub names: Vec<String>,
+    pub format: ManifestFormat,
+    pub compression: LayerCompression,
+}
+
+/// Commits container `query`'s writable layer on top of its image as a new
+/// image; returns the stored record.
+pub fn commit_container(
+    containers: &ContainerStore,
+    store: &Store,
+    query: &str,
+    opts: &CommitOptions,
+) -> Result<ImageRecord> {
+    let record = containers.lookup(query)?;
+    let lease = store.lease()?;
+    let mut config = match &record.image {
+        Some(image) => {
+            let id = Digest::from_hex(&image.id)?;
+            let view = store.read()?;
+            let rec = view.lookup(&image.id).map_err(|_| {
+                anyhow!(
+                    "the image {} of container {} is no longer in local storage",
+                    image.name,
+                    record.name
+                )
+            })?;
+            for d in &rec.layers {
+                if view.hold_layer(&lease, d)?.is_none() {
+                    return Err(anyhow!("layer {d} of image {} is missing", image.name));
+                }
+            }
+            ImageConfig::parse(&view.config(&id)?)?
+        }
+        None => ImageConfig {
+            architecture: crate::cli::version::go_arch().to_string(),
+            os: "linux".into(),
+            rootfs: RootFs {
+                kind: "layers".into(),
+                diff_ids: Vec::new(),
+            },
+            ..ImageConfig::default()
+        },
+    };
+    let mut runtime = match std::mem::take(&mut config.config) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    for c in &opts.changes {
+        changes::apply(&mut runtime, c)?;
+    }
+    config.config = Value::Object(runtime);
+
+    let (upper, _) = containers.layer_dirs(&record.id);
+    let map = IdMap::for_current_user();
+    let made = layer::commit_dir(store, &lease, &map, &upper, opts.compression)?;
+    let now = Timestamp::now().rfc3339_nanos();
+    config.created = Some(now.clone());
+    if let Some(a) = &opts.author {
+        config.author = Some(a.clone());
+    }
+    config.rootfs.kind = "layers".into();
+    config.rootfs.diff_ids.push(made.diff_id);
+    config.history.push(History {
+        created: Some(now),
+        created_by: Some(shell_words(&record.command)),
+        author: opts.author.clone(),
+        comment: opts.message.clone(),
+        empty_layer: false,
+    });
+    let bytes = serde_json::to_vec(&config)?;
+    let manifest = manifest(
+        &*store.read()?,
+        &bytes,
+        &config.rootfs.diff_ids,
+        opts.format,
+    )?;
+    let rec = store.add_image(NewImage {
+        config: &bytes,
+        manifest: &manifest,
+        names: &opts.names,
+    })?;
+    drop(lease);
+    Ok(rec)
+}
+
+/// A command as podman shows it in history: words joined by spaces.
+fn shell_words(argv: &[String]) -> String {
+    argv.join(" ")
+}

@@ -1,0 +1,254 @@
+//! A writable layer (a build step's or a container's upper directory) becoming
+//! a stored layer: packed as a tar with whiteouts, compressed as it would be
+//! pushed (gzip or zstd, whose digest the manifest names), and unpacked into the
+//! store with its tar journal so that `save` and `push` reproduce it exactly.
+//!
+//! The upper dir holds files of subordinate owners, so the packing and the
+//! unpacking both run as root of the user namespace.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::image::digest::Digest;
+use crate::image::pack::pack_dir;
+use crate::image::unpack::{unpack, UnpackOptions};
+use crate::store::layers::{BlobInfo, LayerInfo};
+use crate::store::{Lease, Store};
+use crate::userns::{self, IdMap};
+
+/// How a new layer is compressed (`--compression-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+pub enum LayerCompression {
+    #[default]
+    Gzip,
+    Zstd,
+}
+
+impl LayerCompression {
+    /// The OCI media type of a layer compressed this way.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            LayerCompression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+            LayerCompression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        }
+    }
+}
+
+/// A layer made from a directory and committed to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewLayer {
+    pub diff_id: Digest,
+    /// Bytes of the uncompressed tar.
+    pub size: u64,
+    /// The compressed form (digest, size, media type).
+    pub blob: BlobInfo,
+}
+
+/// Packs `upper` into a layer, stores it (held by `lease`) and returns it.
+/// An identical layer already in the store is reused.
+pub fn commit_dir(
+    store: &Store,
+    lease: &Lease,
+    map: &IdMap,
+    upper: &Path,
+    compression: LayerCompression,
+) -> Result<NewLayer> {
+    let staging = store.layers().stage()?;
+    let tar_path = staging.path().join("layer.tar");
+    let diff = staging.diff_path();
+    let journal = staging.journal_path();
+    let upper = upper.to_path_buf();
+    let made: Made = userns::as_root(map, || {
+        pack_and_unpack(&upper, &tar_path, &diff, &journal, compression)
+    })
+    .context("making the layer")?;
+    let layer = NewLayer {
+        diff_id: made.diff_id.clone(),
+        size: made.size,
+        blob: BlobInfo {
+            digest: made.blob_digest,
+            size: made.blob_size,
+            media_type: compression.media_type().to_string(),
+        },
+    };
+    let info = LayerInfo {
+        diff_id: made.diff_id,
+        size: made.size,
+        compressed: Some(layer.blob.clone()),
+        skipped_devices: made.skipped_devices,
+    };
+    store.layers().commit(staging, lease, info)?;
+    Ok(layer)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Made {
+    diff_id: Digest,
+    size: u64,
+    blob_digest: Digest,
+    blob_size: u64,
+    skipped_devices: u64,
+}
+
+/// In the user namespace: `upper` → tar file (hashing its compressed form on
+/// the way) → unpacked tree and journal.
+fn pack_and_unpack(
+    upper: &Path,
+    tar_path: &Path,
+    diff: &Path,
+    journal: &Path,
+    compression: LayerCompression,
+) -> Result<Made> {
+    let file =
+        File::create(tar_path).with_context(|| format!("creating {}", tar_path.display()))?;
+    let hashed = HashingWriter::new(io::sink());
+    let (blob_digest, blob_size) = match compression {
+        LayerCompression::Gzip => {
+            let enc = flate2::write::GzEncoder::new(hashed, flate2::Compression::default());
+            let mut tee = Tee {
+                a: BufWriter::new(file),
+                b: enc,
+            };
+            pack_dir(upper, &mut tee)?;
+            tee.a.flush()?;
+            tee.b.finish()?.finish()?
+        }
+        LayerCompression::Zstd => {
+            let enc = zstd::stream::write::Encoder::new(hashed, 3)?;
+            let mut tee = Tee {
+                a: BufWriter::new(file),
+                b: enc,
+            };
+            pack_dir(upper, &mut tee)?;
+            tee.a.flush()?;
+            tee.b.finish()?.finish()?
+        }
+    };
+    let opts = UnpackOptions {
+        media_type: None,
+        journal: Some(journal.to_path_buf()),
+        ..UnpackOptions::default()
+    };
+    let tar = File::open(tar_path).with_context(|| format!("reading {}", tar_path.display()))?;
+    let stats = unpack(io::BufReader::new(tar), diff, &opts)?;
+    let _ = fs::remove_file(tar_path);
+    Ok(Made {
+        diff_id: stats.diff_id,
+        size: stats.size,
+        blob_digest,
+        blob_size,
+        skipped_devices: stats.counts.skipped_devices,
+    })
+}
+
+/// Writes everything to both writers.
+struct Tee<A, B> {
+    a: A,
+    b: B,
+}
+
+impl<A: Write, B: Write> Write for Tee<A, B> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.a.write_all(buf)?;
+        self.b.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.a.flush()?;
+        self.b.flush()
+    }
+}
+
+/// sha256 and length of what passes through.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    written: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            written: 0,
+        }
+    }
+
+    /// The digest and byte count of everything written.
+    pub fn finish(mut self) -> io::Result<(Digest, u64)> {
+        self.inner.flush()?;
+        let hex: String = self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let digest = Digest::from_hex(&hex).map_err(io::Error::other)?;
+        Ok((digest, self.written))
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashing_writer_matches_digest_of() {
+        let mut w = HashingWriter::new(Vec::new());
+        w.write_all(b"hello ").unwrap();
+        w.write_all(b"world").unwrap();
+        let (d, n) = w.finish().unwrap();
+        assert_eq!(d, Digest::of(b"hello world"));
+        assert_eq!(n, 11);
+    }
+
+    #[test]
+    fn packing_an_upper_dir_yields_a_stored_layer_and_its_blob_digest() {
+        if !nix::unistd::geteuid().is_root() {
+            return; // unpacking chowns
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let upper = tmp.path().join("upper");
+        fs::create_dir_all(upper.join("etc")).unwrap();
+        fs::write(upper.join("etc/greeting"), "hi\n").unwrap();
+        let tar = tmp.path().join("l.tar");
+        let diff = tmp.path().join("diff");
+        fs::create_dir(&diff).unwrap();
+        let journal = tmp.path().join("journal");
+        for c in [LayerCompression::Gzip, LayerCompression::Zstd] {
+            let _ = fs::remove_dir_all(&diff);
+            fs::create_dir(&diff).unwrap();
+            let made = pack_and_unpack(&upper, &tar, &diff, &journal, c).unwrap();
+            assert_eq!(
+                fs::read_to_string(diff.join("etc/greeting")).unwrap(),
+                "hi\n"
+            );
+            assert!(!tar.exists());
+            let mut plain = Vec::new();
+            pack_dir(&upper, &mut plain).unwrap();
+            assert_eq!(made.diff_id, Digest::of(&plain));
+            assert_ne!(made.blob_digest, made.diff_id);
+            assert!(made.blob_size > 0 && made.blob_size < made.size);
+        }
+    }
+}
