@@ -664,7 +664,7 @@ enum Prepared {
     Copy {
         created_by: String,
         source: CopySource,
-        request: copy::CopyRequest,
+        request: Box<copy::CopyRequest>,
     },
     Config {
         created_by: String,
@@ -874,7 +874,7 @@ impl Builder<'_> {
         Ok(Prepared::Copy {
             created_by,
             source,
-            request,
+            request: Box::new(request),
         })
     }
 
@@ -907,7 +907,7 @@ impl Builder<'_> {
                 CopySource::Context(p) => copy::apply(p, &merged)?,
                 CopySource::Layers(src) => {
                     mount_readonly(src, &from)?;
-                    let mut req = request.clone();
+                    let mut req = (**request).clone();
                     req.source = copy::SourceRoot::Rootfs { dir: from.clone() };
                     let p = copy::plan(&req)?;
                     copy::apply(&p, &merged)?;
