@@ -548,3 +548,50 @@ fn commit_makes_an_image_of_a_containers_changes() {
     let missing = env.rpod(&["commit", "nosuch"]);
     missing.assert_code(125).assert_one_error_line();
 }
+
+#[test]
+fn concurrent_builds_share_the_store_safely() {
+    let env = TestEnv::new();
+    let base = busybox(&env);
+    let ctxs: Vec<PathBuf> = (0..4)
+        .map(|i| {
+            context(
+                &env,
+                &format!("ctx-par-{i}"),
+                &[
+                    (
+                        "Containerfile",
+                        &format!(
+                            "FROM {base}\nCOPY n.txt /n.txt\nRUN cat /n.txt > /copy && echo shared > /shared\nCMD [\"cat\", \"/copy\"]\n"
+                        ),
+                    ),
+                    // Two pairs of identical contexts: equal steps race for one cache entry.
+                    ("n.txt", &format!("{}\n", i % 2)),
+                ],
+            )
+        })
+        .collect();
+    let outs: Vec<Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = ctxs
+            .iter()
+            .enumerate()
+            .map(|(i, ctx)| {
+                let env = &env;
+                s.spawn(move || build(env, ctx, &["-t", &format!("par{i}")]))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, out) in outs.iter().enumerate() {
+        built_id(out);
+        let run = run_rm(&env, &[&format!("par{i}")]);
+        assert_eq!(run.stdout.trim(), format!("{}", i % 2), "{run}");
+    }
+    assert!(store_tmp(&env).is_empty(), "{:?}", store_tmp(&env));
+    // Every image's layers are present and each rebuild is all cache now.
+    for (i, ctx) in ctxs.iter().enumerate() {
+        let again = build(&env, ctx, &["-t", &format!("par{i}")]);
+        built_id(&again);
+        assert_eq!(again.stdout.matches("Using cache").count(), 3, "{again}");
+    }
+}

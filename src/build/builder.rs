@@ -22,6 +22,7 @@ use super::run::{self as run_step, RunStep};
 use super::stage::{StageState, PROXY_ARGS};
 use super::{copy, ignore, parse, words};
 use crate::image::digest::Digest;
+use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
 use crate::image::pull::{pull, PullOptions};
 use crate::network::NetworkMode;
@@ -231,6 +232,7 @@ impl<'a> Builder<'a> {
             .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone().unwrap_or_default())
+            .or_else(|| automatic_arg(name))
     }
 
     fn build_stage(
@@ -303,12 +305,36 @@ impl<'a> Builder<'a> {
                 .ok_or_else(|| anyhow!("stage {name} was not built"))?;
             return Ok(StageState::from_base(done.state.config.clone()));
         }
-        let config = self.image_config(&name, stage)?;
+        let platform = match &stage.platform {
+            Some(raw) => {
+                let p = words::expand(raw, self.opts.file.escape, &lookup).map_err(|e| {
+                    anyhow!(
+                        "{}:{}: FROM --platform={raw}: {e}",
+                        self.opts.file.name,
+                        stage.line
+                    )
+                })?;
+                Some(Platform::parse(&p).map_err(|e| {
+                    anyhow!(
+                        "{}:{}: FROM --platform={p}: {e}",
+                        self.opts.file.name,
+                        stage.line
+                    )
+                })?)
+            }
+            None => None,
+        };
+        let config = self.image_config(&name, stage, platform)?;
         Ok(StageState::from_base(config))
     }
 
     /// The config of image `name`, pulled as `--pull` says.
-    fn image_config(&mut self, name: &str, stage: &Stage) -> Result<ImageConfig> {
+    fn image_config(
+        &mut self,
+        name: &str,
+        stage: &Stage,
+        platform: Option<Platform>,
+    ) -> Result<ImageConfig> {
         let local = match self.store.read()?.lookup(name) {
             Ok(rec) => Some(rec),
             Err(crate::store::StoreError::Lookup(_)) => None,
@@ -324,6 +350,9 @@ impl<'a> Builder<'a> {
             _ => {
                 let mut popts = self.opts.pull_options.clone();
                 popts.quiet = popts.quiet || self.opts.quiet;
+                if let Some(p) = platform {
+                    popts.platform = p;
+                }
                 let paths = self.paths;
                 let store = self.store;
                 userns::as_root(&self.map, || pull(paths, store, name, &popts)).with_context(
@@ -468,7 +497,8 @@ impl<'a> Builder<'a> {
                                 .iter()
                                 .rev()
                                 .find(|(k, _)| k == &d.name)
-                                .and_then(|(_, v)| v.clone()),
+                                .and_then(|(_, v)| v.clone())
+                                .or_else(|| automatic_arg(&d.name)),
                         },
                     };
                     key.add(&d.name).add(value.as_deref().unwrap_or("\0unset"));
@@ -652,6 +682,23 @@ impl<'a> Builder<'a> {
         }
         Ok(rec)
     }
+}
+
+/// The ARGs Docker defines for every build (`TARGETPLATFORM`, `BUILDARCH`, …):
+/// this host's platform, as rpod builds only for it.
+fn automatic_arg(name: &str) -> Option<String> {
+    let host = Platform::host();
+    let value = match name
+        .strip_prefix("TARGET")
+        .or_else(|| name.strip_prefix("BUILD"))?
+    {
+        "PLATFORM" => host.to_string(),
+        "OS" => host.os,
+        "ARCH" => host.architecture,
+        "VARIANT" => host.variant.unwrap_or_default(),
+        _ => return None,
+    };
+    Some(value)
 }
 
 /// A step's expanded form.
@@ -853,7 +900,7 @@ impl Builder<'_> {
                             text: ins.text.clone(),
                             instructions: Vec::new(),
                         };
-                        let config = self.image_config(&name, &st)?;
+                        let config = self.image_config(&name, &st, None)?;
                         (
                             Digest::of(&serde_json::to_vec(&config)?),
                             config.rootfs.diff_ids,
