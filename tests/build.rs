@@ -350,6 +350,21 @@ fn unchanged_rebuild_uses_the_cache_and_a_changed_file_rebuilds_from_its_copy() 
     let id1 = built_id(&first);
     assert!(!first.stdout.contains("Using cache"), "{first}");
 
+    // The RUN's layer holds what it wrote, not the mount points the runtime made.
+    let layers = env.data_dir().join("rpod/storage/layers");
+    let run_layer = fs::read_dir(&layers)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("diff"))
+        .find(|d| d.join("one").exists())
+        .expect("the first RUN's layer");
+    assert!(
+        !run_layer.join("etc/hosts").exists(),
+        "{}",
+        run_layer.display()
+    );
+    assert!(!run_layer.join("etc/resolv.conf").exists());
+
     let again = build(&env, &ctx, &["-t", "cached"]);
     let id2 = built_id(&again);
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::os::unix::fs::DirBuilderExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
@@ -128,5 +128,92 @@ fn run_in(step: &RunStep<'_>, map: &IdMap, bundle: &Bundle) -> Result<u8> {
     if let Err(e) = served.stop() {
         log::warn!("the build step's network: {e}");
     }
+    let targets: Vec<PathBuf> = spec
+        .mounts()
+        .iter()
+        .flatten()
+        .map(|m| m.destination().clone())
+        .collect();
+    remove_mount_points(&targets, &step.lowers, &step.upper);
     Ok(code)
+}
+
+/// Takes out of the upper dir what the runtime created only to mount on
+/// (`/etc/hosts` in an image without one, …): such files are the step's
+/// plumbing, not its result, and Docker's layers never carry them. A target
+/// is removed only when no lower layer has it and it is still an empty file
+/// or directory; then its parents, when they too came from nowhere and are empty.
+fn remove_mount_points(targets: &[PathBuf], lowers: &[PathBuf], upper: &Path) {
+    let in_lowers = |rel: &Path| {
+        lowers
+            .iter()
+            .any(|l| fs::symlink_metadata(l.join(rel)).is_ok())
+    };
+    let mut rels: Vec<PathBuf> = targets
+        .iter()
+        .filter_map(|t| t.strip_prefix("/").ok().map(Path::to_path_buf))
+        .filter(|r| !r.as_os_str().is_empty())
+        .collect();
+    // Deepest first, so a mount point inside another is handled before it.
+    rels.sort_by_key(|r| std::cmp::Reverse(r.components().count()));
+    for rel in rels {
+        let mut cur = Some(rel.as_path());
+        while let Some(r) = cur.filter(|r| !r.as_os_str().is_empty()) {
+            if in_lowers(r) {
+                break;
+            }
+            let path = upper.join(r);
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                break;
+            };
+            let removed = if meta.is_file() && meta.len() == 0 {
+                fs::remove_file(&path).is_ok()
+            } else if meta.is_dir() {
+                fs::remove_dir(&path).is_ok()
+            } else {
+                false
+            };
+            if !removed {
+                break;
+            }
+            cur = r.parent();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_new_empty_mount_points_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lower = tmp.path().join("lower");
+        let upper = tmp.path().join("upper");
+        fs::create_dir_all(lower.join("etc")).unwrap();
+        fs::write(lower.join("etc/resolv.conf"), "lower").unwrap();
+        fs::create_dir_all(upper.join("etc")).unwrap();
+        fs::create_dir_all(upper.join("new/dir")).unwrap();
+        fs::write(upper.join("etc/hosts"), "").unwrap();
+        fs::write(upper.join("etc/hostname"), "written by the step").unwrap();
+        fs::write(upper.join("etc/resolv.conf"), "").unwrap();
+        let targets: Vec<PathBuf> = [
+            "/etc/hosts",
+            "/etc/hostname",
+            "/etc/resolv.conf",
+            "/new/dir",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        remove_mount_points(&targets, &[lower], &upper);
+        assert!(!upper.join("etc/hosts").exists(), "created for the mount");
+        assert!(upper.join("etc/hostname").exists(), "has content");
+        assert!(upper.join("etc/resolv.conf").exists(), "the image has one");
+        assert!(upper.join("etc").exists(), "the image has /etc");
+        assert!(
+            !upper.join("new").exists(),
+            "parents made for the mount go too"
+        );
+    }
 }
