@@ -640,7 +640,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__build)
-            opts="-t -f -q -h --tag --file --build-arg --target --label --no-cache --pull --quiet --layers --iidfile --compression-format --network --ignorefile --tls-verify --creds --authfile --log-level --root --runroot --help"
+            opts="-t -f -q -h --tag --file --build-arg --target --label --no-cache --pull --quiet --layers --iidfile --compression-format --network --ignorefile --http-proxy --format --tls-verify --creds --authfile --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -696,6 +696,14 @@ _rpod() {
                     ;;
                 --ignorefile)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
                     return 0
                     ;;
                 --tls-verify)

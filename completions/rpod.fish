@@ -133,6 +133,10 @@ complete -c rpod -n "__fish_rpod_using_subcommand build" -l compression-format -
 zstd\t''"
 complete -c rpod -n "__fish_rpod_using_subcommand build" -l network -d 'Network of RUN steps: private, none or host' -r
 complete -c rpod -n "__fish_rpod_using_subcommand build" -l ignorefile -d 'Ignore file to use instead of .containerignore/.dockerignore in the context' -r -F
+complete -c rpod -n "__fish_rpod_using_subcommand build" -l http-proxy -d 'Pass the host\'s proxy variables (HTTP_PROXY, …) to RUN steps' -r -f -a "true\t''
+false\t''"
+complete -c rpod -n "__fish_rpod_using_subcommand build" -l format -d 'Format of the image manifest: oci or docker' -r -f -a "oci\t''
+docker\t''"
 complete -c rpod -n "__fish_rpod_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP)' -r -f -a "true\t''
 false\t''"
 complete -c rpod -n "__fish_rpod_using_subcommand build" -l creds -d 'Credentials (USERNAME:PASSWORD) for the registry' -r

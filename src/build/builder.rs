@@ -76,6 +76,11 @@ pub struct BuildOptions {
     pub ignorefile: Option<PathBuf>,
     pub pull_options: PullOptions,
     pub dns_servers: Vec<String>,
+    /// The host's proxy variables, given to RUN steps (`--http-proxy`) unless
+    /// a `--build-arg` sets them; never part of the image or the cache key.
+    pub proxy_env: Vec<(String, String)>,
+    /// The manifest format of the image.
+    pub format: super::image::ManifestFormat,
 }
 
 /// What a finished stage leaves for later ones (`FROM stage`, `COPY --from`).
@@ -400,6 +405,9 @@ impl<'a> Builder<'a> {
         if use_cache {
             if let Some(config) = self.cache.get(&key, &self.lease)? {
                 state.config = config;
+                if let Kind::Cmd(_) = ins.kind {
+                    state.cmd_set = true;
+                }
                 if let Kind::Arg(_) = ins.kind {
                     // ARG values live outside the config: set them again.
                     self.apply_config(state, ins, &plan)?;
@@ -449,7 +457,13 @@ impl<'a> Builder<'a> {
                 let args = state.run_args();
                 let mut env: Vec<String> = args.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 for p in PROXY_ARGS {
-                    if let Some(v) = self.opts.build_args.get(p) {
+                    let host = self
+                        .opts
+                        .proxy_env
+                        .iter()
+                        .find(|(k, _)| k == p)
+                        .map(|(_, v)| v);
+                    if let Some(v) = self.opts.build_args.get(p).or(host) {
                         env.push(format!("{p}={v}"));
                     }
                 }
@@ -669,7 +683,7 @@ impl<'a> Builder<'a> {
             &*self.store.read()?,
             &config,
             &state.config.rootfs.diff_ids,
-            super::image::ManifestFormat::Oci,
+            self.opts.format,
         )?;
         let rec = self.store.add_image(NewImage {
             config: &config,

@@ -7,7 +7,7 @@
 //! unpacking both run as root of the user namespace.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -106,29 +106,14 @@ fn pack_and_unpack(
 ) -> Result<Made> {
     let file =
         File::create(tar_path).with_context(|| format!("creating {}", tar_path.display()))?;
-    let hashed = HashingWriter::new(io::sink());
-    let (blob_digest, blob_size) = match compression {
-        LayerCompression::Gzip => {
-            let enc = flate2::write::GzEncoder::new(hashed, flate2::Compression::default());
-            let mut tee = Tee {
-                a: BufWriter::new(file),
-                b: enc,
-            };
-            pack_dir(upper, &mut tee)?;
-            tee.a.flush()?;
-            tee.b.finish()?.finish()?
-        }
-        LayerCompression::Zstd => {
-            let enc = zstd::stream::write::Encoder::new(hashed, 3)?;
-            let mut tee = Tee {
-                a: BufWriter::new(file),
-                b: enc,
-            };
-            pack_dir(upper, &mut tee)?;
-            tee.a.flush()?;
-            tee.b.finish()?.finish()?
-        }
-    };
+    let mut out = BufWriter::new(file);
+    pack_dir(upper, &mut out)?;
+    out.flush()?;
+    drop(out);
+    let mut hashed = HashingWriter::new(io::sink());
+    let tar = File::open(tar_path).with_context(|| format!("reading {}", tar_path.display()))?;
+    compress(compression, io::BufReader::new(tar), &mut hashed)?;
+    let (blob_digest, blob_size) = hashed.finish()?;
     let opts = UnpackOptions {
         media_type: None,
         journal: Some(journal.to_path_buf()),
@@ -146,22 +131,26 @@ fn pack_and_unpack(
     })
 }
 
-/// Writes everything to both writers.
-struct Tee<A, B> {
-    a: A,
-    b: B,
-}
-
-impl<A: Write, B: Write> Write for Tee<A, B> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.a.write_all(buf)?;
-        self.b.write_all(buf)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.a.flush()?;
-        self.b.flush()
+/// Compresses a layer's tar as builds do — gzip at flate2's default level
+/// (no name, mtime 0), zstd at level 3 — so the same tar always gives the
+/// same blob: what the manifest's digest names can be made again from the
+/// stored layer (its replayed tar) when the image is pushed.
+pub fn compress(
+    compression: LayerCompression,
+    mut input: impl Read,
+    out: impl Write,
+) -> io::Result<()> {
+    match compression {
+        LayerCompression::Gzip => {
+            let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+            io::copy(&mut input, &mut enc)?;
+            enc.finish()?.flush()
+        }
+        LayerCompression::Zstd => {
+            let mut enc = zstd::stream::write::Encoder::new(out, 3)?;
+            io::copy(&mut input, &mut enc)?;
+            enc.finish()?.flush()
+        }
     }
 }
 
@@ -247,6 +236,10 @@ mod tests {
             let mut plain = Vec::new();
             pack_dir(&upper, &mut plain).unwrap();
             assert_eq!(made.diff_id, Digest::of(&plain));
+            // The blob can be made again from the tar alone (as a push must).
+            let mut again = HashingWriter::new(io::sink());
+            compress(c, &plain[..], &mut again).unwrap();
+            assert_eq!(again.finish().unwrap().0, made.blob_digest);
             assert_ne!(made.blob_digest, made.diff_id);
             assert!(made.blob_size > 0 && made.blob_size < made.size);
         }

@@ -48,6 +48,8 @@ pub struct StageState {
     /// `ARG`s declared in this stage, with their values (`None`: declared without
     /// one and given none: expands to the empty string).
     pub args: Vec<(String, Option<String>)>,
+    /// Whether this stage has its own `CMD` (an `ENTRYPOINT` then keeps it).
+    pub cmd_set: bool,
 }
 
 impl StageState {
@@ -70,6 +72,7 @@ impl StageState {
         let state = StageState {
             config,
             args: Vec::new(),
+            cmd_set: false,
         };
         (state, triggers)
     }
@@ -88,6 +91,7 @@ impl StageState {
                 ..ImageConfig::default()
             },
             args: Vec::new(),
+            cmd_set: false,
         }
     }
 
@@ -251,13 +255,15 @@ impl StageState {
             .insert(key.into(), Value::String(value.to_string()));
     }
 
-    /// `CMD`/`ENTRYPOINT` (`Cmd`/`Entrypoint`); a new `ENTRYPOINT` resets an
-    /// inherited `CMD`, as Docker does.
+    /// `CMD`/`ENTRYPOINT` (`Cmd`/`Entrypoint`); a new `ENTRYPOINT` resets a
+    /// `CMD` inherited from the base (not one this stage set), as Docker does.
     pub fn set_command(&mut self, key: &str, cmd: &Command) {
         let argv = self.argv(cmd);
         let list = Value::from(argv);
         self.runtime().insert(key.into(), list);
-        if key == "Entrypoint" {
+        if key == "Cmd" {
+            self.cmd_set = true;
+        } else if key == "Entrypoint" && !self.cmd_set {
             self.runtime().remove("Cmd");
         }
     }
@@ -423,8 +429,14 @@ mod tests {
         s.set_command("Cmd", &Command::Exec(vec!["a".into()]));
         s.set_command("Entrypoint", &Command::Exec(vec!["e".into()]));
         assert!(
-            s.config.config.get("Cmd").is_none(),
-            "ENTRYPOINT resets CMD"
+            s.config.config.get("Cmd").is_some(),
+            "this stage's CMD stays"
+        );
+        let (mut child, _) = StageState::from_base(s.config.clone());
+        child.set_command("Entrypoint", &Command::Exec(vec!["e2".into()]));
+        assert!(
+            child.config.config.get("Cmd").is_none(),
+            "an inherited CMD goes"
         );
     }
 

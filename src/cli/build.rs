@@ -10,8 +10,10 @@ use super::image::open_store;
 use super::pull::{pull_options, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::build::builder::{BuildOptions, Builder, PullPolicy};
+use crate::build::image::ManifestFormat;
 use crate::build::layer::LayerCompression;
 use crate::build::parse;
+use crate::build::stage::PROXY_ARGS;
 use crate::network::NetworkMode;
 use crate::store::names;
 
@@ -78,6 +80,15 @@ pub struct BuildArgs {
     /// Ignore file to use instead of .containerignore/.dockerignore in the context
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
+
+    /// Pass the host's proxy variables (HTTP_PROXY, …) to RUN steps
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_value = "true", default_missing_value = "true")]
+    pub http_proxy: bool,
+
+    /// Format of the image manifest: oci or docker
+    #[arg(long, value_enum, default_value_t = ManifestFormat::Oci)]
+    pub format: ManifestFormat,
 
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -146,6 +157,15 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<u8> {
         ignorefile: args.ignorefile.clone(),
         pull_options: pull_options(ctx, &platform, &args.registry, args.quiet)?,
         dns_servers: ctx.config.network.dns_servers.clone(),
+        proxy_env: if args.http_proxy {
+            PROXY_ARGS
+                .iter()
+                .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        format: args.format,
     };
     let store = open_store(ctx)?;
     let image = Builder::new(&ctx.paths, &store, &opts)?.build()?;
