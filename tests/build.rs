@@ -488,12 +488,13 @@ fn stdin_containerfile_build_args_and_iidfile() {
     let base = busybox(&env);
     let ctx = context(&env, "ctx-stdin", &[("f.txt", "x\n")]);
     let iid = env.home().join("iid");
-    let text = format!("FROM {base}\nARG V=default\nRUN echo \"v=$V\" > /v\n");
+    let text = format!("FROM {base}\nARG V=default\nRUN echo noisy && echo \"v=$V\" > /v\n");
     let iid_s = iid.to_string_lossy().into_owned();
     let ctx_s = ctx.to_string_lossy().into_owned();
     let out = env
         .cmd(&[
             "build",
+            "-q",
             "-f",
             "-",
             "-t",
@@ -508,6 +509,11 @@ fn stdin_containerfile_build_args_and_iidfile() {
         .timeout(BUILD_SECS)
         .run();
     let id = built_id(&out);
+    assert_eq!(
+        out.stdout.trim(),
+        id,
+        "-q: the id alone, the step's output too is silenced\n{out}"
+    );
     assert_eq!(fs::read_to_string(&iid).unwrap(), format!("sha256:{id}"));
     let run = run_rm(&env, &["argy", "cat", "/v"]);
     assert_eq!(run.stdout.trim(), "v=given", "{run}");

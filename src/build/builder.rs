@@ -653,6 +653,7 @@ impl<'a> Builder<'a> {
             work: scratch.path("work"),
             runroot: self.paths.runroot.clone(),
             image,
+            quiet: self.opts.quiet,
         };
         let code = run_step::run(&step, &self.map)
             .with_context(|| format!("building at STEP \"{}\"", ins.text))?;

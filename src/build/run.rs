@@ -32,6 +32,8 @@ pub struct RunStep<'a> {
     pub runroot: PathBuf,
     /// The stage's runtime config (for its `Env`).
     pub image: Option<oci_spec::image::Config>,
+    /// `build -q`: the command's standard output is discarded (its errors still show).
+    pub quiet: bool,
 }
 
 /// Runs the step to its end; returns the command's exit status (128+N for signal N).
@@ -103,16 +105,25 @@ fn run_in(step: &RunStep<'_>, map: &IdMap, bundle: &Bundle) -> Result<u8> {
     };
     let net = ContainerNet::prepare(step.network.clone(), &[], step.dns_servers)?;
     let signals = Signals::block()?;
-    let mut started = runtime::start(
-        &spec,
-        &rootfs,
-        Stdio {
-            interactive: false,
-            tty: false,
-        },
-        map,
-        Some(&net),
-    )?;
+    let stdio = Stdio {
+        interactive: false,
+        tty: false,
+    };
+    let mut started = if step.quiet {
+        // The child inherits fd 1 at its clone: point it at /dev/null for that
+        // moment only (no other thread runs yet).
+        let saved = nix::unistd::dup(std::io::stdout()).context("saving standard output")?;
+        let null = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .context("opening /dev/null")?;
+        nix::unistd::dup2_stdout(&null).context("silencing the step's output")?;
+        let started = runtime::start(&spec, &rootfs, stdio, map, Some(&net));
+        nix::unistd::dup2_stdout(&saved).context("restoring standard output")?;
+        started?
+    } else {
+        runtime::start(&spec, &rootfs, stdio, map, Some(&net))?
+    };
     let served = match net.start() {
         Ok(s) => s,
         Err(e) => {
