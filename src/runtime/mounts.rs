@@ -277,8 +277,15 @@ pub fn overlay_options(
         return Err(MountError::NoLayers);
     }
     let mut s = String::from("lowerdir=");
-    for (i, l) in lowers.iter().rev().enumerate() {
-        if i > 0 {
+    // A layer may appear twice in an image (two empty layers, a step repeated):
+    // overlayfs refuses the same lowerdir twice (ELOOP). Its upper occurrence
+    // alone gives the same tree, since it re-applies every entry the lower one had.
+    let mut seen = std::collections::HashSet::new();
+    for l in lowers.iter().rev() {
+        if !seen.insert(l) {
+            continue;
+        }
+        if seen.len() > 1 {
             s.push(':');
         }
         s.push_str(&checked(l)?);
@@ -878,6 +885,21 @@ mod tests {
         assert_eq!(
             s,
             "lowerdir=/l/top:/l/base,upperdir=/u,workdir=/w,userxattr"
+        );
+        let repeated = overlay_options(
+            &[
+                "/l/empty".into(),
+                "/l/a".into(),
+                "/l/empty".into(),
+                "/l/b".into(),
+            ],
+            Path::new("/u"),
+            Path::new("/w"),
+        )
+        .unwrap();
+        assert_eq!(
+            repeated, "lowerdir=/l/b:/l/empty:/l/a,upperdir=/u,workdir=/w,userxattr",
+            "a repeated layer is mounted once, where it is topmost"
         );
         assert!(matches!(
             overlay_options(&["/a:b".into()], Path::new("/u"), Path::new("/w")),
