@@ -131,6 +131,7 @@ EOF
 COPY hello.txt sub/
 COPY --chown=1000:1001 --chmod=640 owned.txt /app/owned.txt
 ADD files.tar.gz /app/extracted/
+ADD http://{registry}/v2/busybox/tags/list /app/tags.json
 COPY <<EOF /app/inline.txt
 inline content
 EOF
@@ -144,8 +145,9 @@ HEALTHCHECK --interval=30s --retries=2 CMD true
 ONBUILD RUN echo child
 USER 0:0
 ENTRYPOINT ["/bin/sh", "-c"]
-CMD ["cat /app/greeting.txt /app/exec.txt /app/heredoc.txt /app/sub/hello.txt /app/extracted/inner/x.txt /app/inline.txt /app/shell.txt; stat -c '%u:%g %a' /app/owned.txt; ls /data | wc -l"]
-"#
+CMD ["cat /app/greeting.txt /app/exec.txt /app/heredoc.txt /app/sub/hello.txt /app/extracted/inner/x.txt /app/inline.txt /app/shell.txt; grep -c '\"name\":\"busybox\"' /app/tags.json; stat -c '%u:%g %a' /app/owned.txt; ls /data | wc -l"]
+"#,
+        registry = crate::common::registry()
     );
     let ctx = context(
         &env,
@@ -199,6 +201,7 @@ CMD ["cat /app/greeting.txt /app/exec.txt /app/heredoc.txt /app/sub/hello.txt /a
             "from tarball",
             "inline content",
             "shell ok",
+            "1",
             "1000:1001 640",
             "0",
         ],
@@ -404,6 +407,13 @@ fn unchanged_rebuild_uses_the_cache_and_a_changed_file_rebuilds_from_its_copy() 
         "-q prints the id alone\n{nocache}"
     );
     assert_ne!(id4, id3);
+
+    let unlayered = build(&env, &ctx, &["--layers=false"]);
+    built_id(&unlayered);
+    assert!(
+        !unlayered.stdout.contains("Using cache"),
+        "--layers=false builds without the cache\n{unlayered}"
+    );
 }
 
 #[test]
@@ -476,6 +486,15 @@ fn bad_containerfiles_are_refused_with_their_line() {
     let out = build(&env, &noarg, &[]);
     out.assert_code(125).assert_one_error_line();
     assert!(out.stderr.contains("--build-arg"), "{out}");
+
+    let missing = context(
+        &env,
+        "ctx-never",
+        &[("Containerfile", "FROM localhost/not-here:1\nRUN true\n")],
+    );
+    let out = build(&env, &missing, &["--pull=never"]);
+    out.assert_code(125).assert_one_error_line();
+    assert!(out.stderr.contains("--pull=never"), "{out}");
 
     let empty = context(&env, "ctx-empty", &[("README", "no containerfile\n")]);
     let out = build(&env, &empty, &[]);

@@ -401,6 +401,10 @@ impl<'a> Builder<'a> {
         key.add(&ins.text);
         let use_cache = self.opts.layers && !self.opts.no_cache;
         let plan = self.prepare(state, ins, stage, &mut key)?;
+        if !matches!(plan, Prepared::Config { .. }) {
+            // The layer's blob, which the manifest names, depends on it.
+            key.add(self.opts.compression.media_type());
+        }
         let key = key.digest();
         if use_cache {
             if let Some(config) = self.cache.get(&key, &self.lease)? {
