@@ -6,6 +6,7 @@ use anyhow::{anyhow, Result};
 use serde_json::{Map, Value};
 
 use super::layer::{self, LayerCompression};
+use crate::container::record::RootfsSource;
 use crate::container::ContainerStore;
 use crate::image::changes;
 use crate::image::compression::Compression;
@@ -101,6 +102,13 @@ pub fn commit_container(
     opts: &CommitOptions,
 ) -> Result<ImageRecord> {
     let record = containers.lookup(query)?;
+    if let RootfsSource::Dir(dir) = &record.rootfs {
+        return Err(anyhow!(
+            "container {} runs on the directory {} (--rootfs), not on an image: it has no layer to commit",
+            record.name,
+            dir.display()
+        ));
+    }
     let lease = store.lease()?;
     let mut config = match &record.image {
         Some(image) => {
