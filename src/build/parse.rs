@@ -34,6 +34,17 @@ fn location(line: &Option<usize>) -> String {
 }
 
 impl ParseError {
+    /// An error about a place in a Containerfile found after parsing (for
+    /// example a word that does not expand while the build runs), shaped
+    /// like the parser's own.
+    pub fn new(file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+        ParseError {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+
     /// The 1-based line the error is about, when there is one.
     pub fn line(&self) -> Option<usize> {
         self.line
@@ -1465,6 +1476,11 @@ mod tests {
         assert_eq!(e.file(), "-");
         assert_eq!(e.message(), "unknown instruction: NOTHINGLIKEIT");
         assert_eq!(parse("", "x").unwrap_err().line(), None);
+        assert_eq!(
+            ParseError::new("Dockerfile", Some(4), "ENV: failed").to_string(),
+            "Dockerfile:4: ENV: failed"
+        );
+        assert_eq!(ParseError::new("-", None, "empty").to_string(), "-: empty");
     }
 
     fn run_shell(s: &str) -> Kind {
