@@ -1160,4 +1160,34 @@ hello'$there' | hello$there";
         }
         assert!(expand_heredoc("${NAME\n", &get).is_err());
     }
+
+    #[test]
+    fn arbitrary_words_never_panic() {
+        let pieces = [
+            "$", "{", "}", ":", "-", "+", "?", "#", "%", "/", "\\", "`", "'", "\"", "a", "A1", " ",
+            "<", "<<", "*", "é", "☃", "V", "EMPTY", "\t",
+        ];
+        let vars = env(&[("V", "v*a/l é"), ("EMPTY", "")]);
+        let get = |n: &str| vars.get(n).cloned();
+        let mut state: u64 = 7;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % n
+        };
+        let mut failures = 0;
+        for _ in 0..6000 {
+            let len = 1 + next(12);
+            let word: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+            let escape = if next(2) == 0 { '\\' } else { '`' };
+            if let Err(e) = expand(&word, escape, &get) {
+                assert!(!e.reason().is_empty());
+                failures += 1;
+            }
+            let _ = expand_words(&word, escape, &get);
+            let _ = expand_heredoc(&word, &get);
+        }
+        assert!(failures > 0 && failures < 6000);
+    }
 }
