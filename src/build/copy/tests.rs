@@ -583,6 +583,12 @@ fn add_extracts_local_archives_inside_the_destination() {
         zstd::encode_all(&plain[..], 3).unwrap(),
     )
     .unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&plain).unwrap();
+    fs::write(p.join("z.tar.bz2"), bz.finish().unwrap()).unwrap();
+    let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    xz.write_all(&plain).unwrap();
+    fs::write(p.join("z.tar.xz"), xz.finish().unwrap()).unwrap();
     let mut not_tar = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     not_tar.write_all(b"just text").unwrap();
     fs::write(p.join("text.gz"), not_tar.finish().unwrap()).unwrap();
@@ -597,7 +603,9 @@ fn add_extracts_local_archives_inside_the_destination() {
     copy(&add(&["plain.tar"], "/x"), r).unwrap();
     copy(&add(&["z.tar.gz"], "/y/"), r).unwrap();
     copy(&add(&["z.tar.zst", "text.gz"], "/z/"), r).unwrap();
-    for d in ["x", "y", "z"] {
+    copy(&add(&["z.tar.bz2"], "/bz"), r).unwrap();
+    copy(&add(&["z.tar.xz"], "/xz"), r).unwrap();
+    for d in ["x", "y", "z", "bz", "xz"] {
         let top = r.join(d).join("top");
         assert_eq!(
             fs::read_to_string(top.join("file")).unwrap(),
