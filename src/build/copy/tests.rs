@@ -433,6 +433,27 @@ fn owners_modes_times_and_links() {
     let parent = r.join("deep/new").metadata().unwrap();
     assert_eq!((parent.uid(), parent.mode() & 0o7777), (1500, 0o755));
 
+    // A bare uid is the gid too, whatever passwd says of it.
+    let mut bare = req(p, &["b.txt"], "/bare");
+    bare.chown = Some("1500".into());
+    copy(&bare, r).unwrap();
+    let m = r.join("bare").metadata().unwrap();
+    assert_eq!((m.uid(), m.gid()), (1500, 1500));
+    // A directory the copy creates is 0755, not the source's mode; --chmod
+    // applies to what is below it.
+    fs::set_permissions(p.join("dir"), fs::Permissions::from_mode(0o750)).unwrap();
+    let mut chmod = req(p, &["dir"], "/chmodded");
+    chmod.chmod = Some(0o700);
+    copy(&chmod, r).unwrap();
+    let top = r.join("chmodded").metadata().unwrap();
+    assert_eq!(top.mode() & 0o7777, 0o755);
+    let sub = r.join("chmodded/sub").metadata().unwrap();
+    assert_eq!(sub.mode() & 0o7777, 0o700);
+    assert_eq!(
+        r.join("chmodded/c.txt").metadata().unwrap().mode() & 0o7777,
+        0o700
+    );
+
     let mut numeric = req(p, &["b.txt"], "/num");
     numeric.chown = Some("7:8".into());
     copy(&numeric, r).unwrap();
