@@ -144,6 +144,15 @@ pub enum CopyError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "{op} failed: owner {uid}:{gid} is not mapped in the user namespace: give the user \
+         more subordinate ids (usermod --add-subuids … --add-subgids …)"
+    )]
+    Unmapped {
+        op: &'static str,
+        uid: u32,
+        gid: u32,
+    },
     #[error("{op} failed: {path} exists in the image and is not a directory")]
     NotDir { op: &'static str, path: String },
     #[error("{op} failed: cannot extract {archive}: {reason}")]

@@ -181,9 +181,10 @@ impl Ignore {
 
     /// Whether the path `rel` (relative to the context root, `/`-separated)
     /// is ignored. An ignored directory ignores everything under it unless a
-    /// later `!` pattern re-includes it; the rules do not depend on whether
-    /// `rel` is a directory (`foo/` is cleaned to `foo`), the flag is for
-    /// callers' symmetry with [`may_include_below`](Self::may_include_below).
+    /// later `!` pattern re-includes it (a walk asks
+    /// [`may_include_below`](Self::may_include_below) before skipping it).
+    /// Docker's rules do not depend on whether `rel` is a directory (`foo/`
+    /// is cleaned to `foo`): `is_dir` is accepted and has no effect.
     pub fn is_ignored(&self, rel: &Path, is_dir: bool) -> bool {
         let _ = is_dir;
         let file = clean(&rel.to_string_lossy());

@@ -25,9 +25,9 @@ pub(super) fn resolve(
     word: &str,
     add: bool,
 ) -> Result<Vec<Source>, CopyError> {
-    // Absolute words are relative to the context (or the other root).
-    let rel = ignore::clean(&format!("./{word}"));
-    let rel = rel.trim_start_matches('/').to_string();
+    // Absolute words are relative to the context (or the other root), and
+    // their `..` stop at it as at `/`.
+    let rel = ignore::clean(word).trim_start_matches('/').to_string();
     let rel = if rel.is_empty() { ".".to_string() } else { rel };
     match root {
         SourceRoot::Context { dir, ignore } => {

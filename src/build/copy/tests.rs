@@ -218,8 +218,10 @@ fn sources_outside_the_context_are_refused() {
         );
     }
     // Absolute words are relative to the context.
-    let p = plan(&req(&c, &["/in.txt"], "/")).unwrap();
-    assert_eq!(p.sources[0].name, "in.txt");
+    for word in ["/in.txt", "/../in.txt", "./in.txt", "x/../in.txt"] {
+        let p = plan(&req(&c, &[word], "/")).unwrap();
+        assert_eq!(p.sources[0].name, "in.txt", "{word}");
+    }
     let err = plan(&req(&c, &["/secret"], "/")).unwrap_err();
     assert!(matches!(err, CopyError::Missing { .. }), "{err}");
     // A symlink inside the context is followed, under its own name.
@@ -834,4 +836,42 @@ fn url_names_and_dates() {
         Some(951_825_600)
     );
     assert_eq!(fetch::parse_http_date("yesterday"), None);
+}
+
+#[test]
+fn unmapped_owners_in_a_user_namespace() {
+    use tar::EntryType as T;
+    let c = context();
+    let p = c.path().to_path_buf();
+    fs::write(p.join("t.tar"), tarball(&[("f", T::Regular, "", b"x")])).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_path_buf();
+    // Root of a namespace that maps nothing else, as a user without subordinate ids.
+    let map = crate::userns::IdMap::build(
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::getgid().as_raw(),
+        &[],
+        &[],
+    );
+    let mut owned = req(&p, &["a.txt"], "/owned");
+    owned.chown = Some("1500".into());
+    let owned = plan(&owned).unwrap();
+    let mut tar = req(&p, &["t.tar"], "/t/");
+    tar.add = true;
+    let tar = plan(&tar).unwrap();
+    let (refused, extracted) = crate::userns::run(&map, move || {
+        let refused = apply(&owned, &r).map_err(|e| e.to_string());
+        let extracted = apply(&tar, &r).map_err(|e| e.to_string());
+        Ok((refused.err(), extracted.err()))
+    })
+    .unwrap();
+    let refused = refused.unwrap_or_default();
+    assert!(
+        refused.contains("is not mapped in the user namespace"),
+        "{refused}"
+    );
+    // An archive's own unmapped owners fall back to the namespace's root.
+    assert_eq!(extracted, None);
+    let f = root.path().join("t/f").metadata().unwrap();
+    assert_eq!(f.uid(), nix::unistd::getuid().as_raw());
 }

@@ -1,12 +1,11 @@
 //! `ADD` of a local archive: a tar, plain or compressed (gzip, zstd, bzip2,
-//! xz), is extracted into
-//! the destination directory as Docker does, which treats that directory as
-//! the archive's `/`: entry paths are cleaned (`..` may not climb out, that
-//! fails the `ADD`), parents are opened with `RESOLVE_IN_ROOT` from the
-//! destination's fd, so a symlink the archive (or the image) planted is
-//! followed only inside it, and last components are never followed.
-//! Entries keep the archive's owners unless `--chown` is given, and
-//! `.wh.*` names are plain files here, as in Docker's `ADD`.
+//! xz), is extracted into the destination directory as Docker does, which
+//! treats that directory as the archive's `/`: entry paths are cleaned (`..`
+//! may not climb out, that fails the `ADD`), parents are opened with
+//! `RESOLVE_IN_ROOT` from the destination's fd, so a symlink the archive (or
+//! the image) planted is followed only inside it, and last components are
+//! never followed. Entries keep the archive's owners unless `--chown` is
+//! given, and `.wh.*` names are plain files here, as in Docker's `ADD`.
 
 use std::ffi::OsStr;
 use std::fs::File;

@@ -125,11 +125,12 @@ fn read_in_root(root: &OwnedFd, path: &str) -> String {
     String::from_utf8_lossy(&text).into_owned()
 }
 
-/// Opens a host file to copy, refusing a symlink swapped in since the plan.
+/// Opens a host file to copy, refusing a symlink swapped in since the plan
+/// (and never waiting on a fifo).
 fn open_source(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
 }
 
@@ -523,6 +524,11 @@ impl Writer {
                 );
                 Ok(())
             }
+            Err(Errno::EINVAL) => Err(CopyError::Unmapped {
+                op: self.op,
+                uid: self.uid,
+                gid: self.gid,
+            }),
             other => other.map_err(self.errno(comps, "set owner")),
         }
     }
