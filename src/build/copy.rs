@@ -65,6 +65,8 @@ pub struct CopyRequest {
     /// Where `ADD` keeps downloads until the plan is dropped (the system
     /// temp dir when `None`).
     pub temp_dir: Option<PathBuf>,
+    /// `ADD --checksum=sha256:…`: what every downloaded source must hash to.
+    pub checksum: Option<String>,
 }
 
 impl CopyRequest {
@@ -80,6 +82,7 @@ impl CopyRequest {
             add: false,
             heredocs: Vec::new(),
             temp_dir: None,
+            checksum: None,
         }
     }
 
@@ -128,6 +131,16 @@ pub enum CopyError {
         op: &'static str,
         url: String,
         reason: String,
+    },
+    #[error("ADD failed: invalid --checksum {0:?}: expected sha256:<64 hex digits>")]
+    ChecksumSyntax(String),
+    #[error("ADD failed: --checksum is only supported for http(s) sources, not {word}")]
+    ChecksumSource { word: String },
+    #[error("ADD failed: {url} has checksum {actual}, not {expected}")]
+    ChecksumMismatch {
+        url: String,
+        expected: Digest,
+        actual: Digest,
     },
     #[error("{op} failed: cannot open the root filesystem {path}: {source}")]
     Root {
@@ -254,14 +267,33 @@ pub fn parse_chmod(value: &str) -> Result<u32, CopyError> {
 /// hashed, URLs downloaded.
 pub fn plan(req: &CopyRequest) -> Result<CopyPlan, CopyError> {
     let op = req.op();
+    let checksum: Option<Digest> = match &req.checksum {
+        Some(c) => Some(
+            c.parse()
+                .map_err(|_| CopyError::ChecksumSyntax(c.clone()))?,
+        ),
+        None => None,
+    };
     let mut sources = Vec::new();
     let mut downloads = Vec::new();
     for word in &req.sources {
         if req.add && fetch::is_url(word) {
             let (source, download) = fetch::download(op, word, req.temp_dir.as_deref())?;
+            if let (Some(expected), SourceKind::Url { digest, .. }) = (&checksum, &source.kind) {
+                if digest != expected {
+                    return Err(CopyError::ChecksumMismatch {
+                        url: word.clone(),
+                        expected: expected.clone(),
+                        actual: digest.clone(),
+                    });
+                }
+            }
             sources.push(source);
             downloads.push(Arc::new(download));
             continue;
+        }
+        if checksum.is_some() {
+            return Err(CopyError::ChecksumSource { word: word.clone() });
         }
         sources.extend(resolve::resolve(op, &req.source, word, req.add)?);
     }

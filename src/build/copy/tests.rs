@@ -787,6 +787,31 @@ fn add_downloads_urls_without_extracting() {
     assert_eq!(plan(&r).unwrap().digest(), d1);
     server.join().unwrap();
 
+    // --checksum: a match passes, a mismatch fails and keeps nothing.
+    let (base, server) = serve("200 OK", b"downloaded bytes", 2);
+    let mut sum = req(c.path(), &[&format!("{base}/f")], "/");
+    sum.add = true;
+    sum.temp_dir = Some(tmp.path().to_path_buf());
+    sum.checksum = Some(crate::image::digest::Digest::of(b"downloaded bytes").to_string());
+    assert!(plan(&sum).is_ok());
+    sum.checksum = Some(crate::image::digest::Digest::of(b"other").to_string());
+    let err = plan(&sum).unwrap_err();
+    assert!(matches!(err, CopyError::ChecksumMismatch { .. }), "{err}");
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+    server.join().unwrap();
+    sum.checksum = Some("md5:abc".into());
+    assert!(matches!(
+        plan(&sum).unwrap_err(),
+        CopyError::ChecksumSyntax(_)
+    ));
+    let mut local = req(c.path(), &["a.txt"], "/");
+    local.add = true;
+    local.checksum = Some(crate::image::digest::Digest::of(b"a\n").to_string());
+    assert!(matches!(
+        plan(&local).unwrap_err(),
+        CopyError::ChecksumSource { .. }
+    ));
+
     let (base, server) = serve("404 Not Found", b"no", 1);
     let mut missing = req(c.path(), &[&format!("{base}/gone")], "/");
     missing.add = true;
