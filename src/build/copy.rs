@@ -16,6 +16,7 @@
 //! (`/app -> /../../etc`) cannot lead a write out of `root`.
 
 mod fetch;
+mod hashes;
 mod resolve;
 mod untar;
 mod write;
@@ -32,6 +33,7 @@ use crate::image::digest::Digest;
 use crate::runtime::user::UserError;
 
 pub use fetch::Download;
+pub use hashes::HashCache;
 
 /// Where the source words of one `COPY`/`ADD` are looked up.
 #[derive(Debug, Clone)]
@@ -67,6 +69,8 @@ pub struct CopyRequest {
     pub temp_dir: Option<PathBuf>,
     /// `ADD --checksum=sha256:…`: what every downloaded source must hash to.
     pub checksum: Option<String>,
+    /// Digests of files hashed before, to skip reading unchanged ones.
+    pub hashes: Option<Arc<HashCache>>,
 }
 
 impl CopyRequest {
@@ -83,6 +87,7 @@ impl CopyRequest {
             heredocs: Vec::new(),
             temp_dir: None,
             checksum: None,
+            hashes: None,
         }
     }
 
@@ -295,7 +300,13 @@ pub fn plan(req: &CopyRequest) -> Result<CopyPlan, CopyError> {
         if checksum.is_some() {
             return Err(CopyError::ChecksumSource { word: word.clone() });
         }
-        sources.extend(resolve::resolve(op, &req.source, word, req.add)?);
+        sources.extend(resolve::resolve(
+            op,
+            &req.source,
+            word,
+            req.add,
+            req.hashes.as_deref(),
+        )?);
     }
     for (name, bytes) in &req.heredocs {
         sources.push(Source {

@@ -900,3 +900,66 @@ fn unmapped_owners_in_a_user_namespace() {
     let f = root.path().join("t/f").metadata().unwrap();
     assert_eq!(f.uid(), nix::unistd::getuid().as_raw());
 }
+
+#[test]
+fn remembered_digests_are_reused_until_the_file_changes() {
+    let c = context();
+    let store = tempfile::tempdir().unwrap();
+    let saved = store.path().join("hashes.json");
+    let digest_of = |cache: HashCache| {
+        let cache = Arc::new(cache.trusting());
+        let mut r = req(c.path(), &["a.txt"], "/");
+        r.hashes = Some(cache.clone());
+        let p = plan(&r).unwrap();
+        cache.save().unwrap();
+        match &p.sources[0].kind {
+            SourceKind::Tree(e) => match &e[0].kind {
+                EntryKind::File { digest, .. } => digest.clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    };
+    let real = digest_of(HashCache::load(&saved));
+    assert_eq!(real, crate::image::digest::Digest::of(b"a\n"));
+    assert!(saved.is_file());
+    // Doctor the saved digest: an unchanged file is not read again...
+    let fake = crate::image::digest::Digest::of(b"remembered");
+    let text = fs::read_to_string(&saved)
+        .unwrap()
+        .replace(real.hex(), fake.hex());
+    fs::write(&saved, text).unwrap();
+    assert_eq!(digest_of(HashCache::load(&saved)), fake);
+    // ...a changed one is, even with the same size and mtime.
+    let mtime = fs::metadata(c.path().join("a.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    write(&c.path().join("a.txt"), "A\n");
+    fs::File::options()
+        .write(true)
+        .open(c.path().join("a.txt"))
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(
+        digest_of(HashCache::load(&saved)),
+        crate::image::digest::Digest::of(b"A\n")
+    );
+    // A corrupt cache file is an empty cache.
+    fs::write(&saved, "{not json").unwrap();
+    assert_eq!(
+        digest_of(HashCache::load(&saved)),
+        crate::image::digest::Digest::of(b"A\n")
+    );
+    // Without trust, a file changed a moment ago is not remembered.
+    let fresh = Arc::new(HashCache::new());
+    let mut r = req(c.path(), &["a.txt"], "/");
+    r.hashes = Some(fresh.clone());
+    plan(&r).unwrap();
+    assert_eq!(fresh.remembered(), 0);
+    let trusting = Arc::new(HashCache::new().trusting());
+    r.hashes = Some(trusting.clone());
+    plan(&r).unwrap();
+    assert_eq!(trusting.remembered(), 1);
+}
