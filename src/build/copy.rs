@@ -16,6 +16,7 @@
 //! (`/app -> /../../etc`) cannot lead a write out of `root`.
 
 mod fetch;
+mod hashes;
 mod resolve;
 mod untar;
 mod write;
@@ -32,6 +33,7 @@ use crate::image::digest::Digest;
 use crate::runtime::user::UserError;
 
 pub use fetch::Download;
+pub use hashes::HashCache;
 
 /// Where the source words of one `COPY`/`ADD` are looked up.
 #[derive(Debug, Clone)]
@@ -65,6 +67,10 @@ pub struct CopyRequest {
     /// Where `ADD` keeps downloads until the plan is dropped (the system
     /// temp dir when `None`).
     pub temp_dir: Option<PathBuf>,
+    /// `ADD --checksum=sha256:…`: what every downloaded source must hash to.
+    pub checksum: Option<String>,
+    /// Digests of files hashed before, to skip reading unchanged ones.
+    pub hashes: Option<Arc<HashCache>>,
 }
 
 impl CopyRequest {
@@ -80,6 +86,8 @@ impl CopyRequest {
             add: false,
             heredocs: Vec::new(),
             temp_dir: None,
+            checksum: None,
+            hashes: None,
         }
     }
 
@@ -129,6 +137,16 @@ pub enum CopyError {
         url: String,
         reason: String,
     },
+    #[error("ADD failed: invalid --checksum {0:?}: expected sha256:<64 hex digits>")]
+    ChecksumSyntax(String),
+    #[error("ADD failed: --checksum is only supported for http(s) sources, not {word}")]
+    ChecksumSource { word: String },
+    #[error("ADD failed: {url} has checksum {actual}, not {expected}")]
+    ChecksumMismatch {
+        url: String,
+        expected: Digest,
+        actual: Digest,
+    },
     #[error("{op} failed: cannot open the root filesystem {path}: {source}")]
     Root {
         op: &'static str,
@@ -143,6 +161,15 @@ pub enum CopyError {
         what: &'static str,
         #[source]
         source: io::Error,
+    },
+    #[error(
+        "{op} failed: owner {uid}:{gid} is not mapped in the user namespace: give the user \
+         more subordinate ids (usermod --add-subuids … --add-subgids …)"
+    )]
+    Unmapped {
+        op: &'static str,
+        uid: u32,
+        gid: u32,
     },
     #[error("{op} failed: {path} exists in the image and is not a directory")]
     NotDir { op: &'static str, path: String },
@@ -245,16 +272,41 @@ pub fn parse_chmod(value: &str) -> Result<u32, CopyError> {
 /// hashed, URLs downloaded.
 pub fn plan(req: &CopyRequest) -> Result<CopyPlan, CopyError> {
     let op = req.op();
+    let checksum: Option<Digest> = match &req.checksum {
+        Some(c) => Some(
+            c.parse()
+                .map_err(|_| CopyError::ChecksumSyntax(c.clone()))?,
+        ),
+        None => None,
+    };
     let mut sources = Vec::new();
     let mut downloads = Vec::new();
     for word in &req.sources {
         if req.add && fetch::is_url(word) {
             let (source, download) = fetch::download(op, word, req.temp_dir.as_deref())?;
+            if let (Some(expected), SourceKind::Url { digest, .. }) = (&checksum, &source.kind) {
+                if digest != expected {
+                    return Err(CopyError::ChecksumMismatch {
+                        url: word.clone(),
+                        expected: expected.clone(),
+                        actual: digest.clone(),
+                    });
+                }
+            }
             sources.push(source);
             downloads.push(Arc::new(download));
             continue;
         }
-        sources.extend(resolve::resolve(op, &req.source, word, req.add)?);
+        if checksum.is_some() {
+            return Err(CopyError::ChecksumSource { word: word.clone() });
+        }
+        sources.extend(resolve::resolve(
+            op,
+            &req.source,
+            word,
+            req.add,
+            req.hashes.as_deref(),
+        )?);
     }
     for (name, bytes) in &req.heredocs {
         sources.push(Source {

@@ -181,9 +181,10 @@ impl Ignore {
 
     /// Whether the path `rel` (relative to the context root, `/`-separated)
     /// is ignored. An ignored directory ignores everything under it unless a
-    /// later `!` pattern re-includes it; the rules do not depend on whether
-    /// `rel` is a directory (`foo/` is cleaned to `foo`), the flag is for
-    /// callers' symmetry with [`may_include_below`](Self::may_include_below).
+    /// later `!` pattern re-includes it (a walk asks
+    /// [`may_include_below`](Self::may_include_below) before skipping it).
+    /// Docker's rules do not depend on whether `rel` is a directory (`foo/`
+    /// is cleaned to `foo`): `is_dir` is accepted and has no effect.
     pub fn is_ignored(&self, rel: &Path, is_dir: bool) -> bool {
         let _ = is_dir;
         let file = clean(&rel.to_string_lossy());
@@ -196,10 +197,27 @@ impl Ignore {
     }
 
     /// Whether something below the ignored directory `rel` could still be
-    /// re-included by a `!` pattern, so a walk must look inside it.
+    /// re-included by a `!` pattern, so a walk must look inside it: some
+    /// exception's leading components match `rel`'s and it names something
+    /// deeper, or it holds a `**`.
     pub fn may_include_below(&self, rel: &Path) -> bool {
-        let _ = rel;
-        self.patterns.iter().any(|p| p.exclusion)
+        let rel = clean(&rel.to_string_lossy());
+        let comps: Vec<&str> = rel
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        self.patterns.iter().filter(|p| p.exclusion).any(|p| {
+            let dirs: Vec<&str> = p.cleaned.split('/').collect();
+            if dirs.iter().any(|d| d.contains("**")) {
+                return true;
+            }
+            dirs.len() > comps.len()
+                && comps
+                    .iter()
+                    .zip(&dirs)
+                    .all(|(c, d)| filepath_match(d, c).unwrap_or(false))
+        })
     }
 
     /// True when no pattern was given.

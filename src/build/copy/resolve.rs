@@ -10,7 +10,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 
 use super::untar;
-use super::{CopyError, Entry, EntryKind, Source, SourceKind, SourceRoot};
+use super::{CopyError, Entry, EntryKind, HashCache, Source, SourceKind, SourceRoot};
 use crate::build::ignore::{self, filepath_match, has_meta, Ignore};
 use crate::image::digest::HashingReader;
 
@@ -24,10 +24,11 @@ pub(super) fn resolve(
     root: &SourceRoot,
     word: &str,
     add: bool,
+    hashes: Option<&HashCache>,
 ) -> Result<Vec<Source>, CopyError> {
-    // Absolute words are relative to the context (or the other root).
-    let rel = ignore::clean(&format!("./{word}"));
-    let rel = rel.trim_start_matches('/').to_string();
+    // Absolute words are relative to the context (or the other root), and
+    // their `..` stop at it as at `/`.
+    let rel = ignore::clean(word).trim_start_matches('/').to_string();
     let rel = if rel.is_empty() { ".".to_string() } else { rel };
     match root {
         SourceRoot::Context { dir, ignore } => {
@@ -54,7 +55,7 @@ pub(super) fn resolve(
             };
             matches
                 .iter()
-                .map(|m| from_context(op, &ctx, ignore, word, m, add))
+                .map(|m| from_context(op, &ctx, ignore, word, m, add, hashes))
                 .collect()
         }
         SourceRoot::Rootfs { dir } => {
@@ -76,7 +77,7 @@ pub(super) fn resolve(
                 .iter()
                 .map(|m| {
                     let host = scoped(dir, m).map_err(|e| missing_or_read(op, word, dir, e))?;
-                    let entries = walk(op, &host, None)?;
+                    let entries = walk(op, &host, None, hashes)?;
                     make_source(word, m, entries, add)
                 })
                 .collect()
@@ -91,6 +92,7 @@ fn from_context(
     word: &str,
     rel: &str,
     add: bool,
+    hashes: Option<&HashCache>,
 ) -> Result<Source, CopyError> {
     let host = ctx.join(rel);
     host.symlink_metadata()
@@ -124,7 +126,7 @@ fn from_context(
     if crel != rel && hidden(&crel, &canon) {
         return Err(excluded());
     }
-    let entries = walk(op, &canon, Some((ignore, &crel)))?;
+    let entries = walk(op, &canon, Some((ignore, &crel)), hashes)?;
     make_source(word, rel, entries, add)
 }
 
@@ -296,9 +298,11 @@ fn walk(
     op: &'static str,
     host: &Path,
     ignore: Option<(&Ignore, &str)>,
+    hashes: Option<&HashCache>,
 ) -> Result<Vec<Entry>, CopyError> {
     let mut w = Walker {
         op,
+        hashes,
         entries: Vec::new(),
         links: HashMap::new(),
         ignore,
@@ -322,6 +326,7 @@ struct Walker<'a> {
     /// First entry of each multiply linked inode, by (device, inode).
     links: HashMap<(u64, u64), usize>,
     ignore: Option<(&'a Ignore, &'a str)>,
+    hashes: Option<&'a HashCache>,
 }
 
 impl Walker<'_> {
@@ -383,10 +388,12 @@ impl Walker<'_> {
                     if meta.nlink() > 1 {
                         self.links.insert(key, self.entries.len());
                     }
-                    let file = File::open(host).map_err(self.read_err(host))?;
-                    let (digest, size) = HashingReader::new(file)
-                        .finish()
-                        .map_err(self.read_err(host))?;
+                    let hash = || HashingReader::new(File::open(host)?).finish();
+                    let (digest, size) = match self.hashes {
+                        Some(cache) => cache.digest(host, meta, hash),
+                        None => hash(),
+                    }
+                    .map_err(self.read_err(host))?;
                     EntryKind::File { size, digest }
                 }
             }

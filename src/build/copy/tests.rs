@@ -218,8 +218,10 @@ fn sources_outside_the_context_are_refused() {
         );
     }
     // Absolute words are relative to the context.
-    let p = plan(&req(&c, &["/in.txt"], "/")).unwrap();
-    assert_eq!(p.sources[0].name, "in.txt");
+    for word in ["/in.txt", "/../in.txt", "./in.txt", "x/../in.txt"] {
+        let p = plan(&req(&c, &[word], "/")).unwrap();
+        assert_eq!(p.sources[0].name, "in.txt", "{word}");
+    }
     let err = plan(&req(&c, &["/secret"], "/")).unwrap_err();
     assert!(matches!(err, CopyError::Missing { .. }), "{err}");
     // A symlink inside the context is followed, under its own name.
@@ -433,6 +435,27 @@ fn owners_modes_times_and_links() {
     let parent = r.join("deep/new").metadata().unwrap();
     assert_eq!((parent.uid(), parent.mode() & 0o7777), (1500, 0o755));
 
+    // A bare uid is the gid too, whatever passwd says of it.
+    let mut bare = req(p, &["b.txt"], "/bare");
+    bare.chown = Some("1500".into());
+    copy(&bare, r).unwrap();
+    let m = r.join("bare").metadata().unwrap();
+    assert_eq!((m.uid(), m.gid()), (1500, 1500));
+    // A directory the copy creates is 0755, not the source's mode; --chmod
+    // applies to what is below it.
+    fs::set_permissions(p.join("dir"), fs::Permissions::from_mode(0o750)).unwrap();
+    let mut chmod = req(p, &["dir"], "/chmodded");
+    chmod.chmod = Some(0o700);
+    copy(&chmod, r).unwrap();
+    let top = r.join("chmodded").metadata().unwrap();
+    assert_eq!(top.mode() & 0o7777, 0o755);
+    let sub = r.join("chmodded/sub").metadata().unwrap();
+    assert_eq!(sub.mode() & 0o7777, 0o700);
+    assert_eq!(
+        r.join("chmodded/c.txt").metadata().unwrap().mode() & 0o7777,
+        0o700
+    );
+
     let mut numeric = req(p, &["b.txt"], "/num");
     numeric.chown = Some("7:8".into());
     copy(&numeric, r).unwrap();
@@ -583,6 +606,12 @@ fn add_extracts_local_archives_inside_the_destination() {
         zstd::encode_all(&plain[..], 3).unwrap(),
     )
     .unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&plain).unwrap();
+    fs::write(p.join("z.tar.bz2"), bz.finish().unwrap()).unwrap();
+    let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    xz.write_all(&plain).unwrap();
+    fs::write(p.join("z.tar.xz"), xz.finish().unwrap()).unwrap();
     let mut not_tar = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     not_tar.write_all(b"just text").unwrap();
     fs::write(p.join("text.gz"), not_tar.finish().unwrap()).unwrap();
@@ -597,7 +626,9 @@ fn add_extracts_local_archives_inside_the_destination() {
     copy(&add(&["plain.tar"], "/x"), r).unwrap();
     copy(&add(&["z.tar.gz"], "/y/"), r).unwrap();
     copy(&add(&["z.tar.zst", "text.gz"], "/z/"), r).unwrap();
-    for d in ["x", "y", "z"] {
+    copy(&add(&["z.tar.bz2"], "/bz"), r).unwrap();
+    copy(&add(&["z.tar.xz"], "/xz"), r).unwrap();
+    for d in ["x", "y", "z", "bz", "xz"] {
         let top = r.join(d).join("top");
         assert_eq!(
             fs::read_to_string(top.join("file")).unwrap(),
@@ -756,6 +787,31 @@ fn add_downloads_urls_without_extracting() {
     assert_eq!(plan(&r).unwrap().digest(), d1);
     server.join().unwrap();
 
+    // --checksum: a match passes, a mismatch fails and keeps nothing.
+    let (base, server) = serve("200 OK", b"downloaded bytes", 2);
+    let mut sum = req(c.path(), &[&format!("{base}/f")], "/");
+    sum.add = true;
+    sum.temp_dir = Some(tmp.path().to_path_buf());
+    sum.checksum = Some(crate::image::digest::Digest::of(b"downloaded bytes").to_string());
+    assert!(plan(&sum).is_ok());
+    sum.checksum = Some(crate::image::digest::Digest::of(b"other").to_string());
+    let err = plan(&sum).unwrap_err();
+    assert!(matches!(err, CopyError::ChecksumMismatch { .. }), "{err}");
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+    server.join().unwrap();
+    sum.checksum = Some("md5:abc".into());
+    assert!(matches!(
+        plan(&sum).unwrap_err(),
+        CopyError::ChecksumSyntax(_)
+    ));
+    let mut local = req(c.path(), &["a.txt"], "/");
+    local.add = true;
+    local.checksum = Some(crate::image::digest::Digest::of(b"a\n").to_string());
+    assert!(matches!(
+        plan(&local).unwrap_err(),
+        CopyError::ChecksumSource { .. }
+    ));
+
     let (base, server) = serve("404 Not Found", b"no", 1);
     let mut missing = req(c.path(), &[&format!("{base}/gone")], "/");
     missing.add = true;
@@ -805,4 +861,105 @@ fn url_names_and_dates() {
         Some(951_825_600)
     );
     assert_eq!(fetch::parse_http_date("yesterday"), None);
+}
+
+#[test]
+fn unmapped_owners_in_a_user_namespace() {
+    use tar::EntryType as T;
+    let c = context();
+    let p = c.path().to_path_buf();
+    fs::write(p.join("t.tar"), tarball(&[("f", T::Regular, "", b"x")])).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_path_buf();
+    // Root of a namespace that maps nothing else, as a user without subordinate ids.
+    let map = crate::userns::IdMap::build(
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::getgid().as_raw(),
+        &[],
+        &[],
+    );
+    let mut owned = req(&p, &["a.txt"], "/owned");
+    owned.chown = Some("1500".into());
+    let owned = plan(&owned).unwrap();
+    let mut tar = req(&p, &["t.tar"], "/t/");
+    tar.add = true;
+    let tar = plan(&tar).unwrap();
+    let (refused, extracted) = crate::userns::run(&map, move || {
+        let refused = apply(&owned, &r).map_err(|e| e.to_string());
+        let extracted = apply(&tar, &r).map_err(|e| e.to_string());
+        Ok((refused.err(), extracted.err()))
+    })
+    .unwrap();
+    let refused = refused.unwrap_or_default();
+    assert!(
+        refused.contains("is not mapped in the user namespace"),
+        "{refused}"
+    );
+    // An archive's own unmapped owners fall back to the namespace's root.
+    assert_eq!(extracted, None);
+    let f = root.path().join("t/f").metadata().unwrap();
+    assert_eq!(f.uid(), nix::unistd::getuid().as_raw());
+}
+
+#[test]
+fn remembered_digests_are_reused_until_the_file_changes() {
+    let c = context();
+    let store = tempfile::tempdir().unwrap();
+    let saved = store.path().join("hashes.json");
+    let digest_of = |cache: HashCache| {
+        let cache = Arc::new(cache.trusting());
+        let mut r = req(c.path(), &["a.txt"], "/");
+        r.hashes = Some(cache.clone());
+        let p = plan(&r).unwrap();
+        cache.save().unwrap();
+        match &p.sources[0].kind {
+            SourceKind::Tree(e) => match &e[0].kind {
+                EntryKind::File { digest, .. } => digest.clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    };
+    let real = digest_of(HashCache::load(&saved));
+    assert_eq!(real, crate::image::digest::Digest::of(b"a\n"));
+    assert!(saved.is_file());
+    // Doctor the saved digest: an unchanged file is not read again...
+    let fake = crate::image::digest::Digest::of(b"remembered");
+    let text = fs::read_to_string(&saved)
+        .unwrap()
+        .replace(real.hex(), fake.hex());
+    fs::write(&saved, text).unwrap();
+    assert_eq!(digest_of(HashCache::load(&saved)), fake);
+    // ...a changed one is, even with the same size and mtime.
+    let mtime = fs::metadata(c.path().join("a.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    write(&c.path().join("a.txt"), "A\n");
+    fs::File::options()
+        .write(true)
+        .open(c.path().join("a.txt"))
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(
+        digest_of(HashCache::load(&saved)),
+        crate::image::digest::Digest::of(b"A\n")
+    );
+    // A corrupt cache file is an empty cache.
+    fs::write(&saved, "{not json").unwrap();
+    assert_eq!(
+        digest_of(HashCache::load(&saved)),
+        crate::image::digest::Digest::of(b"A\n")
+    );
+    // Without trust, a file changed a moment ago is not remembered.
+    let fresh = Arc::new(HashCache::new());
+    let mut r = req(c.path(), &["a.txt"], "/");
+    r.hashes = Some(fresh.clone());
+    plan(&r).unwrap();
+    assert_eq!(fresh.remembered(), 0);
+    let trusting = Arc::new(HashCache::new().trusting());
+    r.hashes = Some(trusting.clone());
+    plan(&r).unwrap();
+    assert_eq!(trusting.remembered(), 1);
 }

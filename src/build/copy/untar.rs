@@ -1,15 +1,15 @@
-//! `ADD` of a local archive: a tar, plain or compressed, is extracted into
-//! the destination directory as Docker does, which treats that directory as
-//! the archive's `/`: entry paths are cleaned (`..` may not climb out, that
-//! fails the `ADD`), parents are opened with `RESOLVE_IN_ROOT` from the
-//! destination's fd, so a symlink the archive (or the image) planted is
-//! followed only inside it, and last components are never followed.
-//! Entries keep the archive's owners unless `--chown` is given, and
-//! `.wh.*` names are plain files here, as in Docker's `ADD`.
+//! `ADD` of a local archive: a tar, plain or compressed (gzip, zstd, bzip2,
+//! xz), is extracted into the destination directory as Docker does, which
+//! treats that directory as the archive's `/`: entry paths are cleaned (`..`
+//! may not climb out, that fails the `ADD`), parents are opened with
+//! `RESOLVE_IN_ROOT` from the destination's fd, so a symlink the archive (or
+//! the image) planted is followed only inside it, and last components are
+//! never followed. Entries keep the archive's owners unless `--chown` is
+//! given, and `.wh.*` names are plain files here, as in Docker's `ADD`.
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, BufRead, BufReader, Read};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -23,12 +23,28 @@ use super::write::Writer;
 use super::CopyError;
 use crate::image::compression;
 
+const BZIP2_MAGIC: &[u8] = b"BZh";
+const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
+
+/// The archive at `path`, decompressed as its first bytes say: gzip, zstd,
+/// bzip2, xz or none, the formats Docker's `ADD` knows.
+fn open_archive(path: &Path) -> io::Result<Box<dyn Read>> {
+    let mut file = BufReader::new(File::open(path)?);
+    let head = file.fill_buf()?;
+    if head.starts_with(BZIP2_MAGIC) {
+        return Ok(Box::new(bzip2::bufread::MultiBzDecoder::new(file)));
+    }
+    if head.starts_with(XZ_MAGIC) {
+        return Ok(Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(
+            file,
+        )));
+    }
+    Ok(compression::decompress(file, None)?.0)
+}
+
 /// Whether `path` is an archive `ADD` extracts: a tar once decompressed.
 pub(super) fn is_archive(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    let Ok((reader, _)) = compression::decompress(file, None) else {
+    let Ok(reader) = open_archive(path) else {
         return false;
     };
     let mut archive = tar::Archive::new(reader);
@@ -68,8 +84,7 @@ pub(super) fn extract(
         archive: word.to_string(),
         reason,
     };
-    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
-    let (reader, _) = compression::decompress(file, None).map_err(|e| fail(e.to_string()))?;
+    let reader = open_archive(path).map_err(|e| fail(e.to_string()))?;
     let mut archive = tar::Archive::new(reader);
     let mut w = Writer::new(op, dest, owner.unwrap_or((0, 0)), None);
     w.lenient_owner = owner.is_none();

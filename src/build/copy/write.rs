@@ -94,6 +94,11 @@ fn owner(op: &'static str, spec: Option<&str>, root: &OwnedFd) -> Result<(u32, u
     let Some(spec) = spec else {
         return Ok((0, 0));
     };
+    // A bare uid is also the gid, as podman and Docker make it, whatever
+    // the image's passwd says.
+    if let Ok(id) = spec.parse::<u32>() {
+        return Ok((id, id));
+    }
     let passwd = user::parse_passwd(&read_in_root(root, "etc/passwd"));
     let groups = user::parse_group(&read_in_root(root, "etc/group"));
     let u = user::resolve(spec, &passwd, &groups).map_err(|source| CopyError::Chown {
@@ -120,11 +125,12 @@ fn read_in_root(root: &OwnedFd, path: &str) -> String {
     String::from_utf8_lossy(&text).into_owned()
 }
 
-/// Opens a host file to copy, refusing a symlink swapped in since the plan.
+/// Opens a host file to copy, refusing a symlink swapped in since the plan
+/// (and never waiting on a fifo).
 fn open_source(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
 }
 
@@ -320,13 +326,9 @@ impl Writer {
 
     /// A directory source: its contents into `dest`.
     fn tree(&mut self, dest: &[String], entries: &[Entry]) -> Result<(), CopyError> {
-        let (dfd, created) = self.ensure_dir(dest)?;
-        if created {
-            // A new destination takes the source directory's mode and times.
-            self.set_meta_fd(dfd.as_fd(), entries[0].mode, dest)?;
-            self.dir_times.push((dest.to_vec(), entries[0].mtime));
-        }
-        drop(dfd);
+        // A destination the copy creates is 0755 and owned as the copy, not
+        // a replica of the source directory, as podman makes it.
+        self.ensure_dir(dest)?;
         let mut placed: Vec<Option<Vec<String>>> = vec![None; entries.len()];
         for (i, e) in entries.iter().enumerate().skip(1) {
             let mut comps = dest.to_vec();
@@ -522,6 +524,11 @@ impl Writer {
                 );
                 Ok(())
             }
+            Err(Errno::EINVAL) => Err(CopyError::Unmapped {
+                op: self.op,
+                uid: self.uid,
+                gid: self.gid,
+            }),
             other => other.map_err(self.errno(comps, "set owner")),
         }
     }

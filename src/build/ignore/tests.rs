@@ -380,3 +380,15 @@ fn keep_reincludes_a_path() {
     assert!(!ig.is_ignored(Path::new("Containerfile"), false));
     assert!(ig.is_ignored(Path::new("other"), false));
 }
+
+#[test]
+fn walks_look_inside_ignored_dirs_only_for_exceptions_below_them() {
+    let ig = Ignore::parse("docs\nsrc\n!docs/*/keep.md\n");
+    assert!(ig.may_include_below(Path::new("docs")));
+    assert!(ig.may_include_below(Path::new("docs/api")));
+    assert!(!ig.may_include_below(Path::new("docs/api/keep.md")));
+    assert!(!ig.may_include_below(Path::new("src")));
+    let deep = Ignore::parse("*\n!**/keep\n");
+    assert!(deep.may_include_below(Path::new("any/where")));
+    assert!(!Ignore::parse("a\n").may_include_below(Path::new("a")));
+}
