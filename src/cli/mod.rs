@@ -13,6 +13,7 @@ use crate::store::paths::{Env, Paths};
 pub mod args;
 pub mod container;
 pub mod container_prune;
+pub mod cp;
 pub mod create;
 pub mod docs;
 pub mod exec;
@@ -103,6 +104,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Manage containers
     Container(container::ContainerArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(cp::CpArgs),
     /// Create but do not start a container
     Create(Box<create::CreateCommand>),
     /// Display the configuration of containers or images
@@ -212,6 +215,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Run(args) => run::run(&ctx()?, &args),
         Command::Exec(args) => exec::run(&ctx()?, &args),
         Command::Container(a) => container::run(&ctx()?, a),
+        Command::Cp(a) => cp::run(&ctx()?, &a),
         Command::Create(a) => create::run(&ctx()?, &a),
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
         Command::Kill(a) => kill::run(&ctx()?, &a),

@@ -88,7 +88,7 @@ impl ExecOptions {
 
 /// The namespaces of `pid` that are not ours: joining one's own is refused (user) or
 /// needs privileges over it (a host network namespace, with `--network host`).
-fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
+pub(crate) fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
     let mut flags = CloneFlags::empty();
     for (name, flag) in NAMESPACE_FILES {
         let theirs = match std::fs::metadata(format!("/proc/{pid}/ns/{name}")) {
