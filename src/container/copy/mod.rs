@@ -367,14 +367,14 @@ fn transfer(
             },
             PlaceError::DirOntoFile => CopyError::DirOntoFile,
         })?;
-    let base = if placement.into_parent {
-        found.path.parent().unwrap_or(Path::new("")).to_path_buf()
-    } else {
-        found.path.clone()
+    // Beside the destination: where its symlinks lead, under that name.
+    let (base, top) = match (placement.into_parent, resolve::split(&found.path)) {
+        (true, Some((parent, name))) => (parent.to_path_buf(), Some(name.to_os_string())),
+        _ => (found.path.clone(), placement.top),
     };
     let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)
         .map_err(|e| CopyError::Output(e.into()))?;
-    let top = placement.top.as_deref();
+    let top = top.as_deref();
     let shown = shown_base(dest, &dest_spelling, placement.into_parent);
     std::thread::scope(|s| {
         let packer = s.spawn(move || pack_into(&source.fd, top, File::from(write), from, src));
