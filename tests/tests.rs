@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod containers;
+mod cp;
 mod docs;
 mod exec;
 mod images;

@@ -104,7 +104,6 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Manage containers
     Container(container::ContainerArgs),
-    /// Copy files/folders between a container and the local filesystem
     Cp(cp::CpArgs),
     /// Create but do not start a container
     Create(Box<create::CreateCommand>),

@@ -14,8 +14,8 @@ use std::path::{Component, Path, PathBuf};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{
-    fchmod, fchmodat, fstatat, futimens, makedev, mkdirat, mknodat, utimensat, FchmodatFlags,
-    Mode, SFlag, UtimensatFlags,
+    fchmod, fchmodat, fstatat, futimens, makedev, mkdirat, mknodat, utimensat, FchmodatFlags, Mode,
+    SFlag, UtimensatFlags,
 };
 use nix::sys::time::TimeSpec;
 use nix::unistd::{fchown, fchownat, linkat, symlinkat, unlinkat, Gid, Uid, UnlinkatFlags};
@@ -129,10 +129,7 @@ impl Extractor<'_> {
         let h = entry.header();
         let mode = Mode::from_bits_truncate(h.mode().map_err(CopyError::Archive)? & 0o7777);
         let mtime = h.mtime().unwrap_or(0) as i64;
-        let owner = (
-            h.uid().unwrap_or(0) as u32,
-            h.gid().unwrap_or(0) as u32,
-        );
+        let owner = (h.uid().unwrap_or(0) as u32, h.gid().unwrap_or(0) as u32);
         let times = [TimeSpec::new(mtime, 0), TimeSpec::new(mtime, 0)];
         match kind {
             EntryType::Directory => {
@@ -255,7 +252,13 @@ impl Extractor<'_> {
 
     /// Makes way for a new entry: what is there goes, unless a directory would be
     /// replaced by a non-directory without `--overwrite`.
-    fn clear(&self, parent: BorrowedFd<'_>, name: &OsStr, rel: &Path, dir: bool) -> Result<bool, CopyError> {
+    fn clear(
+        &self,
+        parent: BorrowedFd<'_>,
+        name: &OsStr,
+        rel: &Path,
+        dir: bool,
+    ) -> Result<bool, CopyError> {
         let st = match fstatat(parent, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
             Ok(st) => st,
             Err(Errno::ENOENT) => return Ok(false),
@@ -298,14 +301,17 @@ impl Extractor<'_> {
             .map_err(self.fail(rel, "create directory"))
     }
 
-    fn make_file(&self, parent: BorrowedFd<'_>, name: &OsStr, rel: &Path) -> Result<OwnedFd, CopyError> {
+    fn make_file(
+        &self,
+        parent: BorrowedFd<'_>,
+        name: &OsStr,
+        rel: &Path,
+    ) -> Result<OwnedFd, CopyError> {
         let flags = OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NOCTTY;
         match self.clear(parent, name, rel, false) {
             Ok(_) => {}
             // A file mounted over (a container's /etc/hosts) cannot go: write into it.
-            Err(CopyError::Write { source, .. })
-                if source.raw_os_error() == Some(libc::EBUSY) =>
-            {
+            Err(CopyError::Write { source, .. }) if source.raw_os_error() == Some(libc::EBUSY) => {
                 return openat(parent, name, flags | OFlag::O_TRUNC, Mode::empty())
                     .map_err(self.fail(rel, "open"));
             }

@@ -161,7 +161,9 @@ pub fn copy(store: &ContainerStore, map: &IdMap, req: &Request) -> Result<()> {
         host_root: host_root.as_fd(),
         cwd: &cwd,
     };
-    in_container(store, &record, map, || work(&job).map_err(anyhow::Error::from))
+    in_container(store, &record, map, || {
+        work(&job).map_err(anyhow::Error::from)
+    })
 }
 
 /// Runs `f` in a child whose `/` is the container's filesystem, as root of the
@@ -225,8 +227,7 @@ fn stopped(
     let rootfs = launch::rootfs(store, record);
     let plan = mounts::plan(&spec, &rootfs)?;
     let target = launch::bundle(store, &record.id)?.rootfs_path();
-    std::fs::create_dir_all(&target)
-        .with_context(|| format!("creating {}", target.display()))?;
+    std::fs::create_dir_all(&target).with_context(|| format!("creating {}", target.display()))?;
     let ops: Vec<MountOp> = plan
         .setup
         .into_iter()
@@ -271,12 +272,11 @@ fn work(job: &Job<'_>) -> Result<(), CopyError> {
     match &job.req.direction {
         Direction::In { src, dest, .. } => {
             let owners = if job.req.archive {
-                let user = crate::runtime::process::resolve_user(
-                    job.spec.process().as_ref().ok_or_else(|| {
-                        CopyError::User("the container's spec has no process".into())
-                    })?,
-                )
-                .map_err(|e| CopyError::User(crate::error::one_line(&e)))?;
+                let user =
+                    crate::runtime::process::resolve_user(job.spec.process().as_ref().ok_or_else(
+                        || CopyError::User("the container's spec has no process".into()),
+                    )?)
+                    .map_err(|e| CopyError::User(crate::error::one_line(&e)))?;
                 Owners::All(user.uid, user.gid)
             } else {
                 Owners::Archive
@@ -372,8 +372,8 @@ fn transfer(
         (true, Some((parent, name))) => (parent.to_path_buf(), Some(name.to_os_string())),
         _ => (found.path.clone(), placement.top),
     };
-    let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)
-        .map_err(|e| CopyError::Output(e.into()))?;
+    let (read, write) =
+        nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| CopyError::Output(e.into()))?;
     let top = top.as_deref();
     let shown = shown_base(dest, &dest_spelling, placement.into_parent);
     std::thread::scope(|s| {

@@ -257,7 +257,14 @@ mod tests {
         let names: Vec<_> = seen.iter().map(|s| s.0.to_str().unwrap()).collect();
         assert_eq!(
             names,
-            ["top", "top/abs", "top/fifo", "top/g", "top/sub", "top/sub/f"]
+            [
+                "top",
+                "top/abs",
+                "top/fifo",
+                "top/g",
+                "top/sub",
+                "top/sub/f"
+            ]
         );
         assert_eq!(seen[1].1, EntryType::Symlink);
         assert_eq!(seen[1].2.as_deref(), Some(Path::new("/etc/passwd")));

@@ -231,7 +231,10 @@ mod tests {
             split(Path::new("a/b")),
             Some((Path::new("a"), OsStr::new("b")))
         );
-        assert_eq!(split(Path::new("b")), Some((Path::new(""), OsStr::new("b"))));
+        assert_eq!(
+            split(Path::new("b")),
+            Some((Path::new(""), OsStr::new("b")))
+        );
         assert_eq!(split(Path::new("")), None);
     }
 }

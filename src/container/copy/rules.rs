@@ -363,7 +363,10 @@ mod tests {
             clean_container_path(Path::new("/../../etc/./x")),
             Path::new("etc/x")
         );
-        assert_eq!(clean_container_path(Path::new("tmp/a/../b")), Path::new("tmp/b"));
+        assert_eq!(
+            clean_container_path(Path::new("tmp/a/../b")),
+            Path::new("tmp/b")
+        );
         assert_eq!(clean_container_path(Path::new("/")), Path::new(""));
     }
 }
