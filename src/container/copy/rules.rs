@@ -58,36 +58,17 @@ pub enum Direction {
 impl Direction {
     /// Exactly one side must be a container (`-` counts as local).
     pub fn of(src: &str, dest: &str) -> Result<Direction, CopyError> {
-        let local = |l: Location| match l {
-            Location::Stream => Ok(None),
-            Location::Host(p) if p.is_empty() => Err(CopyError::EmptyPath),
-            Location::Host(p) => Ok(Some(p)),
-            Location::Container { .. } => unreachable_container(),
-        };
         match (Location::parse(src), Location::parse(dest)) {
-            (Location::Container { .. }, Location::Container { .. }) => {
-                Err(CopyError::BetweenContainers)
-            }
-            (Location::Container { container, path }, d) => {
-                if container.is_empty() {
-                    return Err(CopyError::EmptyContainer);
-                }
-                Ok(Direction::Out {
-                    container,
-                    src: path,
-                    dest: local(d)?,
-                })
-            }
-            (s, Location::Container { container, path }) => {
-                if container.is_empty() {
-                    return Err(CopyError::EmptyContainer);
-                }
-                Ok(Direction::In {
-                    src: local(s)?,
-                    container,
-                    dest: path,
-                })
-            }
+            (Location::Container { container, path }, d) => Ok(Direction::Out {
+                container: named(container)?,
+                src: path,
+                dest: local(d)?,
+            }),
+            (s, Location::Container { container, path }) => Ok(Direction::In {
+                src: local(s)?,
+                container: named(container)?,
+                dest: path,
+            }),
             _ => Err(CopyError::NoContainer {
                 src: src.to_string(),
                 dest: dest.to_string(),
@@ -102,9 +83,21 @@ impl Direction {
     }
 }
 
-// Never reached: both-container pairs are matched before `local` is called.
-fn unreachable_container<T>() -> Result<T, CopyError> {
-    Err(CopyError::BetweenContainers)
+fn named(container: String) -> Result<String, CopyError> {
+    if container.is_empty() {
+        return Err(CopyError::EmptyContainer);
+    }
+    Ok(container)
+}
+
+/// The local side: a host path, or `None` for `-`.
+fn local(l: Location) -> Result<Option<String>, CopyError> {
+    match l {
+        Location::Stream => Ok(None),
+        Location::Host(p) if p.is_empty() => Err(CopyError::EmptyPath),
+        Location::Host(p) => Ok(Some(p)),
+        Location::Container { .. } => Err(CopyError::BetweenContainers),
+    }
 }
 
 /// What a path's spelling says, apart from where it leads.
