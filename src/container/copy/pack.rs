@@ -72,13 +72,14 @@ impl<W: Write> Packer<W> {
     }
 
     fn walk(&mut self, dir: BorrowedFd<'_>, prefix: &Path) -> io::Result<()> {
+        let dev = fstat(dir)?.st_dev;
         for name in entries(dir)? {
             let path = prefix.join(&name);
-            match self.entry(dir, &name, &path) {
+            match self.entry(dir, dev, &name, &path) {
                 Ok(()) => {}
                 // What this user namespace may not read (the host's own files bound
                 // into a container, e.g. its terminal) is left out, as podman does.
-                Err(e) if e.raw_os_error() == Some(libc::EACCES) => {
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
                     log::warn!("skipping {}: {e}", path.display());
                     self.skipped += 1;
                 }
@@ -88,7 +89,13 @@ impl<W: Write> Packer<W> {
         Ok(())
     }
 
-    fn entry(&mut self, dir: BorrowedFd<'_>, name: &OsStr, path: &Path) -> io::Result<()> {
+    fn entry(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        dev: u64,
+        name: &OsStr,
+        path: &Path,
+    ) -> io::Result<()> {
         let st = fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW)?;
         match st.st_mode & libc::S_IFMT {
             libc::S_IFDIR => {
@@ -99,6 +106,11 @@ impl<W: Write> Packer<W> {
                     Mode::empty(),
                 )?;
                 self.header_only(&st, EntryType::Directory, path)?;
+                // A running container's /proc, /sys, /dev/pts …: the mount point comes
+                // along, the kernel's view behind it does not.
+                if st.st_dev != dev && is_kernel_fs(sub.as_fd()) {
+                    return Ok(());
+                }
                 self.walk(sub.as_fd(), path)
             }
             libc::S_IFREG => {
@@ -196,6 +208,39 @@ fn header(st: &FileStat, kind: EntryType) -> Header {
     h.set_mtime(st.st_mtime.max(0) as u64);
     h.set_size(0);
     h
+}
+
+/// Whether `dir` is on a filesystem the kernel makes up (proc, sysfs, cgroup …).
+fn is_kernel_fs(dir: BorrowedFd<'_>) -> bool {
+    use nix::sys::statfs::{self, fstatfs};
+    const MQUEUE_MAGIC: i64 = 0x1980_0202;
+    const DEBUGFS_MAGIC: i64 = 0x6462_6720;
+    const TRACEFS_MAGIC: i64 = 0x7472_6163;
+    const SECURITYFS_MAGIC: i64 = 0x7363_6673;
+    const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
+    let Ok(fs) = fstatfs(dir) else {
+        return false;
+    };
+    let t = fs.filesystem_type();
+    // The magic's integer type differs between architectures.
+    #[allow(clippy::unnecessary_cast)]
+    let raw = t.0 as i64;
+    [
+        statfs::PROC_SUPER_MAGIC,
+        statfs::SYSFS_MAGIC,
+        statfs::CGROUP_SUPER_MAGIC,
+        statfs::CGROUP2_SUPER_MAGIC,
+        statfs::DEVPTS_SUPER_MAGIC,
+    ]
+    .contains(&t)
+        || [
+            MQUEUE_MAGIC,
+            DEBUGFS_MAGIC,
+            TRACEFS_MAGIC,
+            SECURITYFS_MAGIC,
+            BPF_FS_MAGIC,
+        ]
+        .contains(&raw)
 }
 
 /// Names in a directory, sorted so archives are reproducible; `.` and `..` left out.
