@@ -198,6 +198,24 @@ fn tar_streams_on_stdin_and_stdout() {
     assert_eq!(out.stdout_lines(), ["sub", "sub/f"]);
     let out = sh(&env, "\"$RPOD\" cp t:/tmp/sub/. - | tar -tf -");
     assert_eq!(out.stdout_lines(), ["f"]);
+    // The whole container: its files, not the kernel's views mounted in it.
+    let out = sh(&env, "\"$RPOD\" container cp t:/ - | tar -tf -");
+    out.assert_ok();
+    let names = out.stdout_lines();
+    assert!(
+        names.contains(&"etc/passwd") && names.contains(&"tmp/sub/f"),
+        "{out}"
+    );
+    assert!(
+        names.contains(&"proc"),
+        "the mount point itself comes along: {out}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("proc/") || n.starts_with("sys/")),
+        "{out}"
+    );
     // A stream needs an existing directory.
     let out = sh(&env, "tar -cf - file | \"$RPOD\" cp - t:/tmp/sub/f");
     out.assert_code(125).assert_one_error_line();
