@@ -193,6 +193,10 @@ fn tar_streams_on_stdin_and_stdout() {
     let out = exec(&env, "t", "cat /tmp/sub/f; stat -c '%u:%g %a' /tmp/sub/f");
     assert_eq!(out.stdout_lines(), ["hello", "0:0 640"]);
 
+    // Compressed archives too.
+    sh(&env, "tar -czf - file | \"$RPOD\" cp - t:/var").assert_ok();
+    assert_eq!(exec(&env, "t", "cat /var/file").stdout, "top\n");
+
     let out = sh(&env, "\"$RPOD\" cp t:/tmp/sub - | tar -tf -");
     out.assert_ok();
     assert_eq!(out.stdout_lines(), ["sub", "sub/f"]);

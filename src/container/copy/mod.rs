@@ -21,7 +21,7 @@ pub mod pack;
 pub mod resolve;
 pub mod rules;
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -308,6 +308,8 @@ struct Source {
     fd: OwnedFd,
     kind: Kind,
     spelling: Spelling,
+    /// Its name as written, else where it led (`..`).
+    name: Option<OsString>,
 }
 
 fn open_source(job: &Job<'_>, side: &Side<'_>, text: &str) -> Result<Source, CopyError> {
@@ -336,7 +338,16 @@ fn open_source(job: &Job<'_>, side: &Side<'_>, text: &str) -> Result<Source, Cop
         place: side.place.clone(),
         source: e.into(),
     })?;
-    Ok(Source { fd, kind, spelling })
+    let name = spelling
+        .name
+        .clone()
+        .or_else(|| found.path.file_name().map(OsStr::to_os_string));
+    Ok(Source {
+        fd,
+        kind,
+        spelling,
+        name,
+    })
 }
 
 /// Path to path: the source packed in a thread, unpacked here.
@@ -358,15 +369,19 @@ fn transfer(
         (None, true) => DestState::Missing,
         (None, false) => DestState::NoParent,
     };
-    let placement =
-        place(source.kind, &source.spelling, state, &dest_spelling).map_err(|e| match e {
-            PlaceError::NotFound => to.not_found(dest, "no such file or directory"),
-            PlaceError::NotADirectory => CopyError::NotADirectory {
-                path: dest.to_string(),
-                place: to.place.clone(),
-            },
-            PlaceError::DirOntoFile => CopyError::DirOntoFile,
-        })?;
+    // Named as written, or for `..` after where it led.
+    let named = Spelling {
+        name: source.name.clone(),
+        ..source.spelling.clone()
+    };
+    let placement = place(source.kind, &named, state, &dest_spelling).map_err(|e| match e {
+        PlaceError::NotFound => to.not_found(dest, "no such file or directory"),
+        PlaceError::NotADirectory => CopyError::NotADirectory {
+            path: dest.to_string(),
+            place: to.place.clone(),
+        },
+        PlaceError::DirOntoFile => CopyError::DirOntoFile,
+    })?;
     // Beside the destination: where its symlinks lead, under that name.
     let (base, top) = match (placement.into_parent, resolve::split(&found.path)) {
         (true, Some((parent, name))) => (parent.to_path_buf(), Some(name.to_os_string())),
@@ -440,25 +455,19 @@ fn from_stdin(job: &Job<'_>, to: &Side<'_>, dest: &str, opts: Options) -> Result
     if !found.is_dir() {
         return Err(CopyError::StdinNeedsDir);
     }
-    let stdin = io::stdin().lock();
-    extract::extract(
-        BufReader::with_capacity(1 << 16, stdin),
-        to.root,
-        &found.path,
-        opts,
-        dest,
-    )
+    // gzip and zstd archives are taken as they come, as podman does.
+    let (archive, _) = crate::image::compression::decompress(io::stdin().lock(), None)
+        .map_err(CopyError::Archive)?;
+    extract::extract(archive, to.root, &found.path, opts, dest)
 }
 
 /// `rpod cp CONTAINER:PATH -`: a tar of the path on stdout, named by its last
 /// component (a directory's content alone with `dir/.`).
 fn to_stdout(job: &Job<'_>, from: &Side<'_>, src: &str) -> Result<(), CopyError> {
     let source = open_source(job, from, src)?;
-    let top = match (&source.spelling.name, source.kind) {
-        (_, Kind::Dir) if source.spelling.contents => None,
-        (Some(n), _) => Some(n.clone()),
-        (None, Kind::Dir) => None,
-        (None, Kind::NonDir) => Some(OsStr::new("file").to_os_string()),
+    let top = match source.kind {
+        Kind::Dir if source.spelling.contents => None,
+        _ => source.name.clone(),
     };
     let out = nix::unistd::dup(io::stdout().as_fd()).map_err(|e| CopyError::Output(e.into()))?;
     pack_into(&source.fd, top.as_deref(), File::from(out), from, src)

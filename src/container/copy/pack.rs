@@ -11,7 +11,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::dir::Dir;
-use nix::errno::Errno;
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
 use nix::sys::stat::{fstat, fstatat, FileStat, Mode};
 use tar::{EntryType, Header};
@@ -258,11 +257,6 @@ fn entries(dir: BorrowedFd<'_>) -> io::Result<Vec<OsString>> {
     }
     names.sort();
     Ok(names)
-}
-
-/// Errno for callers that match on it.
-pub fn errno(e: &io::Error) -> Option<Errno> {
-    e.raw_os_error().map(Errno::from_raw)
 }
 
 #[cfg(test)]
