@@ -3,7 +3,7 @@
 //! inside the container, and errors.
 
 use std::fs;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use crate::common::{busybox, rpod_bin, run_d, Output, TestEnv};
@@ -361,6 +361,14 @@ fn errors_are_one_line_with_125() {
         out.assert_code(125).assert_one_error_line();
         assert!(out.stderr.contains(text), "{args:?}: {out}");
     }
+    // A host file the user may not read is an error, not a silent gap.
+    sh(&env, "mkdir -p locked && echo open > locked/a").assert_ok();
+    let secret = env.home().join("locked/secret");
+    fs::write(&secret, "root only").unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o600)).unwrap();
+    let out = env.rpod(&["cp", "locked", "e:/tmp"]);
+    out.assert_code(125).assert_one_error_line();
+    assert!(out.stderr.contains("Permission denied"), "{out}");
     // A directory where a file is, and the other way round: only with --overwrite.
     sh(&env, "mkdir -p o/plain && echo f > o/dir").assert_ok();
     let out = env.rpod(&["cp", "o/.", "e:/tmp"]);

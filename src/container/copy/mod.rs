@@ -431,6 +431,9 @@ fn pack_into(
     text: &str,
 ) -> Result<(), CopyError> {
     let mut p = Packer::new(BufWriter::with_capacity(1 << 16, out));
+    if side.container {
+        p = p.skip_unreadable();
+    }
     let fail = |e: io::Error| {
         if e.kind() == io::ErrorKind::BrokenPipe {
             CopyError::Output(e)

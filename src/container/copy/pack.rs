@@ -22,8 +22,10 @@ pub struct Packer<W: Write> {
     tar: tar::Builder<W>,
     /// (dev, ino) of files with several links → their name in the archive.
     links: HashMap<(u64, u64), PathBuf>,
-    /// Entries left out because they could not be read.
+    /// Entries left out because they could not be read (or are sockets).
     pub skipped: u64,
+    /// Leave out what cannot be read instead of failing.
+    skip_unreadable: bool,
 }
 
 impl<W: Write> Packer<W> {
@@ -35,7 +37,16 @@ impl<W: Write> Packer<W> {
             tar,
             links: HashMap::new(),
             skipped: 0,
+            skip_unreadable: false,
         }
+    }
+
+    /// Leaves out what cannot be read, with a warning: what a rootless container
+    /// holds but its user namespace may not read (the host's files bound into it,
+    /// its terminal, kernel files), as podman does.
+    pub fn skip_unreadable(mut self) -> Packer<W> {
+        self.skip_unreadable = true;
+        self
     }
 
     /// Adds `fd` (a directory opened for reading, a regular file opened for reading,
@@ -76,9 +87,10 @@ impl<W: Write> Packer<W> {
             let path = prefix.join(&name);
             match self.entry(dir, dev, &name, &path) {
                 Ok(()) => {}
-                // What this user namespace may not read (the host's own files bound
-                // into a container, e.g. its terminal) is left out, as podman does.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
+                Err(e)
+                    if self.skip_unreadable
+                        && matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) =>
+                {
                     log::warn!("skipping {}: {e}", path.display());
                     self.skipped += 1;
                 }
