@@ -161,7 +161,7 @@ pub fn copy(store: &ContainerStore, map: &IdMap, req: &Request) -> Result<()> {
         host_root: host_root.as_fd(),
         cwd: &cwd,
     };
-    in_container(store, &record, map, || {
+    in_container(store, &record, map, &|| {
         work(&job).map_err(anyhow::Error::from)
     })
 }
@@ -172,7 +172,7 @@ fn in_container(
     store: &ContainerStore,
     record: &Record,
     map: &IdMap,
-    f: impl FnOnce() -> Result<()>,
+    f: &dyn Fn() -> Result<()>,
 ) -> Result<()> {
     let id = &record.id;
     // A container may start or stop between the look and the act: look again.
@@ -180,7 +180,11 @@ fn in_container(
         let state = store.state(id);
         if state.running() {
             if let Some(pidfd) = state.pid.open() {
-                return joined(&pidfd, state.pid.pid, f);
+                match joined(&pidfd, state.pid.pid, f) {
+                    // It stopped while we were joining it: copy as for a stopped one.
+                    Err(_) if userns::spawn::exited(&pidfd) => continue,
+                    done => return done,
+                }
             }
         }
         let lock = store.lock(id)?;
@@ -196,7 +200,7 @@ fn in_container(
 }
 
 /// Joins the running container's user and mount namespaces.
-fn joined(pidfd: &OwnedFd, pid: i32, f: impl FnOnce() -> Result<()>) -> Result<()> {
+fn joined(pidfd: &OwnedFd, pid: i32, f: &dyn Fn() -> Result<()>) -> Result<()> {
     let join = crate::runtime::exec::namespaces_to_join(pid)?
         & (CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS);
     let child = userns::spawn_joined(pidfd, join, CloneFlags::empty(), || {
@@ -221,7 +225,7 @@ fn stopped(
     store: &ContainerStore,
     record: &Record,
     map: &IdMap,
-    f: impl FnOnce() -> Result<()>,
+    f: &dyn Fn() -> Result<()>,
 ) -> Result<()> {
     let spec = store.spec(&record.id)?;
     let rootfs = launch::rootfs(store, record);
@@ -238,8 +242,11 @@ fn stopped(
                 target: target.clone(),
             }),
             // Volumes and bind mounts: what the container would see there. Files the
-            // container gets at start (its /etc/hosts …) may not exist yet.
-            MountOp::Bind { ref source, .. } if source.exists() => Some(op),
+            // container gets at start (its /etc/hosts …) may not exist yet; the
+            // host's /sys stands in for a sysfs of its own and holds no files of it.
+            MountOp::Bind { ref source, .. } if source.exists() && source != Path::new("/sys") => {
+                Some(op)
+            }
             _ => None,
         })
         .collect();
