@@ -145,7 +145,8 @@ impl Extractor<'_> {
                 fchmod(&fd, mode).map_err(self.fail(&rel, "set the mode of"))?;
                 self.dirs.push((rel.clone(), mtime));
             }
-            EntryType::Regular | EntryType::Continuous => {
+            // The reader expands GNU sparse entries to their full content.
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                 let file = self.make_file(parent.as_fd(), name, &rel)?;
                 let mut out = File::from(file);
                 io::copy(entry, &mut out).map_err(|source| CopyError::Write {
@@ -376,7 +377,6 @@ fn device(h: &tar::Header) -> u64 {
 
 fn entry_name(kind: EntryType) -> &'static str {
     match kind {
-        EntryType::GNUSparse => "sparse",
         EntryType::XGlobalHeader => "global header",
         _ => "unsupported",
     }
