@@ -2,3 +2,5 @@
 //! step by step in containers, each step a cached layer.
 
 pub mod instruction;
+pub mod parse;
+pub mod words;
