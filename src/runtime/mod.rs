@@ -25,6 +25,7 @@ use crate::userns::{self, IdMap};
 
 pub mod bundle;
 pub mod caps;
+pub mod cgroup;
 pub mod exec;
 pub mod init;
 pub mod monitor;
