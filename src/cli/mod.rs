@@ -27,6 +27,7 @@ pub mod import;
 pub mod info;
 pub mod inspect;
 pub mod kill;
+pub mod limits;
 pub mod load;
 pub mod logs;
 pub mod pause;

@@ -282,6 +282,11 @@ impl Cgroup {
             .iter()
             .filter(|w| enabled.iter().any(|e| e == w.controller))
         {
+            // Swap is accounted only where the kernel was built (and booted) for it.
+            if w.file == "memory.swap.max" && !cg.dir.join(w.file).exists() {
+                log::debug!("no swap accounting here: {} not set", w.flag);
+                continue;
+            }
             if let Err(e) = write(cg.dir.join(w.file), &w.value) {
                 let _ = cg.remove();
                 return Err(e);

@@ -10,7 +10,7 @@
 //! [`user`] and [`caps`] settle who the process is, [`tty`] makes `-t` work, and
 //! [`bundle`] keeps the container's files (`config.json`, `/etc/hosts` …).
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -92,13 +92,15 @@ pub fn clone_flags(spec: &Spec) -> CloneFlags {
 /// Starts the container's command; returns once it has exec'd, or with the setup error
 /// (exit code 126/127 kept). The caller must already block the signals it relays
 /// (see [`monitor::Signals`]), so none is lost between the clone and its wait.
-/// `net`, when given, adds its namespaces and configures the network in the child.
+/// `net`, when given, adds its namespaces and configures the network in the child;
+/// `cgroup`, when given, is the cgroup the init is born in (see [`cgroup`]).
 pub fn start(
     spec: &Spec,
     rootfs: &Rootfs,
     stdio: Stdio,
     map: &IdMap,
     net: Option<&ContainerNet>,
+    cgroup: Option<BorrowedFd<'_>>,
 ) -> Result<Started> {
     let plan = mounts::plan(spec, rootfs)?;
     let null_stdin = if stdio.interactive || stdio.tty {
@@ -133,13 +135,14 @@ pub fn start(
     let flags = clone_flags(spec) | net.map_or(CloneFlags::empty(), ContainerNet::clone_flags);
     let setup = move || init::run(spec, &plan, io, net);
     let child = match net.and_then(ContainerNet::join_target) {
-        Some(target) => userns::spawn_joined(
+        Some(target) => userns::spawn_joined_in(
             target,
             CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET,
             flags,
+            cgroup,
             setup,
         )?,
-        None => userns::spawn(map, flags, setup)?,
+        None => userns::spawn_in(map, flags, cgroup, setup)?,
     };
     let pty = match tty_parent {
         Some(sock) => Some(tty::receive_pty(sock.as_fd())?),
