@@ -105,7 +105,8 @@ fn not_running() -> anyhow::Error {
 fn find_running(ctx: &Context, query: &str) -> Result<(Spec, ProcId)> {
     let store = super::container::open(ctx)?;
     let container = store.get(query)?;
-    if !container.state.running() {
+    // A paused container's processes are frozen: nothing would run.
+    if !container.state.running() || container.state.is_paused() {
         return Err(not_running());
     }
     let spec = store.spec(&container.record.id)?;

@@ -19,7 +19,8 @@ const CPU_PERIOD: u64 = 100_000;
 /// fractional, then an optional unit `b`, `k`, `m`, `g`, `t`, `p` (powers of 1024),
 /// optionally followed by `b` or `ib`, any case.
 pub fn parse_memory(s: &str) -> Result<i64, String> {
-    let bad = || format!("invalid size: {s:?}: expected a number with an optional unit b, k, m or g");
+    let bad =
+        || format!("invalid size: {s:?}: expected a number with an optional unit b, k, m or g");
     let t = s.trim().to_ascii_lowercase();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -159,6 +160,7 @@ mod tests {
     use clap::Parser;
 
     #[derive(Parser)]
+    #[command(disable_help_flag = true)]
     struct Cmd {
         #[command(flatten)]
         run: RunArgs,
@@ -197,17 +199,36 @@ mod tests {
     #[test]
     fn flags_become_resources() {
         assert_eq!(resources(&args(&[])).unwrap(), None);
-        let r = resources(&args(&["-m", "64m", "--cpus", "0.5", "--cpu-shares", "512", "--pids-limit", "50"]))
-            .unwrap()
-            .unwrap();
+        let r = resources(&args(&[
+            "-m",
+            "64m",
+            "--cpus",
+            "0.5",
+            "--cpu-shares",
+            "512",
+            "--pids-limit",
+            "50",
+        ]))
+        .unwrap()
+        .unwrap();
         let mem = r.memory().unwrap();
         assert_eq!((mem.limit(), mem.swap()), (Some(64 << 20), Some(128 << 20)));
-        let cpu = r.cpu().unwrap();
-        assert_eq!((cpu.quota(), cpu.period(), cpu.shares()), (Some(50_000), Some(100_000), Some(512)));
+        let cpu = r.cpu().as_ref().unwrap();
+        assert_eq!(
+            (cpu.quota(), cpu.period(), cpu.shares()),
+            (Some(50_000), Some(100_000), Some(512))
+        );
         assert_eq!(r.pids().unwrap().limit(), 50);
-        let r = resources(&args(&["-m", "64m", "--memory-swap", "-1", "--pids-limit", "-1"]))
-            .unwrap()
-            .unwrap();
+        let r = resources(&args(&[
+            "-m",
+            "64m",
+            "--memory-swap",
+            "-1",
+            "--pids-limit",
+            "-1",
+        ]))
+        .unwrap()
+        .unwrap();
         assert_eq!(r.memory().unwrap().swap(), Some(-1));
         assert_eq!(r.pids().unwrap().limit(), -1);
     }
@@ -234,18 +255,40 @@ mod tests {
 
     #[test]
     fn one_warning_naming_the_cause() {
-        let r = resources(&args(&["-m", "64m", "--cpus", "1"])).unwrap().unwrap();
+        let r = resources(&args(&["-m", "64m", "--cpus", "1"]))
+            .unwrap()
+            .unwrap();
         let v1 = ignored_warning(&r, &host(Version::V1, false, &[]), 1000).unwrap();
-        assert_eq!(v1, "Resource limits are not supported and ignored on cgroups V1 rootless systems");
+        assert_eq!(
+            v1,
+            "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+        );
         let v2 = ignored_warning(&r, &host(Version::V2, false, &[]), 1000).unwrap();
-        assert!(v2.contains("no cgroup v2 subtree is delegated to uid 1000"), "{v2}");
+        assert!(
+            v2.contains("no cgroup v2 subtree is delegated to uid 1000"),
+            "{v2}"
+        );
         assert!(v2.contains("systemd-run --user --scope"), "{v2}");
-        let part = ignored_warning(&r, &host(Version::V2, true, &["memory", "pids"]), 1000).unwrap();
-        assert!(part.starts_with("--cpus (controller cpu) ignored"), "{part}");
-        assert_eq!(ignored_warning(&r, &host(Version::V2, true, &["cpu", "memory"]), 1000), None);
+        let part =
+            ignored_warning(&r, &host(Version::V2, true, &["memory", "pids"]), 1000).unwrap();
+        assert!(
+            part.starts_with("--cpus (controller cpu) ignored"),
+            "{part}"
+        );
+        assert_eq!(
+            ignored_warning(&r, &host(Version::V2, true, &["cpu", "memory"]), 1000),
+            None
+        );
         // A hybrid host's v2 tree, delegated but with every controller on the v1 side.
         let hybrid = ignored_warning(&r, &host(Version::V1, true, &[]), 1000).unwrap();
         assert!(hybrid.contains("cgroups V1"), "{hybrid}");
-        assert_eq!(ignored_warning(&LinuxResources::default(), &host(Version::V1, false, &[]), 1), None);
+        assert_eq!(
+            ignored_warning(
+                &LinuxResources::default(),
+                &host(Version::V1, false, &[]),
+                1
+            ),
+            None
+        );
     }
 }

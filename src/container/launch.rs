@@ -13,8 +13,8 @@ use oci_spec::runtime::Spec;
 
 use super::record::{Record, RootfsSource};
 use super::store::ContainerStore;
-use crate::network::{files, ContainerNet, HostEntry, NetworkMode, PortMapping};
 use crate::host::cgroups;
+use crate::network::{files, ContainerNet, HostEntry, NetworkMode, PortMapping};
 use crate::runtime::bundle::Bundle;
 use crate::runtime::cgroup::Cgroup;
 use crate::runtime::{self, Rootfs, Started, Stdio};
@@ -42,7 +42,10 @@ pub fn cgroup(record: &Record, spec: &Spec) -> Result<Option<Cgroup>> {
     match Cgroup::create(&parent, &record.id, res) {
         Ok((cg, ignored)) => {
             for (flag, controller) in ignored {
-                log::debug!("{flag} ignored: no {controller} controller in {}", parent.display());
+                log::debug!(
+                    "{flag} ignored: no {controller} controller in {}",
+                    parent.display()
+                );
             }
             Ok(Some(cg))
         }

@@ -232,8 +232,11 @@ pub fn limit_writes(res: &LinuxResources) -> Vec<LimitWrite> {
     out
 }
 
+/// Flags ignored for want of their controller: `(flag, controller)`.
+pub type Ignored = Vec<(&'static str, &'static str)>;
+
 /// The flags of `writes` whose controller is not among `enabled`, once each.
-pub fn unsupported(writes: &[LimitWrite], enabled: &[String]) -> Vec<(&'static str, &'static str)> {
+pub fn unsupported(writes: &[LimitWrite], enabled: &[String]) -> Ignored {
     let mut out: Vec<(&str, &str)> = Vec::new();
     for w in writes {
         if !enabled.iter().any(|e| e == w.controller) && !out.iter().any(|(f, _)| *f == w.flag) {
@@ -267,7 +270,7 @@ impl Cgroup {
         parent: &Path,
         id: &str,
         res: Option<&LinuxResources>,
-    ) -> Result<(Cgroup, Vec<(&'static str, &'static str)>), CgroupError> {
+    ) -> Result<(Cgroup, Ignored), CgroupError> {
         let enabled = enable_controllers(parent)?;
         let dir = parent.join(name(id));
         match fs::create_dir(&dir) {
@@ -472,7 +475,12 @@ mod tests {
     use super::*;
     use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxPids};
 
-    fn resources(mem: Option<(i64, Option<i64>)>, cpu: Option<(i64, u64)>, shares: Option<u64>, pids: Option<i64>) -> LinuxResources {
+    fn resources(
+        mem: Option<(i64, Option<i64>)>,
+        cpu: Option<(i64, u64)>,
+        shares: Option<u64>,
+        pids: Option<i64>,
+    ) -> LinuxResources {
         let mut r = LinuxResources::default();
         if let Some((limit, swap)) = mem {
             let mut m = LinuxMemory::default();
@@ -509,7 +517,10 @@ mod tests {
             Some(1024),
             Some(32),
         );
-        let w: Vec<(&str, String)> = limit_writes(&r).into_iter().map(|w| (w.file, w.value)).collect();
+        let w: Vec<(&str, String)> = limit_writes(&r)
+            .into_iter()
+            .map(|w| (w.file, w.value))
+            .collect();
         assert_eq!(
             w,
             [
@@ -521,7 +532,10 @@ mod tests {
             ]
         );
         let unlimited = resources(Some((1 << 30, Some(-1))), None, None, Some(-1));
-        let w: Vec<String> = limit_writes(&unlimited).into_iter().map(|w| w.value).collect();
+        let w: Vec<String> = limit_writes(&unlimited)
+            .into_iter()
+            .map(|w| w.value)
+            .collect();
         assert_eq!(w, [(1u64 << 30).to_string(), "max".into(), "max".into()]);
         assert!(limit_writes(&LinuxResources::default()).is_empty());
     }
@@ -571,7 +585,12 @@ mod tests {
     fn create_writes_the_limits_it_can_and_names_the_rest() {
         let d = fake_parent("memory pids\n", "memory pids\n", "");
         let id = "ab".repeat(32);
-        let r = resources(Some((6 << 20, None)), Some((150_000, 100_000)), None, Some(10));
+        let r = resources(
+            Some((6 << 20, None)),
+            Some((150_000, 100_000)),
+            None,
+            Some(10),
+        );
         let (cg, ignored) = Cgroup::create(d.path(), &id, Some(&r)).unwrap();
         assert_eq!(cg.dir(), d.path().join(format!("rpod-{id}")));
         assert_eq!(file(cg.dir(), "memory.max"), (6u64 << 20).to_string());

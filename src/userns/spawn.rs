@@ -187,7 +187,8 @@ pub fn spawn_joined_in(
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
     let (pid_read, pid_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
-    let (flags, own_cgroupns) = split_cgroupns(namespaces - join - CloneFlags::CLONE_NEWUSER, cgroup);
+    let (flags, own_cgroupns) =
+        split_cgroupns(namespaces - join - CloneFlags::CLONE_NEWUSER, cgroup);
     let helper = clone3(CloneFlags::empty(), None).map_err(SpawnError::Clone)?;
     let Forked::Parent(helper_pid, _helper_fd) = helper else {
         // The helper: join, clone the container process, report its pid, exit.
