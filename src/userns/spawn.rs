@@ -189,6 +189,15 @@ pub fn spawn_joined_in(
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
     let (flags, own_cgroupns) =
         split_cgroupns(namespaces - join - CloneFlags::CLONE_NEWUSER, cgroup);
+    // Born into a cgroup, the process joins the target's cgroup namespace only once
+    // it is there: where namespaces are delegation boundaries (`nsdelegate`), a
+    // process inside that namespace may not move one from outside it.
+    let late_cgroupns = cgroup.is_some() && join.contains(CloneFlags::CLONE_NEWCGROUP);
+    let join = if late_cgroupns {
+        join - CloneFlags::CLONE_NEWCGROUP
+    } else {
+        join
+    };
     let helper = clone3(CloneFlags::empty(), None).map_err(SpawnError::Clone)?;
     let Forked::Parent(helper_pid, _helper_fd) = helper else {
         // The helper: join, clone the container process, report its pid, exit.
@@ -209,7 +218,14 @@ pub fn spawn_joined_in(
             Ok(Forked::Child) => {
                 drop(pid_write);
                 enter_root();
-                let err = match enter_cgroupns(own_cgroupns) {
+                let joined = if late_cgroupns {
+                    join_namespaces(target, CloneFlags::CLONE_NEWCGROUP).map_err(|e| {
+                        anyhow::anyhow!("joining the container's cgroup namespace: {}", e.desc())
+                    })
+                } else {
+                    Ok(())
+                };
+                let err = match joined.and_then(|()| enter_cgroupns(own_cgroupns)) {
                     Ok(()) => setup(),
                     Err(e) => e,
                 };
