@@ -117,12 +117,20 @@ pub fn info(uid: u32) -> CgroupInfo {
     let version = version();
     let mount = unified_mount();
     let hybrid = version == Version::V1 && mount.is_some();
-    let delegated = mount.and_then(|m| {
+    let delegated = mount.as_ref().and_then(|m| {
+        if uid == 0 {
+            return Some(m.join(ROOT_PARENT));
+        }
         fs::read_to_string("/proc/self/cgroup")
             .ok()
-            .and_then(|c| delegated(&m, &c, uid))
+            .and_then(|c| delegated(m, &c, uid))
     });
-    let controllers = delegated.as_deref().map(available).unwrap_or_default();
+    // Root's parent may not exist yet: the top of the tree offers the same.
+    let controllers = match (&delegated, &mount) {
+        (Some(d), _) if d.exists() => available(d),
+        (Some(_), Some(m)) => available(m),
+        _ => Vec::new(),
+    };
     CgroupInfo {
         version,
         hybrid,
@@ -131,9 +139,19 @@ pub fn info(uid: u32) -> CgroupInfo {
     }
 }
 
+/// Where root's containers get their cgroups: a parent of their own at the top of
+/// the v2 tree (podman's cgroupfs manager uses `libpod_parent` likewise).
+pub const ROOT_PARENT: &str = "rpod_parent";
+
 /// The user's delegated v2 subtree and the mount it lies under, if there is one.
+/// Root manages the whole tree: its containers go under [`ROOT_PARENT`].
 pub fn delegation(uid: u32) -> Option<(PathBuf, PathBuf)> {
     let mount = unified_mount()?;
+    if uid == 0 {
+        let parent = mount.join(ROOT_PARENT);
+        fs::create_dir_all(&parent).ok()?;
+        return Some((mount, parent));
+    }
     let own = fs::read_to_string("/proc/self/cgroup").ok()?;
     let dir = delegated(&mount, &own, uid)?;
     Some((mount, dir))
