@@ -471,6 +471,10 @@ pub fn stats(ctx: &Context, args: &StatsArgs) -> Result<u8> {
         for id in &ids {
             // Gone meanwhile (removed, or `--rm` at exit): no longer shown.
             let Ok(c) = store.get(id) else { continue };
+            // Stopped meanwhile: shown only with `-a`.
+            if !args.all && !c.state.running() {
+                continue;
+            }
             let (s, p) = read(&c, previous.get(id).copied(), host_mem);
             previous.insert(id.clone(), p);
             stats.push(s);
