@@ -1,7 +1,9 @@
 //! Which cgroup hierarchy the host runs and whether the user has a delegated v2 subtree.
 //!
 //! Limits apply only where systemd (or an admin) delegated a v2 subtree to the user;
-//! elsewhere rpod warns and runs without them, as podman does.
+//! elsewhere rpod warns and runs without them, as podman does. On a hybrid host the
+//! v2 tree sits at `/sys/fs/cgroup/unified` beside the v1 controllers: delegated,
+//! it still gives containers cgroups of their own (freezer, CPU time), without limits.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;

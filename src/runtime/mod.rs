@@ -3,8 +3,10 @@
 //!
 //! One `clone3` puts the container's init into new user, mount, pid, uts, ipc, cgroup
 //! (and net) namespaces; [`init`] sets the container up there and execs the command,
-//! which is then pid 1. The calling process stays its parent and is the monitor
-//! ([`monitor`]): it relays signals, terminal I/O and the exit status.
+//! which is then pid 1. Where the container has a cgroup of its own ([`cgroup`]) the
+//! clone puts it there, and the child makes its cgroup namespace itself, rooted there.
+//! The calling process stays its parent and is the monitor ([`monitor`]): it relays
+//! signals, terminal I/O and the exit status.
 //!
 //! Layout: [`spec`] builds the spec, [`mounts`] plans and applies the filesystem,
 //! [`user`] and [`caps`] settle who the process is, [`tty`] makes `-t` work, and
