@@ -38,6 +38,7 @@
 //! (the init has SIGKILL as its parent-death signal).
 
 pub mod detach;
+pub mod freeze;
 pub mod launch;
 pub mod logs;
 pub mod monitor;
