@@ -703,7 +703,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__create)
-            opts="-e -w -u -h -v -i -t -p -P -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,6 +822,34 @@ _rpod() {
                     return 0
                     ;;
                 --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1639,7 +1667,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__run)
-            opts="-d -e -w -u -h -v -i -t -p -P -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1761,6 +1789,34 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --restart)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1863,13 +1919,21 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__stats)
-            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            opts="-a -i -h --all --no-stream --no-trunc --format --interval --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2039,7 +2103,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__create)
-            opts="-e -w -u -h -v -i -t -p -P -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2158,6 +2222,34 @@ _rpod() {
                     return 0
                     ;;
                 --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4575,7 +4667,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__run)
-            opts="-d -e -w -u -h -v -i -t -p -P -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4694,6 +4786,34 @@ _rpod() {
                     return 0
                     ;;
                 --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4837,13 +4957,21 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__stats)
-            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            opts="-a -i -h --all --no-stream --no-trunc --format --interval --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

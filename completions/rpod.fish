@@ -94,6 +94,11 @@ complete -c rpod -n "__fish_rpod_using_subcommand run" -l cap-add -d 'Add a capa
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l security-opt -d 'Security options: no-new-privileges[=true|false]' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1 or unlimited for no limit)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s m -l memory -d 'Memory limit: a number with an optional unit b, k, m or g (e.g. 512m)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l memory-swap -d 'Memory plus swap limit, as --memory; -1 for unlimited swap (default: twice --memory)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l cpus -d 'Number of CPUs the container may use (e.g. 1.5)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -s c -l cpu-shares -d 'CPU shares: the container\'s relative weight (2 to 262144; default 1024)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand run" -l pids-limit -d 'Limit on the number of processes in the container (-1 or 0: unlimited)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l restart -d 'Restart policy while the container lives: no, on-failure[:MAX], always, unless-stopped' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l log-driver -d 'Logging driver: k8s-file (default) or none' -r
 complete -c rpod -n "__fish_rpod_using_subcommand run" -l log-opt -d 'Logging option: max-size=SIZE (the log is truncated when it would grow past SIZE)' -r
@@ -190,6 +195,11 @@ complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_sub
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: no-new-privileges[=true|false]' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1 or unlimited for no limit)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -s m -l memory -d 'Memory limit: a number with an optional unit b, k, m or g (e.g. 512m)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l memory-swap -d 'Memory plus swap limit, as --memory; -1 for unlimited swap (default: twice --memory)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l cpus -d 'Number of CPUs the container may use (e.g. 1.5)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -s c -l cpu-shares -d 'CPU shares: the container\'s relative weight (2 to 262144; default 1024)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l pids-limit -d 'Limit on the number of processes in the container (-1 or 0: unlimited)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy while the container lives: no, on-failure[:MAX], always, unless-stopped' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l log-driver -d 'Logging driver: k8s-file (default) or none' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from create" -l log-opt -d 'Logging option: max-size=SIZE (the log is truncated when it would grow past SIZE)' -r
@@ -350,6 +360,11 @@ complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_sub
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: no-new-privileges[=true|false]' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1 or unlimited for no limit)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -s m -l memory -d 'Memory limit: a number with an optional unit b, k, m or g (e.g. 512m)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l memory-swap -d 'Memory plus swap limit, as --memory; -1 for unlimited swap (default: twice --memory)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l cpus -d 'Number of CPUs the container may use (e.g. 1.5)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -s c -l cpu-shares -d 'CPU shares: the container\'s relative weight (2 to 262144; default 1024)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l pids-limit -d 'Limit on the number of processes in the container (-1 or 0: unlimited)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy while the container lives: no, on-failure[:MAX], always, unless-stopped' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l log-driver -d 'Logging driver: k8s-file (default) or none' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from run" -l log-opt -d 'Logging option: max-size=SIZE (the log is truncated when it would grow past SIZE)' -r
@@ -382,11 +397,13 @@ complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_sub
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Keep stdin open and connect it to the container (with --attach)'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l format -d 'Format the output with a Go template, or json' -r
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -s i -l interval -d 'Seconds between two updates of the stream' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-stream -d 'Print the statistics once instead of streaming them'
+complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-trunc -d 'Do not truncate the container IDs'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait before killing the container (default: its --stop-timeout, 10)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and __fish_seen_subcommand_from stop" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
@@ -462,6 +479,11 @@ complete -c rpod -n "__fish_rpod_using_subcommand create" -l cap-add -d 'Add a c
 complete -c rpod -n "__fish_rpod_using_subcommand create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand create" -l security-opt -d 'Security options: no-new-privileges[=true|false]' -r
 complete -c rpod -n "__fish_rpod_using_subcommand create" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1 or unlimited for no limit)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand create" -s m -l memory -d 'Memory limit: a number with an optional unit b, k, m or g (e.g. 512m)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand create" -l memory-swap -d 'Memory plus swap limit, as --memory; -1 for unlimited swap (default: twice --memory)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand create" -l cpus -d 'Number of CPUs the container may use (e.g. 1.5)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand create" -s c -l cpu-shares -d 'CPU shares: the container\'s relative weight (2 to 262144; default 1024)' -r
+complete -c rpod -n "__fish_rpod_using_subcommand create" -l pids-limit -d 'Limit on the number of processes in the container (-1 or 0: unlimited)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand create" -l restart -d 'Restart policy while the container lives: no, on-failure[:MAX], always, unless-stopped' -r
 complete -c rpod -n "__fish_rpod_using_subcommand create" -l log-driver -d 'Logging driver: k8s-file (default) or none' -r
 complete -c rpod -n "__fish_rpod_using_subcommand create" -l log-opt -d 'Logging option: max-size=SIZE (the log is truncated when it would grow past SIZE)' -r
@@ -559,11 +581,13 @@ complete -c rpod -n "__fish_rpod_using_subcommand start" -s a -l attach -d 'Atta
 complete -c rpod -n "__fish_rpod_using_subcommand start" -s i -l interactive -d 'Keep stdin open and connect it to the container (with --attach)'
 complete -c rpod -n "__fish_rpod_using_subcommand start" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand stats" -l format -d 'Format the output with a Go template, or json' -r
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -s i -l interval -d 'Seconds between two updates of the stream' -r
 complete -c rpod -n "__fish_rpod_using_subcommand stats" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand stats" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand stats" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand stats" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c rpod -n "__fish_rpod_using_subcommand stats" -l no-stream -d 'Print the statistics once instead of streaming them'
+complete -c rpod -n "__fish_rpod_using_subcommand stats" -l no-trunc -d 'Do not truncate the container IDs'
 complete -c rpod -n "__fish_rpod_using_subcommand stats" -s h -l help -d 'Print help'
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -s t -l time -d 'Seconds to wait before killing the container (default: its --stop-timeout, 10)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand stop" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r

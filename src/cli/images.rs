@@ -148,13 +148,7 @@ pub fn run(ctx: &Context, args: &ImagesArgs) -> Result<u8> {
                     ("ReadOnly", "R/O"),
                 ],
             );
-            let mut out = table::format_rows(format, &headers, &values)?;
-            if args.noheading && table::is_table_format(format) {
-                out = out
-                    .split_once('\n')
-                    .map(|(_, r)| r.to_string())
-                    .unwrap_or_default();
-            }
+            let out = table::format_rows_noheading(format, &headers, &values, args.noheading)?;
             print!("{out}");
         }
         None => print!("{}", render_table(&rows, args.digests, args.noheading)),

@@ -60,6 +60,24 @@ impl Table {
 /// Renders `rows` with a user's `--format` template. A `table` template gets a
 /// header line (from `headers`, field name → title) and aligned columns, its
 /// spaces acting as column breaks as in podman.
+/// [`format_rows`], leaving out the header line of a `table` format when the
+/// user asked for `--noheading`.
+pub fn format_rows_noheading(
+    format: &str,
+    headers: &Value,
+    rows: &[Value],
+    noheading: bool,
+) -> Result<String> {
+    let out = format_rows(format, headers, rows)?;
+    if noheading && is_table_format(format) {
+        return Ok(out
+            .split_once('\n')
+            .map(|(_, r)| r.to_string())
+            .unwrap_or_default());
+    }
+    Ok(out)
+}
+
 pub fn format_rows(format: &str, headers: &Value, rows: &[Value]) -> Result<String> {
     if let Some(rest) = format.strip_prefix("table") {
         let body = rest.strip_prefix(' ').unwrap_or(rest);

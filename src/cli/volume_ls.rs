@@ -61,13 +61,7 @@ fn render(volumes: &[Volume], args: &LsArgs) -> Result<String> {
                     .template_value(),
             };
             let headers = table::headers(&sample, &[("Name", "VOLUME NAME")]);
-            let mut out = table::format_rows(format, &headers, &values)?;
-            if args.noheading && table::is_table_format(format) {
-                out = out
-                    .split_once('\n')
-                    .map(|(_, r)| r.to_string())
-                    .unwrap_or_default();
-            }
+            let out = table::format_rows_noheading(format, &headers, &values, args.noheading)?;
             Ok(out)
         }
         None => {

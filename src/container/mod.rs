@@ -39,6 +39,7 @@
 
 pub mod copy;
 pub mod detach;
+pub mod freeze;
 pub mod launch;
 pub mod logs;
 pub mod monitor;

@@ -8,7 +8,7 @@ use regex::Regex;
 use thiserror::Error;
 
 use super::record::Volume;
-use crate::store::timestamp::Timestamp;
+use crate::store::timestamp::{parse_duration, Timestamp};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FilterError {
@@ -146,39 +146,8 @@ fn parse_until(value: &str, now: Timestamp) -> Option<Timestamp> {
     if let Ok(secs) = value.parse::<f64>() {
         return Some(Timestamp::from_secs(secs as i64));
     }
-    let ago = parse_duration(value)?;
+    let ago = parse_duration(value).ok()?.as_secs() as i64;
     Some(Timestamp::from_secs(now.secs - ago))
-}
-
-/// Go's `time.ParseDuration` for whole seconds and up: `90s`, `10m`, `1h30m`.
-fn parse_duration(s: &str) -> Option<i64> {
-    let mut total: f64 = 0.0;
-    let mut rest = s;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += n * scale;
-    }
-    Some(total as i64)
 }
 
 #[cfg(test)]
@@ -251,15 +220,5 @@ mod tests {
         assert_eq!(parse("name"), FilterError::Shape("name".into()));
         assert!(matches!(parse("name=("), FilterError::Regex { .. }));
         assert!(matches!(parse("until=soon"), FilterError::Until(_)));
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90s"), Some(90));
-        assert_eq!(parse_duration("1h30m"), Some(5400));
-        assert_eq!(parse_duration("1.5h"), Some(5400));
-        assert_eq!(parse_duration("10"), None);
-        assert_eq!(parse_duration("5d"), None);
-        assert_eq!(parse_duration(""), None);
     }
 }
