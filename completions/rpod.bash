@@ -16,14 +16,11 @@ _rpod() {
             ",$1")
                 cmd="rpod"
                 ;;
-            rpod,build)
-                cmd="rpod__subcmd__build"
-                ;;
-            rpod,commit)
-                cmd="rpod__subcmd__commit"
-                ;;
             rpod,container)
                 cmd="rpod__subcmd__container"
+                ;;
+            rpod,cp)
+                cmd="rpod__subcmd__cp"
                 ;;
             rpod,create)
                 cmd="rpod__subcmd__create"
@@ -124,6 +121,9 @@ _rpod() {
             rpod,wait)
                 cmd="rpod__subcmd__wait"
                 ;;
+            rpod__subcmd__container,cp)
+                cmd="rpod__subcmd__container__subcmd__cp"
+                ;;
             rpod__subcmd__container,create)
                 cmd="rpod__subcmd__container__subcmd__create"
                 ;;
@@ -193,6 +193,9 @@ _rpod() {
             rpod__subcmd__container,wait)
                 cmd="rpod__subcmd__container__subcmd__wait"
                 ;;
+            rpod__subcmd__container__subcmd__help,cp)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__cp"
+                ;;
             rpod__subcmd__container__subcmd__help,create)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__create"
                 ;;
@@ -256,14 +259,11 @@ _rpod() {
             rpod__subcmd__container__subcmd__help,wait)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__wait"
                 ;;
-            rpod__subcmd__help,build)
-                cmd="rpod__subcmd__help__subcmd__build"
-                ;;
-            rpod__subcmd__help,commit)
-                cmd="rpod__subcmd__help__subcmd__commit"
-                ;;
             rpod__subcmd__help,container)
                 cmd="rpod__subcmd__help__subcmd__container"
+                ;;
+            rpod__subcmd__help,cp)
+                cmd="rpod__subcmd__help__subcmd__cp"
                 ;;
             rpod__subcmd__help,create)
                 cmd="rpod__subcmd__help__subcmd__create"
@@ -363,6 +363,9 @@ _rpod() {
                 ;;
             rpod__subcmd__help,wait)
                 cmd="rpod__subcmd__help__subcmd__wait"
+                ;;
+            rpod__subcmd__help__subcmd__container,cp)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__cp"
                 ;;
             rpod__subcmd__help__subcmd__container,create)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__create"
@@ -614,7 +617,7 @@ _rpod() {
 
     case "${cmd}" in
         rpod)
-            opts="-v -h --log-level --root --runroot --version --help info run build commit exec container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="-v -h --log-level --root --runroot --version --help info run exec container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -639,85 +642,13 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpod__subcmd__build)
-            opts="-t -f -q -h --tag --file --build-arg --target --label --no-cache --pull --quiet --layers --iidfile --compression-format --network --ignorefile --http-proxy --format --tls-verify --creds --authfile --log-level --root --runroot --help"
+        rpod__subcmd__container)
+            opts="-h --log-level --root --runroot --help cp create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --tag)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -f)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --build-arg)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --target)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --label)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --pull)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --layers)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
-                --iidfile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --compression-format)
-                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
-                    return 0
-                    ;;
-                --network)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --ignorefile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --http-proxy)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
-                    return 0
-                    ;;
-                --tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
-                --creds)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --authfile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -737,75 +668,21 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpod__subcmd__commit)
-            opts="-c -m -a -p -q -f -h --change --message --author --pause --quiet --format --compression-format --log-level --root --runroot --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+        rpod__subcmd__container__subcmd__cp)
+            opts="-a -h --archive --overwrite --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --change)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -c)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --message)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -m)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --author)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --archive)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 -a)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
-                --format)
-                    COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
-                    return 0
-                    ;;
-                -f)
-                    COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
-                    return 0
-                    ;;
-                --compression-format)
-                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --runroot)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rpod__subcmd__container)
-            opts="-h --log-level --root --runroot --help create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -826,7 +703,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__create)
-            opts="-e -w -u -h -v -i -t -p -P -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -945,6 +822,34 @@ _rpod() {
                     return 0
                     ;;
                 --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1104,8 +1009,22 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__help)
-            opts="create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
+            opts="cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__cp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1748,7 +1667,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__run)
-            opts="-d -e -w -u -h -v -i -t -p -P -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1870,6 +1789,34 @@ _rpod() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --restart)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1972,13 +1919,21 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__stats)
-            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            opts="-a -i -h --all --no-stream --no-trunc --format --interval --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2113,8 +2068,42 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__cp)
+            opts="-a -h --archive --overwrite --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --archive)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__create)
-            opts="-e -w -u -h -v -i -t -p -P -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2233,6 +2222,34 @@ _rpod() {
                     return 0
                     ;;
                 --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2366,7 +2383,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help)
-            opts="info run build commit exec container create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="info run exec container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2379,37 +2396,23 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpod__subcmd__help__subcmd__build)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rpod__subcmd__help__subcmd__commit)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         rpod__subcmd__help__subcmd__container)
-            opts="create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
+            opts="cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__cp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2690,6 +2693,20 @@ _rpod() {
         rpod__subcmd__help__subcmd__container__subcmd__wait)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__cp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4650,7 +4667,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__run)
-            opts="-d -e -w -u -h -v -i -t -p -P -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4769,6 +4786,34 @@ _rpod() {
                     return 0
                     ;;
                 --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4912,13 +4957,21 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__stats)
-            opts="-a -h --all --no-stream --format --log-level --root --runroot --help"
+            opts="-a -i -h --all --no-stream --no-trunc --format --interval --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,9 +1,11 @@
 //! The integration test binary: runs the real `rpod` as an unprivileged user.
 
 mod build;
+mod cgroups;
 mod cli;
 mod common;
 mod containers;
+mod cp;
 mod docs;
 mod exec;
 mod images;

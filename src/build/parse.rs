@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use regex::Regex;
 use serde_json::Value;
@@ -18,6 +17,7 @@ use super::instruction::{
     ArgDecl, Command, Containerfile, CopySpec, Healthcheck, Heredoc, Instruction, Kind, Run, Stage,
 };
 use super::words::Lexer;
+pub use crate::store::timestamp::parse_duration;
 
 /// Why a Containerfile was refused, with the file and (usually) the line:
 /// `Containerfile:7: unknown instruction: FOOBAR`.
@@ -1103,7 +1103,7 @@ fn healthcheck(node: &Node) -> Result<Healthcheck, String> {
         if text.is_empty() {
             return Ok(None);
         }
-        let nanos = go_duration_nanos(text)?;
+        let nanos = parse_duration(text)?.as_nanos();
         if nanos != 0 && nanos < 1_000_000 {
             return Err(format!("Interval {name:?} cannot be less than 1ms"));
         }
@@ -1129,62 +1129,6 @@ fn healthcheck(node: &Node) -> Result<Healthcheck, String> {
         start_interval: interval("start-interval")?,
         retries,
     })
-}
-
-/// A duration as Go's `time.ParseDuration` reads it (`30s`, `1m30s`,
-/// `1.5h`, `250ms`, `0`), as HEALTHCHECK flags are written. Negative
-/// durations are refused.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let nanos = go_duration_nanos(text)?;
-    u64::try_from(nanos)
-        .map(Duration::from_nanos)
-        .map_err(|_| format!("negative duration {text:?}"))
-}
-
-fn go_duration_nanos(text: &str) -> Result<i128, String> {
-    let invalid = || format!("time: invalid duration {text:?}");
-    let (negative, mut s) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    if s == "0" {
-        return Ok(0);
-    }
-    if s.is_empty() {
-        return Err(invalid());
-    }
-    let mut total: f64 = 0.0;
-    while !s.is_empty() {
-        let number_end = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let number = &s[..number_end];
-        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return Err(invalid());
-        }
-        let value: f64 = number.parse().map_err(|_| invalid())?;
-        s = &s[number_end..];
-        let unit_end = s
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(s.len());
-        let scale = match &s[..unit_end] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(format!("time: missing unit in duration {text:?}")),
-            unit => return Err(format!("time: unknown unit {unit:?} in duration {text:?}")),
-        };
-        s = &s[unit_end..];
-        total += value * scale;
-    }
-    if total > i64::MAX as f64 {
-        return Err(invalid());
-    }
-    let nanos = total.round() as i128;
-    Ok(if negative { -nanos } else { nanos })
 }
 
 #[cfg(test)]
@@ -2046,32 +1990,6 @@ mod tests {
             one("RUN echo --network=none"),
             run_shell("echo --network=none")
         );
-    }
-
-    #[test]
-    fn go_durations() {
-        let ok_cases = [
-            ("0", 0),
-            ("30s", 30_000_000_000),
-            ("1m30s", 90_000_000_000),
-            ("1.5h", 5_400_000_000_000),
-            ("250ms", 250_000_000),
-            ("10us", 10_000),
-            ("10µs", 10_000),
-            ("1h2m3s4ms5us6ns", 3_723_004_005_006),
-            ("+5s", 5_000_000_000),
-            (".5s", 500_000_000),
-        ];
-        for (text, nanos) in ok_cases {
-            assert_eq!(
-                parse_duration(text),
-                Ok(Duration::from_nanos(nanos)),
-                "{text}"
-            );
-        }
-        for bad in ["", "5", "s", "1x", "1.2.3s", "-1s", "..s", "1s5"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

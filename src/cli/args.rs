@@ -170,6 +170,26 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME=SOFT[:HARD]", value_parser = parse_ulimit)]
     pub ulimit: Vec<Ulimit>,
 
+    /// Memory limit: a number with an optional unit b, k, m or g (e.g. 512m)
+    #[arg(short = 'm', long, value_name = "NUMBER[UNIT]", value_parser = super::limits::parse_memory)]
+    pub memory: Option<i64>,
+
+    /// Memory plus swap limit, as --memory; -1 for unlimited swap (default: twice --memory)
+    #[arg(long, value_name = "NUMBER[UNIT]", value_parser = super::limits::parse_memory_swap, allow_hyphen_values = true)]
+    pub memory_swap: Option<i64>,
+
+    /// Number of CPUs the container may use (e.g. 1.5)
+    #[arg(long, value_name = "NUMBER", value_parser = super::limits::parse_cpus)]
+    pub cpus: Option<f64>,
+
+    /// CPU shares: the container's relative weight (2 to 262144; default 1024)
+    #[arg(short = 'c', long, value_name = "SHARES", value_parser = clap::value_parser!(u64).range(2..=262_144))]
+    pub cpu_shares: Option<u64>,
+
+    /// Limit on the number of processes in the container (-1 or 0: unlimited)
+    #[arg(long, value_name = "LIMIT", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+
     /// Restart policy while the container lives: no, on-failure[:MAX], always, unless-stopped
     #[arg(long, value_name = "POLICY", value_parser = RestartPolicy::parse)]
     pub restart: Option<RestartPolicy>,

@@ -17,6 +17,8 @@ pub struct ContainerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ContainerCommand {
+    /// Copy files/folders between a container and the local filesystem
+    Cp(super::cp::CpArgs),
     /// Create but do not start a container
     Create(Box<super::create::CreateCommand>),
     /// Run a process in a running container
@@ -62,6 +64,7 @@ pub enum ContainerCommand {
 
 pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
     match args.command {
+        ContainerCommand::Cp(a) => super::cp::run(ctx, &a),
         ContainerCommand::Create(a) => super::create::run(ctx, &a),
         ContainerCommand::Exec(a) => super::exec::run(ctx, &a),
         ContainerCommand::Exists(a) => exists(ctx, &a),

@@ -82,6 +82,14 @@ pub fn create(
     let id = bundle::new_id()?;
     let network = super::run::network_mode(ctx, args)?;
     let mut opts = super::run::options(args, command.to_vec(), &id, &network)?;
+    if let Some(res) = &opts.resources {
+        let uid = ctx.paths.uid;
+        if let Some(w) = super::limits::ignored_warning(res, &crate::host::cgroups::info(uid), uid)
+        {
+            // As podman: the bare line on stderr.
+            eprintln!("{w}");
+        }
+    }
     // Ports and names are checked now (125 before anything is recorded); the host
     // side of `-p` is bound at each start.
     crate::network::PortMapping::parse_all(&args.publish)?;

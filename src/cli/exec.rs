@@ -66,6 +66,7 @@ pub fn run(ctx: &Context, args: &ExecArgs) -> Result<u8> {
         Some((q, c)) if !c.is_empty() => (q.as_str(), c.to_vec()),
         _ => anyhow::bail!("rpod exec needs a container and a command"),
     };
+    let (spec, init, cgroup) = find_running(ctx, query)?;
     let opts = ExecOptions {
         command,
         env: env_entries(&args.env, &args.env_file, |k| std::env::var(k).ok())?,
@@ -74,8 +75,8 @@ pub fn run(ctx: &Context, args: &ExecArgs) -> Result<u8> {
         interactive: args.interactive,
         tty: args.tty,
         detach: args.detach,
+        cgroup,
     };
-    let (spec, init) = find_running(ctx, query)?;
     if opts.detach {
         exec::start(&init, &spec, &opts).map_err(gone_is_not_running)?;
         return Ok(0);
@@ -100,14 +101,16 @@ fn not_running() -> anyhow::Error {
     )
 }
 
-/// The spec and init of the running container `query` names (id, name or unique id
-/// prefix).
-fn find_running(ctx: &Context, query: &str) -> Result<(Spec, ProcId)> {
+/// The spec, init and own cgroup (if it has one) of the running container `query`
+/// names (id, name or unique id prefix).
+fn find_running(ctx: &Context, query: &str) -> Result<(Spec, ProcId, Option<PathBuf>)> {
     let store = super::container::open(ctx)?;
     let container = store.get(query)?;
-    if !container.state.running() {
+    // A paused container's processes are frozen: nothing would run.
+    if !container.state.running() || container.state.is_paused() {
         return Err(not_running());
     }
     let spec = store.spec(&container.record.id)?;
-    Ok((spec, container.state.pid))
+    let cgroup = (!container.state.cgroup.is_empty()).then(|| container.state.cgroup.into());
+    Ok((spec, container.state.pid, cgroup))
 }

@@ -163,6 +163,8 @@ pub struct InspectState {
     pub finished_at: String,
     pub checkpointed_at: String,
     pub restored_at: String,
+    /// The container's cgroup, relative to the v2 mount (empty without one).
+    pub cgroup_path: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,6 +238,17 @@ pub struct InspectHostConfig {
     #[serde(rename = "UTSMode")]
     pub uts_mode: String,
     pub userns_mode: String,
+    /// `--memory`, bytes (0: no limit).
+    pub memory: i64,
+    /// `--memory-swap`, memory plus swap, bytes (-1: unlimited swap, 0: none set).
+    pub memory_swap: i64,
+    /// `--cpus`, in billionths of a CPU.
+    pub nano_cpus: i64,
+    pub cpu_shares: u64,
+    pub cpu_period: u64,
+    pub cpu_quota: i64,
+    /// `--pids-limit` (0: no limit).
+    pub pids_limit: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -289,6 +302,7 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
         None => format!("{}:{}", user.uid(), user.gid()),
     };
     let ports = super::port::published(c);
+    let limits = limits(spec.linux().as_ref().and_then(|l| l.resources().as_ref()));
     let run = store.run_dir(&r.id);
     let dir = store.dir(&r.id);
     let volumes = crate::volume::VolumeStore::beside_container(&dir);
@@ -339,9 +353,9 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
         args: r.command.iter().skip(1).cloned().collect(),
         state: InspectState {
             oci_version: spec.version().clone(),
-            status: s.status.as_str().into(),
-            running: s.running(),
-            paused: false,
+            status: s.status_word().into(),
+            running: s.running() && !s.is_paused(),
+            paused: s.is_paused(),
             restarting: false,
             oom_killed: false,
             dead: false,
@@ -357,6 +371,7 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
             },
             checkpointed_at: ZERO_TIME.into(),
             restored_at: ZERO_TIME.into(),
+            cgroup_path: cgroup_path(&s.cgroup),
         },
         image: r.image_id().to_string(),
         image_name: r.image_name().to_string(),
@@ -475,6 +490,89 @@ pub fn inspect(store: &ContainerStore, c: &Container) -> Result<InspectData> {
             tmpfs: Map::new(),
             uts_mode: String::new(),
             userns_mode: String::new(),
+            memory: limits.memory,
+            memory_swap: limits.memory_swap,
+            nano_cpus: limits.nano_cpus,
+            cpu_shares: limits.cpu_shares,
+            cpu_period: limits.cpu_period,
+            cpu_quota: limits.cpu_quota,
+            pids_limit: limits.pids_limit,
         },
     })
+}
+
+/// A cgroup directory as podman shows it: relative to the v2 mount.
+fn cgroup_path(dir: &str) -> String {
+    if dir.is_empty() {
+        return String::new();
+    }
+    match crate::host::cgroups::unified_mount() {
+        Some(m) => crate::runtime::cgroup::Cgroup::at(dir).relative(&m),
+        None => dir.to_string(),
+    }
+}
+
+/// The resource limits of HostConfig, podman's units.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Limits {
+    memory: i64,
+    memory_swap: i64,
+    nano_cpus: i64,
+    cpu_shares: u64,
+    cpu_period: u64,
+    cpu_quota: i64,
+    pids_limit: i64,
+}
+
+fn limits(res: Option<&oci_spec::runtime::LinuxResources>) -> Limits {
+    let Some(r) = res else {
+        return Limits::default();
+    };
+    let mut l = Limits::default();
+    if let Some(m) = r.memory() {
+        l.memory = m.limit().unwrap_or(0);
+        l.memory_swap = m.swap().unwrap_or(0);
+    }
+    if let Some(c) = r.cpu() {
+        l.cpu_shares = c.shares().unwrap_or(0);
+        l.cpu_period = c.period().unwrap_or(0);
+        l.cpu_quota = c.quota().unwrap_or(0);
+        if l.cpu_quota > 0 && l.cpu_period > 0 {
+            l.nano_cpus = (l.cpu_quota as i128 * 1_000_000_000 / l.cpu_period as i128) as i64;
+        }
+    }
+    if let Some(p) = r.pids() {
+        l.pids_limit = p.limit().max(0);
+    }
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_in_podmans_units() {
+        assert_eq!(limits(None), Limits::default());
+        let mut r = oci_spec::runtime::LinuxResources::default();
+        let mut m = oci_spec::runtime::LinuxMemory::default();
+        m.set_limit(Some(64 << 20));
+        m.set_swap(Some(-1));
+        r.set_memory(Some(m));
+        let mut c = oci_spec::runtime::LinuxCpu::default();
+        c.set_quota(Some(150_000));
+        c.set_period(Some(100_000));
+        c.set_shares(Some(512));
+        r.set_cpu(Some(c));
+        let mut p = oci_spec::runtime::LinuxPids::default();
+        p.set_limit(-1);
+        r.set_pids(Some(p));
+        let l = limits(Some(&r));
+        assert_eq!((l.memory, l.memory_swap), (64 << 20, -1));
+        assert_eq!(
+            (l.nano_cpus, l.cpu_shares, l.cpu_quota),
+            (1_500_000_000, 512, 150_000)
+        );
+        assert_eq!(l.pids_limit, 0);
+    }
 }

@@ -32,6 +32,8 @@ pub fn run(ctx: &Context, args: &KillArgs) -> Result<u8> {
     each(&queries, |q| {
         let c = store.get(q)?;
         ops::kill(&c, args.signal)?;
+        // A paused container handles its signal once thawed.
+        crate::container::freeze::thaw(&store, &c.record.id);
         println!("{q}");
         Ok(())
     })

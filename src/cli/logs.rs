@@ -11,7 +11,7 @@ use super::container::open;
 use super::Context;
 use crate::container::logs::{self, Entry, LogDriver, Stream};
 use crate::container::{ContainerStore, Record};
-use crate::store::timestamp::{parse_go_duration, Timestamp};
+use crate::store::timestamp::{parse_duration, Timestamp};
 
 /// Fetch the logs of one or more containers
 #[derive(Debug, clap::Args)]
@@ -189,7 +189,7 @@ pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp> {
             nanos: (secs.fract() * 1e9) as u32,
         });
     }
-    match parse_go_duration(s) {
+    match parse_duration(s).ok() {
         Some(d) => {
             let total = now.secs as i128 * 1_000_000_000 + now.nanos as i128 - d.as_nanos() as i128;
             Ok(Timestamp {

@@ -15,6 +15,7 @@ pub mod build;
 pub mod commit;
 pub mod container;
 pub mod container_prune;
+pub mod cp;
 pub mod create;
 pub mod docs;
 pub mod exec;
@@ -29,6 +30,7 @@ pub mod import;
 pub mod info;
 pub mod inspect;
 pub mod kill;
+pub mod limits;
 pub mod load;
 pub mod logs;
 pub mod pause;
@@ -42,6 +44,7 @@ pub mod rmi;
 pub mod run;
 pub mod save;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod table;
 pub mod tag;
@@ -109,6 +112,7 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Manage containers
     Container(container::ContainerArgs),
+    Cp(cp::CpArgs),
     /// Create but do not start a container
     Create(Box<create::CreateCommand>),
     /// Display the configuration of containers or images
@@ -220,6 +224,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Commit(a) => commit::run(&ctx()?, &a),
         Command::Exec(args) => exec::run(&ctx()?, &args),
         Command::Container(a) => container::run(&ctx()?, a),
+        Command::Cp(a) => cp::run(&ctx()?, &a),
         Command::Create(a) => create::run(&ctx()?, &a),
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
         Command::Kill(a) => kill::run(&ctx()?, &a),

@@ -1,17 +1,16 @@
-//! `rpod pause`, `unpause` and `stats`: they act on a container's own cgroup (the
-//! freezer's `cgroup.freeze`, the controllers' counters). Rootless, that needs a
-//! cgroup v2 subtree delegated to the user, and containers placed in cgroups of
-//! their own inside it; the runtime does not place them yet, so these commands check
-//! the container and then say plainly why they cannot act, as podman does on hosts
-//! without delegation.
+//! `rpod pause` and `unpause`: freeze and thaw a container's own cgroup
+//! (`cgroup.freeze`). Rootless, containers get cgroups of their own only inside a
+//! cgroup v2 subtree delegated to the user; elsewhere these commands say plainly
+//! why they cannot act and what would make them work.
 
 use anyhow::{anyhow, Result};
 
 use super::container::{each, open};
 use super::Context;
-use crate::container::ops::OpError;
-use crate::container::ContainerStore;
+use crate::container::freeze::{self, FreezeError};
 use crate::host::cgroups::{self, Version};
+
+pub use super::stats::{stats, StatsArgs};
 
 /// Pause all the processes in one or more containers
 #[derive(Debug, clap::Args)]
@@ -29,99 +28,60 @@ pub struct PauseArgs {
     pub containers: Vec<String>,
 }
 
-/// Display a live stream of container resource usage statistics
-#[derive(Debug, clap::Args)]
-pub struct StatsArgs {
-    /// Show all containers (default: running ones)
-    #[arg(short, long)]
-    pub all: bool,
-
-    /// Print the statistics once instead of streaming them
-    #[arg(long)]
-    pub no_stream: bool,
-
-    /// Format the output with a Go template, or json
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
-
-    /// Containers to show (names or IDs; default: all running)
-    #[arg(value_name = "CONTAINER")]
-    pub containers: Vec<String>,
-}
-
-/// Why a container's cgroup cannot be used here: one line saying what is missing.
-fn no_cgroup(verb: &str, uid: u32) -> anyhow::Error {
+/// Why containers have no cgroup of their own here, and the fix, in one line;
+/// `None` when the host gives them one.
+pub fn no_cgroup(verb: &str, uid: u32) -> Option<anyhow::Error> {
     let info = cgroups::info(uid);
-    match (info.version, info.delegated) {
-        (Version::V1, _) => anyhow!(
-            "{verb} is not supported for rootless containers on cgroup v1: boot the host with the unified cgroup v2 hierarchy"
-        ),
-        (Version::V2, None) => anyhow!(
-            "{verb} needs a cgroup v2 subtree delegated to uid {uid}, and this host has none: start rpod in a systemd user session (systemd-run --user --scope) with delegation enabled"
-        ),
-        (Version::V2, Some(dir)) => anyhow!(
-            "{verb} is not available: containers do not yet run in cgroups of their own under the delegated subtree {}",
-            dir.display()
-        ),
+    if info.delegated.is_some() {
+        return None;
     }
+    Some(match info.version {
+        Version::V1 => anyhow!(
+            "{verb} is not supported for cgroupv1 rootless containers: boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or run rpod inside a cgroup v2 subtree delegated to uid {uid}"
+        ),
+        Version::V2 => anyhow!(
+            "{verb} needs a cgroup v2 subtree delegated to uid {uid}, and rpod runs in none: run it in a delegated systemd user scope (systemd-run --user --scope rpod …), with lingering enabled (loginctl enable-linger {uid}) or Delegate=yes for user@.service"
+        ),
+    })
 }
 
-/// The running containers `queries` name, or every running one with `all`.
-fn running(store: &ContainerStore, all: bool, queries: &[String]) -> Result<Vec<String>> {
-    if all || queries.is_empty() {
-        return Ok(store
+fn set_paused(ctx: &Context, args: &PauseArgs, paused: bool) -> Result<u8> {
+    let verb = if paused { "pause" } else { "unpause" };
+    let store = open(ctx)?;
+    let queries: Vec<String> = if args.all {
+        store
             .list()?
             .into_iter()
-            .filter(|c| c.state.running())
+            .filter(|c| c.state.running() && c.state.paused != paused)
             .map(|c| c.record.id)
-            .collect());
-    }
-    Ok(queries.to_vec())
-}
-
-fn freeze(ctx: &Context, args: &PauseArgs, verb: &'static str) -> Result<u8> {
-    let store = open(ctx)?;
-    let queries = running(&store, args.all, &args.containers)?;
+            .collect()
+    } else {
+        args.containers.clone()
+    };
+    let host = std::cell::OnceCell::new();
     each(&queries, |q| {
         let c = store.get(q)?;
-        if !c.state.running() {
-            return Err(OpError::NotRunning {
-                verb,
-                id: c.record.id.clone(),
-                status: c.state.status.as_str(),
+        match freeze::set_paused(&store, &c.record.id, q, paused) {
+            Ok(()) => {
+                println!("{}", if args.all { c.record.id.as_str() } else { q });
+                Ok(())
             }
-            .into());
+            // Not the container's fault: the host gives it no cgroup. Say why.
+            Err(e) if matches!(e.downcast_ref(), Some(FreezeError::NoCgroup(_))) => {
+                match host.get_or_init(|| no_cgroup(verb, ctx.paths.uid).map(|e| e.to_string())) {
+                    Some(why) => Err(anyhow!("{why}")),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
         }
-        Err(no_cgroup(verb, ctx.paths.uid))
     })
 }
 
 pub fn pause(ctx: &Context, args: &PauseArgs) -> Result<u8> {
-    freeze(ctx, args, "pause")
+    set_paused(ctx, args, true)
 }
 
 pub fn unpause(ctx: &Context, args: &PauseArgs) -> Result<u8> {
-    freeze(ctx, args, "unpause")
-}
-
-pub fn stats(ctx: &Context, args: &StatsArgs) -> Result<u8> {
-    let store = open(ctx)?;
-    if !args.all {
-        for q in &args.containers {
-            let c = store.get(q)?;
-            if !c.state.running() {
-                return Err(OpError::NotRunning {
-                    verb: "stat",
-                    id: c.record.id.clone(),
-                    status: c.state.status.as_str(),
-                }
-                .into());
-            }
-        }
-    } else {
-        for q in &args.containers {
-            store.get(q)?;
-        }
-    }
-    Err(no_cgroup("stats", ctx.paths.uid))
+    set_paused(ctx, args, false)
 }

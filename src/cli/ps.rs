@@ -157,6 +157,7 @@ pub fn status_text(c: &Container, now: Timestamp) -> String {
     let s = &c.state;
     match s.status {
         Status::Created => "Created".into(),
+        Status::Running if s.is_paused() => "Paused".into(),
         Status::Running => format!(
             "Up {}",
             humanize::duration(now.secs - s.started().unwrap_or(now).secs)
@@ -213,7 +214,7 @@ fn template_value(c: &Container, no_trunc: bool, now: Timestamp) -> Value {
         "Created": go_time(created),
         "RunningFor": humanize::ago(created, now),
         "Status": status_text(c, now),
-        "State": c.state.status.as_str(),
+        "State": c.state.status_word(),
         "Names": c.record.name,
         "Ports": ports(c),
         "Labels": labels_value(c),
@@ -337,7 +338,7 @@ fn json(c: &Container, now: Timestamp) -> PsJson {
         restarts: c.state.restart_count,
         size: None,
         started_at: unix(c.state.started()),
-        state: c.state.status.as_str().to_string(),
+        state: c.state.status_word().to_string(),
         status: status_text(c, now),
         created: c.record.created_at().secs,
     }
@@ -428,7 +429,7 @@ impl Filters {
 fn status_matches(c: &Container, want: &str) -> bool {
     match want {
         "stopped" => c.state.status == Status::Exited,
-        s => c.state.status.as_str() == s,
+        s => c.state.status_word() == s,
     }
 }
 

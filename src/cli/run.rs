@@ -137,5 +137,6 @@ pub fn options(
         cap_drop: args.cap_drop.clone(),
         no_new_privileges: args.no_new_privileges(),
         ulimits: args.ulimit.clone(),
+        resources: super::limits::resources(args)?,
     })
 }

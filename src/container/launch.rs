@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::net::IpAddr;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::DirBuilderExt;
 
 use anyhow::{Context, Result};
@@ -13,17 +13,48 @@ use oci_spec::runtime::Spec;
 
 use super::record::{Record, RootfsSource};
 use super::store::ContainerStore;
+use crate::host::cgroups;
 use crate::network::{files, ContainerNet, HostEntry, NetworkMode, PortMapping};
 use crate::runtime::bundle::Bundle;
+use crate::runtime::cgroup::Cgroup;
 use crate::runtime::{self, Rootfs, Started, Stdio};
 use crate::store::atomic;
 use crate::userns::IdMap;
 
 /// A started command and its network, to be served by the monitor from now on
-/// ([`ContainerNet::start`]).
+/// ([`ContainerNet::start`]), and the cgroup it runs in.
 pub struct Launched {
     pub started: Started,
     pub net: ContainerNet,
+    /// Its own cgroup, where the user has a delegated v2 subtree.
+    pub cgroup: Option<Cgroup>,
+}
+
+/// Container `record`'s own cgroup, made ready (controllers, limits) under the
+/// user's delegated subtree; `None` where there is none. A failure to make it is
+/// an error only when the container asks for limits: without, it runs as it would
+/// on a host without delegation.
+pub fn cgroup(record: &Record, spec: &Spec) -> Result<Option<Cgroup>> {
+    let Some((_, parent)) = cgroups::delegation(nix::unistd::getuid().as_raw()) else {
+        return Ok(None);
+    };
+    let res = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+    match Cgroup::create(&parent, &record.id, res) {
+        Ok((cg, ignored)) => {
+            for (flag, controller) in ignored {
+                log::debug!(
+                    "{flag} ignored: no {controller} controller in {}",
+                    parent.display()
+                );
+            }
+            Ok(Some(cg))
+        }
+        Err(e) if res.is_none() => {
+            log::debug!("running without a cgroup of its own: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The network mode a record names.
@@ -189,8 +220,32 @@ pub fn start(
     if let Ok(data) = serde_json::to_vec_pretty(spec) {
         let _ = atomic::write_unsynced(&bundle.config_path(), &data);
     }
-    let started = runtime::start(spec, &rootfs, stdio, map, Some(&net))?;
-    Ok(Launched { started, net })
+    let cgroup = cgroup(record, spec)?;
+    let started = match cgroup.as_ref().map(Cgroup::open).transpose() {
+        Ok(fd) => runtime::start(
+            spec,
+            &rootfs,
+            stdio,
+            map,
+            Some(&net),
+            fd.as_ref().map(|f| f.as_fd()),
+        ),
+        Err(e) => Err(e.into()),
+    };
+    let started = match started {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some(cg) = &cgroup {
+                let _ = cg.remove();
+            }
+            return Err(e);
+        }
+    };
+    Ok(Launched {
+        started,
+        net,
+        cgroup,
+    })
 }
 
 #[cfg(test)]

@@ -37,7 +37,9 @@
 //! runtime dir) the container is shown as exited; its processes died with the monitor
 //! (the init has SIGKILL as its parent-death signal).
 
+pub mod copy;
 pub mod detach;
+pub mod freeze;
 pub mod launch;
 pub mod logs;
 pub mod monitor;

@@ -26,6 +26,7 @@ use super::store::{ContainerLock, ContainerStore};
 use super::trim;
 use crate::error;
 use crate::network::NetHandle;
+use crate::runtime::cgroup::Cgroup;
 use crate::runtime::monitor::Signals;
 use crate::runtime::{Started, Stdio};
 use crate::userns::IdMap;
@@ -156,6 +157,8 @@ pub struct Monitor {
     started: Option<Started>,
     /// The running command's network (stack and published ports).
     served: Option<NetHandle>,
+    /// The running command's own cgroup, removed when it ends.
+    cgroup: Option<Cgroup>,
     pid: i32,
     /// This process, as the state names its monitor.
     me: ProcId,
@@ -194,7 +197,7 @@ impl Monitor {
         let t0 = Instant::now();
         let launched = launch::start(&store, &record, &spec, stdio(&record, mode), &map)?;
         log::debug!("container started after {:?}", t0.elapsed());
-        let (started, served, ports) = serve(launched)?;
+        let (started, served, ports, cgroup) = serve(launched)?;
         log::debug!("network served after {:?}", t0.elapsed());
         let pid = started.child.pid.as_raw();
         let mut state = store.raw_state(id);
@@ -203,6 +206,7 @@ impl Monitor {
         let me = ProcId::current();
         state.mark_running(init_id(pid), me);
         state.ports = ports;
+        state.cgroup = cgroup_dir(&cgroup);
         store.save_state(&lock, id, &state)?;
         drop(lock);
         Ok(Monitor {
@@ -216,6 +220,7 @@ impl Monitor {
             log,
             started: Some(started),
             served: Some(served),
+            cgroup,
             pid,
             me,
             buf: Vec::new(),
@@ -257,6 +262,11 @@ impl Monitor {
             if let Some(net) = self.served.take() {
                 if let Err(e) = net.stop() {
                     log::warn!("the container's network: {e}");
+                }
+            }
+            if let Some(cg) = self.cgroup.take() {
+                if let Err(e) = cg.remove() {
+                    log::warn!("{e}");
                 }
             }
             let Some(delay) = self.record_exit(code) else {
@@ -343,11 +353,13 @@ impl Monitor {
         let stdio = stdio(&self.record, self.mode);
         let outcome = match launch::start(&self.store, &self.record, &self.spec, stdio, &self.map) {
             Ok(launched) => match serve(launched) {
-                Ok((started, served, ports)) => {
+                Ok((started, served, ports, cgroup)) => {
                     self.pid = started.child.pid.as_raw();
                     self.served = Some(served);
                     state.mark_running(init_id(self.pid), self.me);
                     state.ports = ports;
+                    state.cgroup = cgroup_dir(&cgroup);
+                    self.cgroup = cgroup;
                     Outcome::Ran(started)
                 }
                 Err(e) => {
@@ -471,18 +483,34 @@ fn sources<'a>(io: &'a Io, pty: Option<&'a OwnedFd>) -> Vec<(BorrowedFd<'a>, Str
 }
 
 /// Starts serving a launched command's network; a network that cannot be served
-/// takes the command down with it. Returns the ports as bound, for the state.
-fn serve(launched: Launched) -> Result<(Started, NetHandle, Vec<String>)> {
-    let Launched { started, net } = launched;
+/// takes the command down with it. Returns the ports as bound, for the state, and
+/// the command's cgroup.
+fn serve(launched: Launched) -> Result<(Started, NetHandle, Vec<String>, Option<Cgroup>)> {
+    let Launched {
+        started,
+        net,
+        cgroup,
+    } = launched;
     let ports = launch::port_strings(net.ports());
     match net.start() {
-        Ok(served) => Ok((started, served, ports)),
+        Ok(served) => Ok((started, served, ports, cgroup)),
         Err(e) => {
             let _ = proc::send_signal(&started.child.pidfd, libc::SIGKILL);
             let _ = started.child.wait();
+            if let Some(cg) = cgroup {
+                let _ = cg.remove();
+            }
             Err(anyhow::Error::from(e).context("starting the container's network"))
         }
     }
+}
+
+/// The cgroup directory as the state records it.
+fn cgroup_dir(cgroup: &Option<Cgroup>) -> String {
+    cgroup
+        .as_ref()
+        .map(|c| c.dir().display().to_string())
+        .unwrap_or_default()
 }
 
 /// The container's stdio as the runtime sets it up: the monitor's fds 0–2 (the pipes

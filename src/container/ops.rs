@@ -104,6 +104,8 @@ pub fn stop(store: &ContainerStore, id: &str, timeout: u32, signal: i32) -> Resu
     if !state.running() {
         return Ok(false);
     }
+    // Frozen, it would not see the stop signal.
+    super::freeze::thaw(store, id);
     if let Some(fd) = state.pid.open() {
         let gone = timeout > 0
             && proc::send_signal(&fd, signal).is_ok()
@@ -190,8 +192,10 @@ pub fn remove(store: &ContainerStore, c: &Container, force: bool, timeout: u32) 
             stop(store, id, timeout, c.record.stop_signal)?;
         }
         let mut running = false;
+        let mut cgroup = String::new();
         let removed = store.remove(id, |s| {
             running = s.running();
+            cgroup = s.cgroup.clone();
             if running {
                 Err(OpError::Running(id.clone()).into())
             } else {
@@ -199,7 +203,15 @@ pub fn remove(store: &ContainerStore, c: &Container, force: bool, timeout: u32) 
             }
         });
         match removed {
-            Ok(_) => return Ok(()),
+            Ok(_) => {
+                // Left behind by a monitor that was killed: its init died with it.
+                if !cgroup.is_empty() {
+                    if let Err(e) = crate::runtime::cgroup::Cgroup::at(&cgroup).remove() {
+                        log::warn!("{e}");
+                    }
+                }
+                return Ok(());
+            }
             Err(_) if running && force => continue,
             Err(e) if running => {
                 return Err(error::exit_error(EXIT_STATE_IMPROPER, error::one_line(&e)))

@@ -56,6 +56,11 @@ pub struct State {
     pub error: String,
     /// Published ports as bound, podman's way (`0.0.0.0:8080->80/tcp`).
     pub ports: Vec<String>,
+    /// The container's own cgroup directory while it runs in one (a delegated v2
+    /// subtree); empty otherwise. Kept when the monitor vanishes, for `rm` to clean.
+    pub cgroup: String,
+    /// Frozen by `pause` (the status stays running: its processes live on).
+    pub paused: bool,
 }
 
 /// The facts [`State::reconcile`] checks, behind a trait so tests can supply them.
@@ -98,12 +103,28 @@ impl State {
         };
         self.pid = ProcId::default();
         self.monitor = ProcId::default();
+        self.paused = false;
         self
     }
 
-    /// Whether it runs now (after [`reconcile`](Self::reconcile)).
+    /// Whether it runs now (after [`reconcile`](Self::reconcile)); a paused
+    /// container runs, frozen.
     pub fn running(&self) -> bool {
         self.status == Status::Running
+    }
+
+    /// Running and frozen by `pause`.
+    pub fn is_paused(&self) -> bool {
+        self.running() && self.paused
+    }
+
+    /// podman's state word: `created`, `running`, `paused`, `exited`.
+    pub fn status_word(&self) -> &'static str {
+        if self.is_paused() {
+            "paused"
+        } else {
+            self.status.as_str()
+        }
     }
 
     pub fn started(&self) -> Option<Timestamp> {
@@ -124,6 +145,7 @@ impl State {
         self.finished_at.clear();
         self.exit_code = 0;
         self.error.clear();
+        self.paused = false;
     }
 
     /// The command ended with `code`.
@@ -132,6 +154,9 @@ impl State {
         self.exit_code = code;
         self.finished_at = Timestamp::now().rfc3339_nanos();
         self.pid = ProcId::default();
+        // The monitor removes the cgroup with the run.
+        self.cgroup.clear();
+        self.paused = false;
     }
 }
 
@@ -218,6 +243,25 @@ mod tests {
     }
 
     #[test]
+    fn paused_is_running_frozen_until_it_ends() {
+        let mut s = State::default();
+        s.mark_running(ProcId { pid: 5, start: 6 }, ProcId::current());
+        s.paused = true;
+        s.cgroup = "/sys/fs/cgroup/u/rpod-x".into();
+        assert!(s.running() && s.is_paused());
+        assert_eq!(s.status_word(), "paused");
+        // The monitor vanished: not paused any more, the cgroup left for `rm`.
+        let lost = s.clone().reconcile(&Fake {
+            alive: vec![],
+            boot: super::super::proc::boot_id(),
+        });
+        assert_eq!((lost.status_word(), lost.paused), ("exited", false));
+        assert_eq!(lost.cgroup, s.cgroup);
+        s.mark_exited(137);
+        assert!(!s.paused && s.cgroup.is_empty());
+    }
+
+    #[test]
     fn transitions() {
         let mut s = State::default();
         s.mark_running(ProcId { pid: 5, start: 6 }, ProcId::current());
@@ -225,6 +269,7 @@ mod tests {
         s.mark_exited(143);
         assert_eq!((s.status, s.exit_code), (Status::Exited, 143));
         assert!(s.finished().is_some());
+        assert_eq!(s.status_word(), "exited");
         let back: State = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(back, s);
         let old: State = serde_json::from_str(r#"{"status":"exited"}"#).unwrap();

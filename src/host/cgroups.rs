@@ -1,7 +1,9 @@
 //! Which cgroup hierarchy the host runs and whether the user has a delegated v2 subtree.
 //!
 //! Limits apply only where systemd (or an admin) delegated a v2 subtree to the user;
-//! elsewhere rpod warns and runs without them, as podman does.
+//! elsewhere rpod warns and runs without them, as podman does. On a hybrid host the
+//! v2 tree sits at `/sys/fs/cgroup/unified` beside the v1 controllers: delegated,
+//! it still gives containers cgroups of their own (freezer, CPU time), without limits.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -17,12 +19,35 @@ pub enum Version {
     V2,
 }
 
+/// Where hosts mount the cgroup hierarchies.
+pub const MOUNT: &str = "/sys/fs/cgroup";
+
+/// Where a hybrid host (v1 controllers, systemd's "unified" v2 tree beside them)
+/// mounts the v2 hierarchy.
+pub const HYBRID_MOUNT: &str = "/sys/fs/cgroup/unified";
+
+fn is_cgroup2(path: &str) -> bool {
+    matches!(nix::sys::statfs::statfs(path),
+        Ok(st) if st.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC)
+}
+
 /// The hierarchy mounted at `/sys/fs/cgroup`.
 pub fn version() -> Version {
-    match nix::sys::statfs::statfs("/sys/fs/cgroup") {
-        Ok(st) if st.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC => Version::V2,
-        _ => Version::V1,
+    if is_cgroup2(MOUNT) {
+        Version::V2
+    } else {
+        Version::V1
     }
+}
+
+/// The v2 hierarchy's mount point: `/sys/fs/cgroup` on a unified host, the hybrid
+/// layout's `/sys/fs/cgroup/unified` on a v1 one (there it holds no controller the
+/// v1 hierarchies took, but it freezes and counts CPU time all the same).
+pub fn unified_mount() -> Option<PathBuf> {
+    [MOUNT, HYBRID_MOUNT]
+        .into_iter()
+        .find(|p| is_cgroup2(p))
+        .map(PathBuf::from)
 }
 
 /// The process's v2 cgroup path from `/proc/self/cgroup` content (`0::/path`).
@@ -70,29 +95,68 @@ pub fn controllers(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The controllers `dir`'s parent offers it (`cgroup.controllers`).
+pub fn available(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join("cgroup.controllers"))
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// Facts for `rpod info`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CgroupInfo {
     pub version: Version,
+    /// v1 controllers with systemd's v2 tree beside them at `/sys/fs/cgroup/unified`.
+    pub hybrid: bool,
+    /// The v2 subtree the user may manage (in the v2 tree, unified or hybrid).
     pub delegated: Option<PathBuf>,
+    /// The controllers the delegated subtree can hand to its children.
     pub controllers: Vec<String>,
 }
 
 pub fn info(uid: u32) -> CgroupInfo {
     let version = version();
-    let delegated = match version {
-        Version::V2 => fs::read_to_string("/proc/self/cgroup")
+    let mount = unified_mount();
+    let hybrid = version == Version::V1 && mount.is_some();
+    let delegated = mount.as_ref().and_then(|m| {
+        if uid == 0 {
+            return Some(m.join(ROOT_PARENT));
+        }
+        fs::read_to_string("/proc/self/cgroup")
             .ok()
-            .and_then(|c| delegated(Path::new("/sys/fs/cgroup"), &c, uid)),
-        Version::V1 => None,
+            .and_then(|c| delegated(m, &c, uid))
+    });
+    // Root's parent may not exist yet: the top of the tree offers the same.
+    let controllers = match (&delegated, &mount) {
+        (Some(d), _) if d.exists() => available(d),
+        (Some(_), Some(m)) => available(m),
+        _ => Vec::new(),
     };
-    let controllers = delegated.as_deref().map(controllers).unwrap_or_default();
     CgroupInfo {
         version,
+        hybrid,
         delegated,
         controllers,
     }
+}
+
+/// Where root's containers get their cgroups: a parent of their own at the top of
+/// the v2 tree (podman's cgroupfs manager uses `libpod_parent` likewise).
+pub const ROOT_PARENT: &str = "rpod_parent";
+
+/// The user's delegated v2 subtree and the mount it lies under, if there is one.
+/// Root manages the whole tree: its containers go under [`ROOT_PARENT`].
+pub fn delegation(uid: u32) -> Option<(PathBuf, PathBuf)> {
+    let mount = unified_mount()?;
+    if uid == 0 {
+        let parent = mount.join(ROOT_PARENT);
+        fs::create_dir_all(&parent).ok()?;
+        return Some((mount, parent));
+    }
+    let own = fs::read_to_string("/proc/self/cgroup").ok()?;
+    let dir = delegated(&mount, &own, uid)?;
+    Some((mount, dir))
 }
 
 #[cfg(test)]

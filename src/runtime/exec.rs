@@ -73,6 +73,9 @@ pub struct ExecOptions {
     pub user: Option<String>,
     /// `-i`: the process reads rpod's stdin (else `/dev/null`).
     pub interactive: bool,
+    /// The container's own cgroup, which the process joins (so that `pause` and
+    /// `stats` see it too).
+    pub cgroup: Option<std::path::PathBuf>,
     /// `-t`: a pty of its own, relayed by rpod.
     pub tty: bool,
     /// `-d`: stdio on `/dev/null`, nobody waits; it lives as long as the container.
@@ -88,7 +91,7 @@ impl ExecOptions {
 
 /// The namespaces of `pid` that are not ours: joining one's own is refused (user) or
 /// needs privileges over it (a host network namespace, with `--network host`).
-fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
+pub(crate) fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
     let mut flags = CloneFlags::empty();
     for (name, flag) in NAMESPACE_FILES {
         let theirs = match std::fs::metadata(format!("/proc/{pid}/ns/{name}")) {
@@ -154,7 +157,19 @@ pub fn start(init: &ProcId, spec: &Spec, opts: &ExecOptions) -> Result<Started> 
             .as_ref()
             .map(|s| (s.as_fd(), tty::own_window_size())),
     };
-    let child = match userns::spawn_joined(&pidfd, join, CloneFlags::empty(), || run(&job)) {
+    // Gone (the container stopped meanwhile): the process simply runs where rpod does.
+    let cgroup = opts
+        .cgroup
+        .as_ref()
+        .and_then(|d| super::cgroup::Cgroup::at(d).open().ok());
+    let spawned = userns::spawn_joined_in(
+        &pidfd,
+        join,
+        CloneFlags::empty(),
+        cgroup.as_ref().map(|f| f.as_fd()),
+        || run(&job),
+    );
+    let child = match spawned {
         Ok(child) => child,
         // The init ended while we were joining it.
         Err(_) if exited(&pidfd) => return Err(ExecError::NotRunning(init.pid).into()),

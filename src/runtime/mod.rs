@@ -3,14 +3,16 @@
 //!
 //! One `clone3` puts the container's init into new user, mount, pid, uts, ipc, cgroup
 //! (and net) namespaces; [`init`] sets the container up there and execs the command,
-//! which is then pid 1. The calling process stays its parent and is the monitor
-//! ([`monitor`]): it relays signals, terminal I/O and the exit status.
+//! which is then pid 1. Where the container has a cgroup of its own ([`cgroup`]) the
+//! clone puts it there, and the child makes its cgroup namespace itself, rooted there.
+//! The calling process stays its parent and is the monitor ([`monitor`]): it relays
+//! signals, terminal I/O and the exit status.
 //!
 //! Layout: [`spec`] builds the spec, [`mounts`] plans and applies the filesystem,
 //! [`user`] and [`caps`] settle who the process is, [`tty`] makes `-t` work, and
 //! [`bundle`] keeps the container's files (`config.json`, `/etc/hosts` …).
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -25,6 +27,7 @@ use crate::userns::{self, IdMap};
 
 pub mod bundle;
 pub mod caps;
+pub mod cgroup;
 pub mod exec;
 pub mod init;
 pub mod monitor;
@@ -91,13 +94,15 @@ pub fn clone_flags(spec: &Spec) -> CloneFlags {
 /// Starts the container's command; returns once it has exec'd, or with the setup error
 /// (exit code 126/127 kept). The caller must already block the signals it relays
 /// (see [`monitor::Signals`]), so none is lost between the clone and its wait.
-/// `net`, when given, adds its namespaces and configures the network in the child.
+/// `net`, when given, adds its namespaces and configures the network in the child;
+/// `cgroup`, when given, is the cgroup the init is born in (see [`cgroup`]).
 pub fn start(
     spec: &Spec,
     rootfs: &Rootfs,
     stdio: Stdio,
     map: &IdMap,
     net: Option<&ContainerNet>,
+    cgroup: Option<BorrowedFd<'_>>,
 ) -> Result<Started> {
     let plan = mounts::plan(spec, rootfs)?;
     let null_stdin = if stdio.interactive || stdio.tty {
@@ -132,13 +137,14 @@ pub fn start(
     let flags = clone_flags(spec) | net.map_or(CloneFlags::empty(), ContainerNet::clone_flags);
     let setup = move || init::run(spec, &plan, io, net);
     let child = match net.and_then(ContainerNet::join_target) {
-        Some(target) => userns::spawn_joined(
+        Some(target) => userns::spawn_joined_in(
             target,
             CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET,
             flags,
+            cgroup,
             setup,
         )?,
-        None => userns::spawn(map, flags, setup)?,
+        None => userns::spawn_in(map, flags, cgroup, setup)?,
     };
     let pty = match tty_parent {
         Some(sock) => Some(tty::receive_pty(sock.as_fd())?),

@@ -128,6 +128,9 @@ pub struct RunOptions {
     pub cap_drop: Vec<CapName>,
     pub no_new_privileges: bool,
     pub ulimits: Vec<Ulimit>,
+    /// `--memory`, `--cpus`, `--pids-limit` …: applied where the container gets a
+    /// cgroup of its own (see [`super::cgroup`]).
+    pub resources: Option<oci_spec::runtime::LinuxResources>,
 }
 
 /// Facts about the host and the container's files that the spec needs; gathered by the
@@ -224,7 +227,11 @@ pub fn build(
         // /sys is then the host's, bound in: hide its kernel knobs as podman does.
         masked.push("/sys/kernel".into());
     }
-    let linux = LinuxBuilder::default()
+    let mut linux = LinuxBuilder::default();
+    if let Some(r) = &opts.resources {
+        linux = linux.resources(r.clone());
+    }
+    let linux = linux
         .namespaces(namespaces(opts.network)?)
         .masked_paths(masked)
         .readonly_paths(

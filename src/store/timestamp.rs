@@ -153,35 +153,60 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// Go's `time.ParseDuration` (`1h30m`, `10s`, `250ms`, `1.5h`), the syntax podman
-/// accepts wherever a flag or filter takes a duration. A bare number is rejected,
-/// as in Go.
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return None;
+/// A duration as Go's `time.ParseDuration` reads it (`30s`, `1m30s`,
+/// `1.5h`, `250ms`, `0`), as HEALTHCHECK flags are written. Negative
+/// durations are refused.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let nanos = go_duration_nanos(text)?;
+    u64::try_from(nanos)
+        .map(Duration::from_nanos)
+        .map_err(|_| format!("negative duration {text:?}"))
+}
+
+fn go_duration_nanos(text: &str) -> Result<i128, String> {
+    let invalid = || format!("time: invalid duration {text:?}");
+    let (negative, mut s) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if s == "0" {
+        return Ok(0);
     }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        let n: f64 = rest[..num_end].parse().ok()?;
-        rest = &rest[num_end..];
-        let unit_end = rest
+    if s.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: f64 = 0.0;
+    while !s.is_empty() {
+        let number_end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
+        let number = &s[..number_end];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return Err(invalid());
+        }
+        let value: f64 = number.parse().map_err(|_| invalid())?;
+        s = &s[number_end..];
+        let unit_end = s
             .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
+            .unwrap_or(s.len());
+        let scale = match &s[..unit_end] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "" => return Err(format!("time: missing unit in duration {text:?}")),
+            unit => return Err(format!("time: unknown unit {unit:?} in duration {text:?}")),
         };
-        total += n * scale;
-        rest = &rest[unit_end..];
+        s = &s[unit_end..];
+        total += value * scale;
     }
-    Some(Duration::from_secs_f64(total))
+    if total > i64::MAX as f64 {
+        return Err(invalid());
+    }
+    let nanos = total.round() as i128;
+    Ok(if negative { -nanos } else { nanos })
 }
 
 #[cfg(test)]
@@ -234,11 +259,27 @@ mod tests {
 
     #[test]
     fn go_durations() {
-        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("10"), None);
-        assert_eq!(parse_go_duration("5d"), None);
-        assert_eq!(parse_go_duration(""), None);
+        let ok_cases = [
+            ("0", 0),
+            ("30s", 30_000_000_000),
+            ("1m30s", 90_000_000_000),
+            ("1.5h", 5_400_000_000_000),
+            ("250ms", 250_000_000),
+            ("10us", 10_000),
+            ("10µs", 10_000),
+            ("1h2m3s4ms5us6ns", 3_723_004_005_006),
+            ("+5s", 5_000_000_000),
+            (".5s", 500_000_000),
+        ];
+        for (text, nanos) in ok_cases {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_nanos(nanos)),
+                "{text}"
+            );
+        }
+        for bad in ["", "5", "s", "1x", "1.2.3s", "-1s", "..s", "1s5"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

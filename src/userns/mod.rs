@@ -5,4 +5,6 @@ pub mod spawn;
 pub mod subid;
 
 pub use map::{IdMap, IdRange, SubIds};
-pub use spawn::{as_root, exit_status, run, run_in, spawn, spawn_joined, Child};
+pub use spawn::{
+    as_root, exit_status, run, run_in, spawn, spawn_in, spawn_joined, spawn_joined_in, Child,
+};

@@ -8,7 +8,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -105,8 +105,24 @@ pub fn spawn(
     namespaces: CloneFlags,
     setup: impl FnOnce() -> anyhow::Error,
 ) -> Result<Child> {
-    let (child, mut report) = fork_into(map, namespaces, |mut report| {
-        let err = setup();
+    spawn_in(map, namespaces, None, setup)
+}
+
+/// As [`spawn`], the child born in the cgroup `cgroup` (a directory descriptor) when
+/// given. A cgroup namespace is then created by the child itself, once it is in that
+/// cgroup: one made by the clone would be rooted at the parent's cgroup.
+pub fn spawn_in(
+    map: &IdMap,
+    namespaces: CloneFlags,
+    cgroup: Option<BorrowedFd<'_>>,
+    setup: impl FnOnce() -> anyhow::Error,
+) -> Result<Child> {
+    let (namespaces, own_cgroupns) = split_cgroupns(namespaces, cgroup);
+    let (child, mut report) = fork_into(map, namespaces, cgroup, |mut report| {
+        let err = match enter_cgroupns(own_cgroupns) {
+            Ok(()) => setup(),
+            Err(e) => e,
+        };
         let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
         let _ = report.write_all(&msg);
         error::EXIT_RPOD as i32
@@ -118,6 +134,25 @@ pub fn spawn(
     }
     let _ = child.wait();
     Err(failure(&buf))
+}
+
+/// `namespaces` without the cgroup namespace when the child is cloned into a cgroup,
+/// and whether it must then create one itself.
+fn split_cgroupns(namespaces: CloneFlags, cgroup: Option<BorrowedFd<'_>>) -> (CloneFlags, bool) {
+    let own = cgroup.is_some() && namespaces.contains(CloneFlags::CLONE_NEWCGROUP);
+    if own {
+        (namespaces - CloneFlags::CLONE_NEWCGROUP, true)
+    } else {
+        (namespaces, false)
+    }
+}
+
+fn enter_cgroupns(own: bool) -> Result<(), anyhow::Error> {
+    if own {
+        nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP)
+            .map_err(|e| anyhow::anyhow!("creating the cgroup namespace: {}", e.desc()))?;
+    }
+    Ok(())
 }
 
 /// As [`spawn`], but the child joins the namespaces `join` of a running process
@@ -136,12 +171,34 @@ pub fn spawn_joined(
     namespaces: CloneFlags,
     setup: impl FnOnce() -> anyhow::Error,
 ) -> Result<Child> {
+    spawn_joined_in(target, join, namespaces, None, setup)
+}
+
+/// As [`spawn_joined`], the process born in the cgroup `cgroup` when given (see
+/// [`spawn_in`]; a cgroup namespace joined is the target's, rooted at its cgroup).
+pub fn spawn_joined_in(
+    target: &OwnedFd,
+    join: CloneFlags,
+    namespaces: CloneFlags,
+    cgroup: Option<BorrowedFd<'_>>,
+    setup: impl FnOnce() -> anyhow::Error,
+) -> Result<Child> {
     let (report_read, report_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
     let (pid_read, pid_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
-    let flags = namespaces - join - CloneFlags::CLONE_NEWUSER;
-    let helper = clone3(CloneFlags::empty()).map_err(SpawnError::Clone)?;
+    let (flags, own_cgroupns) =
+        split_cgroupns(namespaces - join - CloneFlags::CLONE_NEWUSER, cgroup);
+    // Born into a cgroup, the process joins the target's cgroup namespace only once
+    // it is there: where namespaces are delegation boundaries (`nsdelegate`), a
+    // process inside that namespace may not move one from outside it.
+    let late_cgroupns = cgroup.is_some() && join.contains(CloneFlags::CLONE_NEWCGROUP);
+    let join = if late_cgroupns {
+        join - CloneFlags::CLONE_NEWCGROUP
+    } else {
+        join
+    };
+    let helper = clone3(CloneFlags::empty(), None).map_err(SpawnError::Clone)?;
     let Forked::Parent(helper_pid, _helper_fd) = helper else {
         // The helper: join, clone the container process, report its pid, exit.
         drop(report_read);
@@ -157,11 +214,21 @@ pub fn spawn_joined(
             // SAFETY: leaving a forked child without running the parent's cleanup.
             unsafe { libc::_exit(error::EXIT_RPOD as i32) }
         }
-        let code = match clone3(flags | CloneFlags::CLONE_PARENT) {
+        let code = match clone3(flags | CloneFlags::CLONE_PARENT, cgroup) {
             Ok(Forked::Child) => {
                 drop(pid_write);
                 enter_root();
-                let err = setup();
+                let joined = if late_cgroupns {
+                    join_namespaces(target, CloneFlags::CLONE_NEWCGROUP).map_err(|e| {
+                        anyhow::anyhow!("joining the container's cgroup namespace: {}", e.desc())
+                    })
+                } else {
+                    Ok(())
+                };
+                let err = match joined.and_then(|()| enter_cgroupns(own_cgroupns)) {
+                    Ok(()) => setup(),
+                    Err(e) => e,
+                };
                 let msg = serde_json::to_vec(&ChildFailure::from_error(&err)).unwrap_or_default();
                 let _ = report.write_all(&msg);
                 error::EXIT_RPOD as i32
@@ -266,7 +333,6 @@ pub const NAMESPACE_FILES: [(&str, CloneFlags); 7] = [
 
 /// The pid a pidfd refers to, from its fdinfo; `None` once the process has ended.
 fn pidfd_pid(pidfd: &OwnedFd) -> Option<i32> {
-    use std::os::fd::AsRawFd;
     let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).ok()?;
     let pid: i32 = info
         .lines()
@@ -321,7 +387,7 @@ pub fn run_in<T: Serialize + DeserializeOwned>(
         Err(ChildFailure),
     }
     let parent = nix::unistd::getpid();
-    let (child, mut report) = fork_into(map, namespaces, |mut report| {
+    let (child, mut report) = fork_into(map, namespaces, None, |mut report| {
         // Work done on the caller's behalf (a pull, an unpack) ends with the
         // caller: a `kill -9` of rpod must not leave it running on.
         // SAFETY: prctl with integer arguments only.
@@ -366,6 +432,7 @@ fn failure(buf: &[u8]) -> anyhow::Error {
 fn fork_into(
     map: &IdMap,
     namespaces: CloneFlags,
+    cgroup: Option<BorrowedFd<'_>>,
     body: impl FnOnce(File) -> i32,
 ) -> Result<(Child, File)> {
     let (go_read, go_write) =
@@ -376,7 +443,7 @@ fn fork_into(
     if !map.is_host() {
         flags |= CloneFlags::CLONE_NEWUSER;
     }
-    let forked = clone3(flags).map_err(SpawnError::Clone)?;
+    let forked = clone3(flags, cgroup).map_err(SpawnError::Clone)?;
     let Forked::Parent(pid, pidfd) = forked else {
         // Child. Only this thread exists here; never return into the caller's stack.
         drop(go_write);
@@ -432,13 +499,21 @@ enum Forked {
     Parent(Pid, OwnedFd),
 }
 
-/// `clone3` used like fork (no new stack), also returning a pidfd to the child.
-fn clone3(flags: CloneFlags) -> nix::Result<Forked> {
+/// `clone3`'s flag for a child born in another cgroup (Linux 5.7).
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// `clone3` used like fork (no new stack), also returning a pidfd to the child;
+/// the child starts in the cgroup `cgroup` (a directory descriptor) when given.
+fn clone3(flags: CloneFlags, cgroup: Option<BorrowedFd<'_>>) -> nix::Result<Forked> {
     let mut pidfd: libc::c_int = -1;
     // SAFETY: clone_args is plain data; zeroed is a valid starting value.
     let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
     args.flags = flags.bits() as u64 | libc::CLONE_PIDFD as u64;
     args.pidfd = &mut pidfd as *mut libc::c_int as u64;
+    if let Some(fd) = cgroup {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = fd.as_raw_fd() as u64;
+    }
     // With CLONE_PARENT the child inherits the caller's exit signal; clone3
     // refuses one given explicitly.
     args.exit_signal = if flags.contains(CloneFlags::CLONE_PARENT) {

@@ -8,7 +8,7 @@ use regex::Regex;
 use thiserror::Error;
 
 use super::record::Volume;
-use crate::store::timestamp::{parse_go_duration, Timestamp};
+use crate::store::timestamp::{parse_duration, Timestamp};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FilterError {
@@ -146,7 +146,7 @@ fn parse_until(value: &str, now: Timestamp) -> Option<Timestamp> {
     if let Ok(secs) = value.parse::<f64>() {
         return Some(Timestamp::from_secs(secs as i64));
     }
-    let ago = parse_go_duration(value)?.as_secs() as i64;
+    let ago = parse_duration(value).ok()?.as_secs() as i64;
     Some(Timestamp::from_secs(now.secs - ago))
 }
 
