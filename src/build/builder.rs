@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use nix::sched::CloneFlags;
@@ -103,6 +104,8 @@ pub struct Builder<'a> {
     consumed: BTreeSet<String>,
     /// The values of the ARGs declared before the first FROM.
     global: Vec<(String, Option<String>)>,
+    /// Digests of the context's files from earlier builds (saved at the end).
+    hashes: Arc<copy::HashCache>,
 }
 
 /// Where a step's changes are made: a locked scratch dir in the store's `tmp/`
@@ -140,6 +143,7 @@ impl<'a> Builder<'a> {
             done: vec![None; opts.file.stages.len()],
             consumed: BTreeSet::new(),
             global: Vec::new(),
+            hashes: Arc::new(copy::HashCache::load(&hash_file(store, &opts.context))),
         })
     }
 
@@ -198,7 +202,11 @@ impl<'a> Builder<'a> {
         if !self.opts.labels.is_empty() {
             state.set_labels(&self.opts.labels);
         }
-        self.commit(&state)
+        let image = self.commit(&state)?;
+        if let Err(e) = self.hashes.save() {
+            log::debug!("saving the context's file digests: {e}");
+        }
+        Ok(image)
     }
 
     /// Global ARGs: `--build-arg` wins over the default; defaults may use earlier ones.
@@ -703,6 +711,15 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Where the digests of a context's files are remembered: one file per
+/// context directory, beside the step cache.
+fn hash_file(store: &Store, context: &Path) -> PathBuf {
+    let key = Digest::of(context.as_os_str().as_encoded_bytes());
+    let dir = store.dir().join("build-cache");
+    let _ = fs::create_dir_all(&dir);
+    dir.join(format!("context-{}.json", &key.hex()[..16]))
+}
+
 /// The ARGs Docker defines for every build (`TARGETPLATFORM`, `BUILDARCH`, …):
 /// this host's platform, as rpod builds only for it.
 fn automatic_arg(name: &str) -> Option<String> {
@@ -893,6 +910,8 @@ impl Builder<'_> {
             add,
             heredocs,
             temp_dir: None,
+            checksum: None,
+            hashes: Some(self.hashes.clone()),
         };
         let source = match from {
             None => {

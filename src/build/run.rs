@@ -118,11 +118,11 @@ fn run_in(step: &RunStep<'_>, map: &IdMap, bundle: &Bundle) -> Result<u8> {
             .open("/dev/null")
             .context("opening /dev/null")?;
         nix::unistd::dup2_stdout(&null).context("silencing the step's output")?;
-        let started = runtime::start(&spec, &rootfs, stdio, map, Some(&net));
+        let started = runtime::start(&spec, &rootfs, stdio, map, Some(&net), None);
         nix::unistd::dup2_stdout(&saved).context("restoring standard output")?;
         started?
     } else {
-        runtime::start(&spec, &rootfs, stdio, map, Some(&net))?
+        runtime::start(&spec, &rootfs, stdio, map, Some(&net), None)?
     };
     let served = match net.start() {
         Ok(s) => s,

@@ -13,7 +13,7 @@ use thiserror::Error;
 use super::instruction::{Command, Healthcheck};
 use crate::image::digest::Digest;
 use crate::image::oci_config::{History, ImageConfig, RootFs};
-use crate::store::timestamp::{parse_go_duration, Timestamp};
+use crate::store::timestamp::{parse_duration, Timestamp};
 
 /// Docker's default `SHELL`.
 pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
@@ -337,8 +337,8 @@ impl StageState {
                     ("StartInterval", start_interval),
                 ] {
                     if let Some(text) = val {
-                        let d = parse_go_duration(text)
-                            .ok_or_else(|| StageError::Duration(text.clone()))?;
+                        let d =
+                            parse_duration(text).map_err(|_| StageError::Duration(text.clone()))?;
                         m.insert(key.into(), Value::from(d.as_nanos() as u64));
                     }
                 }
