@@ -583,6 +583,31 @@ fn commit_makes_an_image_of_a_containers_changes() {
     assert_eq!(img["Author"], "tester");
     let env_list = img["Config"]["Env"].to_string();
     assert!(env_list.contains("FROM_COMMIT=1"), "{env_list}");
+    // A running container, paused for the commit where the host allows it.
+    let running = crate::common::run_d(
+        &env,
+        &[
+            "--network",
+            "none",
+            &base,
+            "sh",
+            "-c",
+            "echo live > /live && sleep 60",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let out = env.rpod(&["commit", "-q", "-p", &running, "live:1"]);
+    out.assert_ok();
+    let run = run_rm(&env, &["live:1", "cat", "/live"]);
+    assert_eq!(run.stdout.trim(), "live", "{run}");
+    let state = env.rpod(&["inspect", "--format", "{{.State.Status}}", &running]);
+    assert_eq!(
+        state.stdout.trim(),
+        "running",
+        "unpaused after the commit\n{state}"
+    );
+    env.rpod(&["rm", "-f", "-t", "0", &running]).assert_ok();
+
     let bad = env.rpod(&["commit", "-c", "RUN true", "c1"]);
     bad.assert_code(125).assert_one_error_line();
     let missing = env.rpod(&["commit", "nosuch"]);

@@ -6,6 +6,7 @@ use super::image::open_store;
 use super::Context;
 use crate::build::image::{commit_container, CommitOptions, ManifestFormat};
 use crate::build::layer::LayerCompression;
+use crate::container::freeze::{self, FreezeError};
 use crate::container::ContainerStore;
 use crate::store::names;
 
@@ -51,6 +52,28 @@ pub struct CommitArgs {
     pub image: Option<String>,
 }
 
+/// Freezes a running container for the commit; `Some(id)` when it did. A
+/// container that cannot be paused is committed as it runs, with a warning why.
+fn pause(ctx: &Context, containers: &ContainerStore, query: &str) -> Option<String> {
+    let c = containers.get(query).ok()?;
+    if !c.state.running() || c.state.is_paused() {
+        return None;
+    }
+    match freeze::set_paused(containers, &c.record.id, query, true) {
+        Ok(()) => Some(c.record.id),
+        Err(e) => {
+            let why = match e.downcast_ref() {
+                Some(FreezeError::NoCgroup(_)) => super::pause::no_cgroup("pause", ctx.paths.uid)
+                    .map(|w| w.to_string())
+                    .unwrap_or_else(|| crate::error::one_line(&e)),
+                _ => crate::error::one_line(&e),
+            };
+            log::warn!("committing {query} without pausing it: {why}");
+            None
+        }
+    }
+}
+
 pub fn run(ctx: &Context, args: &CommitArgs) -> Result<u8> {
     let mut names_ = Vec::new();
     if let Some(n) = &args.image {
@@ -64,12 +87,6 @@ pub fn run(ctx: &Context, args: &CommitArgs) -> Result<u8> {
         // Checked before any work, so a bad change leaves nothing behind.
         crate::image::changes::apply(&mut serde_json::Map::new(), c)?;
     }
-    if args.pause {
-        log::warn!(
-            "cannot pause the container while committing: pausing needs a cgroup v2 subtree \
-             delegated to this user; committing it as it runs"
-        );
-    }
     let containers = ContainerStore::open(&ctx.paths)?;
     let store = open_store(ctx)?;
     let opts = CommitOptions {
@@ -80,7 +97,22 @@ pub fn run(ctx: &Context, args: &CommitArgs) -> Result<u8> {
         format: args.format,
         compression: args.compression_format,
     };
-    let image = commit_container(&containers, &store, &args.container, &opts)?;
+    let paused = if args.pause {
+        pause(ctx, &containers, &args.container)
+    } else {
+        None
+    };
+    let result = commit_container(&containers, &store, &args.container, &opts);
+    if let Some(id) = paused {
+        if let Err(e) = freeze::set_paused(&containers, &id, &args.container, false) {
+            log::warn!(
+                "unpausing {}: {}",
+                args.container,
+                crate::error::one_line(&e)
+            );
+        }
+    }
+    let image = result?;
     if !args.quiet {
         eprintln!("Getting image source signatures");
         eprintln!(
