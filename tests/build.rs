@@ -325,6 +325,10 @@ fn multi_stage_copy_from_and_target() {
 
     let out = build(&env, &ctx, &["-t", "tgt", "--target", "tester"]);
     built_id(&out);
+    assert!(
+        !out.stdout.contains("[1/2]"),
+        "the builder stage is not needed for tester and is skipped\n{out}"
+    );
     let run = run_rm(&env, &["tgt", "cat", "/tested"]);
     run.assert_ok();
     assert_eq!(run.stdout.trim(), "tester");

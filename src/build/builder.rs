@@ -173,7 +173,8 @@ impl<'a> Builder<'a> {
             None => file.stages.len() - 1,
         };
         let count = last + 1;
-        for i in 0..count {
+        let needed = self.needed_stages(last);
+        for i in (0..count).filter(|i| needed[*i]) {
             let stage = &file.stages[i];
             let final_stage = i == last;
             let state = self.build_stage(stage, i, count, final_stage)?;
@@ -207,6 +208,43 @@ impl<'a> Builder<'a> {
             log::debug!("saving the context's file digests: {e}");
         }
         Ok(image)
+    }
+
+    /// The stages the target depends on (through `FROM stage` or `COPY
+    /// --from=stage`); the others are skipped. A `--from` word with a variable
+    /// in it could name any earlier stage: those are all kept.
+    fn needed_stages(&self, last: usize) -> Vec<bool> {
+        let file = &self.opts.file;
+        let mut need = vec![false; file.stages.len()];
+        need[last] = true;
+        let lookup = |n: &str| self.global_value(n);
+        for i in (0..=last).rev() {
+            if !need[i] {
+                continue;
+            }
+            let stage = &file.stages[i];
+            let base = words::expand(&stage.base, file.escape, &lookup)
+                .unwrap_or_else(|_| stage.base.clone());
+            if let Some(s) = file.stage_named(base.trim(), i) {
+                need[s.index] = true;
+            }
+            for ins in &stage.instructions {
+                let from = match &ins.kind {
+                    Kind::Copy(spec) | Kind::Add(spec) => spec.from.as_deref(),
+                    _ => None,
+                };
+                match from {
+                    Some(f) if f.contains('$') => need[..i].iter_mut().for_each(|n| *n = true),
+                    Some(f) => {
+                        if let Some(s) = file.stage_named(f, i) {
+                            need[s.index] = true;
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        need
     }
 
     /// Global ARGs: `--build-arg` wins over the default; defaults may use earlier ones.
