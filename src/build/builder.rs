@@ -728,7 +728,7 @@ impl<'a> Builder<'a> {
 
     /// Stores the final config as an image with the tags.
     fn commit(&mut self, state: &StageState) -> Result<ImageRecord> {
-        self.say(&format!("COMMIT {}", self.opts.commit_name));
+        self.say(format!("COMMIT {}", self.opts.commit_name).trim_end());
         let config = state.bytes();
         let manifest = super::image::manifest(
             &*self.store.read()?,
