@@ -655,7 +655,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__build)
-            opts="-t -f -q -h --tag --file --build-arg --target --label --no-cache --pull --quiet --layers --iidfile --compression-format --network --ignorefile --http-proxy --format --tls-verify --creds --authfile --log-level --root --runroot --help"
+            opts="-t -f -q -h --tag --file --build-arg --target --label --no-cache --pull --quiet --layers --iidfile --compression-format --network --ignorefile --http-proxy --format --platform --arch --os --variant --tls-verify --creds --authfile --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -719,6 +719,22 @@ _rpod() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --tls-verify)

@@ -143,6 +143,10 @@ complete -c rpod -n "__fish_rpod_using_subcommand build" -l http-proxy -d 'Pass 
 false\t''"
 complete -c rpod -n "__fish_rpod_using_subcommand build" -l format -d 'Format of the image manifest: oci or docker' -r -f -a "oci\t''
 docker\t''"
+complete -c rpod -n "__fish_rpod_using_subcommand build" -l platform -d 'Pull the image for this platform (OS/ARCH[/VARIANT]) instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand build" -l arch -d 'Pull the image for this architecture instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand build" -l os -d 'Pull the image for this operating system instead of the host\'s' -r
+complete -c rpod -n "__fish_rpod_using_subcommand build" -l variant -d 'Use this architecture variant (e.g. v7 for arm)' -r
 complete -c rpod -n "__fish_rpod_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP)' -r -f -a "true\t''
 false\t''"
 complete -c rpod -n "__fish_rpod_using_subcommand build" -l creds -d 'Credentials (USERNAME:PASSWORD) for the registry' -r

@@ -346,7 +346,7 @@ impl<'a> Builder<'a> {
         }
         if name.eq_ignore_ascii_case("scratch") {
             return Ok((
-                StageState::scratch(crate::cli::version::go_arch()),
+                StageState::scratch(&self.opts.pull_options.platform.architecture),
                 Vec::new(),
             ));
         }

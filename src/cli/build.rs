@@ -91,6 +91,9 @@ pub struct BuildArgs {
     pub format: ManifestFormat,
 
     #[command(flatten)]
+    pub platform: PlatformArgs,
+
+    #[command(flatten)]
     pub registry: RegistryArgs,
 
     /// The build context directory (default: the current directory)
@@ -134,12 +137,6 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<u8> {
         None => super::args::parse_network(&ctx.config.network.default_network)
             .map_err(|e| anyhow!("invalid default_network in the config: {e}"))?,
     };
-    let platform = PlatformArgs {
-        platform: None,
-        arch: None,
-        os: None,
-        variant: None,
-    };
     let opts = BuildOptions {
         context,
         file,
@@ -155,7 +152,7 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<u8> {
         compression: args.compression_format,
         network,
         ignorefile: args.ignorefile.clone(),
-        pull_options: pull_options(ctx, &platform, &args.registry, args.quiet)?,
+        pull_options: pull_options(ctx, &args.platform, &args.registry, args.quiet)?,
         dns_servers: ctx.config.network.dns_servers.clone(),
         proxy_env: if args.http_proxy {
             PROXY_ARGS
