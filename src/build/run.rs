@@ -13,6 +13,7 @@ use crate::runtime::bundle::{self, Bundle};
 use crate::runtime::monitor::Signals;
 use crate::runtime::spec::{self, Environment, RunOptions};
 use crate::runtime::{self, Rootfs, Stdio};
+use crate::store::lock::{self, Mode};
 use crate::userns::IdMap;
 
 /// What one `RUN` needs.
@@ -49,13 +50,48 @@ pub fn run(step: &RunStep<'_>, map: &IdMap) -> Result<u8> {
         id: id.clone(),
         dir: parent.join(&id),
     };
+    remove_stale(&parent);
     fs::DirBuilder::new()
         .mode(0o700)
         .create(&bundle.dir)
         .with_context(|| format!("creating {}", bundle.dir.display()))?;
+    // Held while the step runs: a build killed meanwhile leaves the directory
+    // unlocked, and the next step of any build removes it.
+    let held =
+        fs::File::open(&bundle.dir).with_context(|| format!("opening {}", bundle.dir.display()))?;
+    lock::lock(&held, Mode::Exclusive, true)
+        .with_context(|| format!("locking {}", bundle.dir.display()))?;
     let result = run_in(step, map, &bundle);
     let _ = bundle.remove();
+    drop(held);
     result
+}
+
+/// Removes the step directories of builds that were killed: unlocked ones, and
+/// only once they are a minute old, as a new one is locked just after it is made.
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let young = |e: &fs::DirEntry| {
+        e.metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_none_or(|age| age < std::time::Duration::from_secs(60))
+    };
+    for e in entries.flatten() {
+        if young(&e) {
+            continue;
+        }
+        let path = e.path();
+        let Ok(dir) = fs::File::open(&path) else {
+            continue;
+        };
+        if lock::lock(&dir, Mode::Exclusive, true).unwrap_or(false) {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
 }
 
 fn run_in(step: &RunStep<'_>, map: &IdMap, bundle: &Bundle) -> Result<u8> {
