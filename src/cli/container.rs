@@ -17,6 +17,8 @@ pub struct ContainerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ContainerCommand {
+    /// Attach to a running container
+    Attach(super::attach::AttachArgs),
     /// Create but do not start a container
     Create(Box<super::create::CreateCommand>),
     /// Run a process in a running container
@@ -62,6 +64,7 @@ pub enum ContainerCommand {
 
 pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
     match args.command {
+        ContainerCommand::Attach(a) => super::attach::run(ctx, &a),
         ContainerCommand::Create(a) => super::create::run(ctx, &a),
         ContainerCommand::Exec(a) => super::exec::run(ctx, &a),
         ContainerCommand::Exists(a) => exists(ctx, &a),

@@ -11,6 +11,7 @@ use crate::error;
 use crate::store::paths::{Env, Paths};
 
 pub mod args;
+pub mod attach;
 pub mod container;
 pub mod container_prune;
 pub mod create;
@@ -101,6 +102,8 @@ pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
     Exec(exec::ExecArgs),
+    /// Attach to a running container
+    Attach(attach::AttachArgs),
     /// Manage containers
     Container(container::ContainerArgs),
     /// Create but do not start a container
@@ -211,6 +214,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Info(args) => info::run(&ctx()?, &args),
         Command::Run(args) => run::run(&ctx()?, &args),
         Command::Exec(args) => exec::run(&ctx()?, &args),
+        Command::Attach(a) => attach::run(&ctx()?, &a),
         Command::Container(a) => container::run(&ctx()?, a),
         Command::Create(a) => create::run(&ctx()?, &a),
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
