@@ -9,7 +9,7 @@ use super::Context;
 use crate::container::attach::client::{self, End, Session};
 use crate::container::attach::keys::{self, DetachKeys};
 use crate::container::attach::{self, AttachError};
-use crate::container::{ops, Container, ContainerStore};
+use crate::container::{ops, ContainerStore, Record};
 
 /// Attach to a running container
 ///
@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: &AttachArgs) -> Result<u8> {
     let sock = attach::connect(&store.run_dir(&c.record.id), &c.record.id)?;
     session(
         &store,
-        &c,
+        &c.record,
         sock,
         &Options {
             stdin: !args.no_stdin,
@@ -68,10 +68,16 @@ pub struct Options {
     pub keys: DetachKeys,
 }
 
-/// Runs an attach session on `sock` (connected to `c`'s monitor); returns rpod's exit
-/// status: the container's when it exits, 0 after the detach keys.
-pub fn session(store: &ContainerStore, c: &Container, sock: OwnedFd, opts: &Options) -> Result<u8> {
-    let id = &c.record.id;
+/// Runs an attach session on `sock` (connected to the monitor of the container
+/// `record` describes); returns rpod's exit status: the container's when it exits, 0
+/// after the detach keys.
+pub fn session(
+    store: &ContainerStore,
+    record: &Record,
+    sock: OwnedFd,
+    opts: &Options,
+) -> Result<u8> {
+    let id = &record.id;
     let sig_proxy = if opts.sig_proxy {
         store.state(id).pid.open()
     } else {
@@ -81,8 +87,8 @@ pub fn session(store: &ContainerStore, c: &Container, sock: OwnedFd, opts: &Opti
         sock,
         Session {
             stdin: opts.stdin,
-            forward: opts.stdin && c.record.interactive,
-            tty: c.record.tty,
+            forward: opts.stdin && record.interactive,
+            tty: record.tty,
             keys: opts.keys.clone(),
             sig_proxy,
         },
