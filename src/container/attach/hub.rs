@@ -167,12 +167,11 @@ impl Hub {
                 gone[i] = true;
             }
         }
-        for i in 0..n {
+        for (i, g) in gone.iter_mut().enumerate() {
             let r = revents.get(i + 1).copied().unwrap_or(PollFlags::empty());
-            if gone[i] || !ready(r) {
-                continue;
+            if !*g && ready(r) {
+                *g = !self.read_client(i, pty);
             }
-            gone[i] = !self.read_client(i, pty);
         }
         let mut i = 0;
         self.clients.retain(|_| {
@@ -211,15 +210,14 @@ impl Hub {
             Err(_) => return false,
         };
         match Input::decode(&self.buf[..n]) {
-            Some(Input::Data(data)) => {
-                if self.target(pty).is_some() && !self.eof {
-                    if self.written == self.input.len() {
-                        self.input.clear();
-                        self.written = 0;
-                    }
-                    self.input.extend_from_slice(data);
-                    self.write_input(pty);
+            // Without -i, or after an end of input, input goes nowhere.
+            Some(Input::Data(data)) if self.target(pty).is_some() && !self.eof => {
+                if self.written == self.input.len() {
+                    self.input.clear();
+                    self.written = 0;
                 }
+                self.input.extend_from_slice(data);
+                self.write_input(pty);
             }
             Some(Input::Eof) => {
                 self.eof = true;
@@ -236,7 +234,7 @@ impl Hub {
                     let _ = tty::set_window_size(p, &ws);
                 }
             }
-            None => {}
+            Some(Input::Data(_)) | None => {}
         }
         true
     }
