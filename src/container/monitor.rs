@@ -475,7 +475,10 @@ impl Monitor {
                 }
             }
             if let Some(hub) = self.hub.as_mut() {
-                hub.on_ready(&revents[hub_at..], pty.as_ref().map(|p| p.as_fd()));
+                if hub.on_ready(&revents[hub_at..], pty.as_ref().map(|p| p.as_fd())) {
+                    // Back to idle: what the sessions used goes back to the system.
+                    trim::shed();
+                }
             }
             if pty_closed {
                 pty = None;

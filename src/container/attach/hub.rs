@@ -152,8 +152,10 @@ impl Hub {
         }
     }
 
-    /// Acts on the poll results for the entries [`Hub::poll_fds`] added.
-    pub fn on_ready(&mut self, revents: &[PollFlags], pty: Option<BorrowedFd<'_>>) {
+    /// Acts on the poll results for the entries [`Hub::poll_fds`] added. Returns
+    /// `true` when the last client has just gone (what it used is freed: a moment to
+    /// give memory back).
+    pub fn on_ready(&mut self, revents: &[PollFlags], pty: Option<BorrowedFd<'_>>) -> bool {
         let n = self.clients.len();
         let target_ready = self.pending_input()
             && self.target(pty).is_some()
@@ -184,6 +186,11 @@ impl Hub {
         if revents.first().copied().is_some_and(ready) {
             self.accept();
         }
+        let idle = n > 0 && self.clients.is_empty();
+        if idle {
+            self.buf = Vec::new();
+        }
+        idle
     }
 
     fn accept(&mut self) {
