@@ -137,7 +137,7 @@ complete -c rpod -n "__fish_rpod_using_subcommand attach" -l log-level -d 'Log m
 complete -c rpod -n "__fish_rpod_using_subcommand attach" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand attach" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand attach" -l no-stdin -d 'Do not attach stdin'
-complete -c rpod -n "__fish_rpod_using_subcommand attach" -s h -l help -d 'Print help'
+complete -c rpod -n "__fish_rpod_using_subcommand attach" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from attach create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -l log-level -d 'Log messages at and above this level: trace, debug, info, warn, error, fatal, panic' -r
 complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from attach create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -l root -d 'Path to the storage root directory (images, containers, volumes)' -r -F
 complete -c rpod -n "__fish_rpod_using_subcommand container; and not __fish_seen_subcommand_from attach create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help" -l runroot -d 'Path to the runtime state directory (pids, sockets, locks)' -r -F

@@ -102,7 +102,6 @@ pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
     Exec(exec::ExecArgs),
-    /// Attach to a running container
     Attach(attach::AttachArgs),
     /// Manage containers
     Container(container::ContainerArgs),
