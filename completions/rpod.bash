@@ -16,6 +16,9 @@ _rpod() {
             ",$1")
                 cmd="rpod"
                 ;;
+            rpod,attach)
+                cmd="rpod__subcmd__attach"
+                ;;
             rpod,container)
                 cmd="rpod__subcmd__container"
                 ;;
@@ -121,6 +124,9 @@ _rpod() {
             rpod,wait)
                 cmd="rpod__subcmd__wait"
                 ;;
+            rpod__subcmd__container,attach)
+                cmd="rpod__subcmd__container__subcmd__attach"
+                ;;
             rpod__subcmd__container,cp)
                 cmd="rpod__subcmd__container__subcmd__cp"
                 ;;
@@ -193,6 +199,9 @@ _rpod() {
             rpod__subcmd__container,wait)
                 cmd="rpod__subcmd__container__subcmd__wait"
                 ;;
+            rpod__subcmd__container__subcmd__help,attach)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__attach"
+                ;;
             rpod__subcmd__container__subcmd__help,cp)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__cp"
                 ;;
@@ -258,6 +267,9 @@ _rpod() {
                 ;;
             rpod__subcmd__container__subcmd__help,wait)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__wait"
+                ;;
+            rpod__subcmd__help,attach)
+                cmd="rpod__subcmd__help__subcmd__attach"
                 ;;
             rpod__subcmd__help,container)
                 cmd="rpod__subcmd__help__subcmd__container"
@@ -363,6 +375,9 @@ _rpod() {
                 ;;
             rpod__subcmd__help,wait)
                 cmd="rpod__subcmd__help__subcmd__wait"
+                ;;
+            rpod__subcmd__help__subcmd__container,attach)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__attach"
                 ;;
             rpod__subcmd__help__subcmd__container,cp)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__cp"
@@ -617,7 +632,7 @@ _rpod() {
 
     case "${cmd}" in
         rpod)
-            opts="-v -h --log-level --root --runroot --version --help info run exec container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="-v -h --log-level --root --runroot --version --help info run exec attach container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,13 +657,81 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpod__subcmd__container)
-            opts="-h --log-level --root --runroot --help cp create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
+        rpod__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container)
+            opts="-h --log-level --root --runroot --help attach cp create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1009,8 +1092,22 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__help)
-            opts="cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
+            opts="attach cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1893,12 +1990,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__start)
-            opts="-a -i -h --attach --interactive --log-level --root --runroot --help"
+            opts="-a -i -h --attach --interactive --detach-keys --sig-proxy --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2383,7 +2488,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help)
-            opts="info run exec container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="info run exec attach container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2396,9 +2501,37 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpod__subcmd__help__subcmd__container)
-            opts="cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
+        rpod__subcmd__help__subcmd__attach)
+            opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container)
+            opts="attach cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4931,12 +5064,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__start)
-            opts="-a -i -h --attach --interactive --log-level --root --runroot --help"
+            opts="-a -i -h --attach --interactive --detach-keys --sig-proxy --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

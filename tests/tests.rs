@@ -1,5 +1,6 @@
 //! The integration test binary: runs the real `rpod` as an unprivileged user.
 
+mod attach;
 mod cgroups;
 mod cli;
 mod common;

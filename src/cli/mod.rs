@@ -11,6 +11,7 @@ use crate::error;
 use crate::store::paths::{Env, Paths};
 
 pub mod args;
+pub mod attach;
 pub mod container;
 pub mod container_prune;
 pub mod cp;
@@ -104,6 +105,7 @@ pub enum Command {
     Info(info::InfoArgs),
     Run(Box<run::RunCommand>),
     Exec(exec::ExecArgs),
+    Attach(attach::AttachArgs),
     /// Manage containers
     Container(container::ContainerArgs),
     Cp(cp::CpArgs),
@@ -215,6 +217,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Info(args) => info::run(&ctx()?, &args),
         Command::Run(args) => run::run(&ctx()?, &args),
         Command::Exec(args) => exec::run(&ctx()?, &args),
+        Command::Attach(a) => attach::run(&ctx()?, &a),
         Command::Container(a) => container::run(&ctx()?, a),
         Command::Cp(a) => cp::run(&ctx()?, &a),
         Command::Create(a) => create::run(&ctx()?, &a),
