@@ -11,6 +11,7 @@ pub mod oci_config;
 pub mod pack;
 pub mod progress;
 pub mod pull;
+pub mod push;
 pub mod reference;
 pub mod registry;
 pub mod tarsplit;
