@@ -9,6 +9,7 @@ mod images;
 mod lifecycle;
 mod network;
 mod network_join;
+mod push;
 mod run;
 mod run_image;
 mod userns;

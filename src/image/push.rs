@@ -221,6 +221,10 @@ pub fn push(
     let client = Client::new(&dest.registry, insecure, creds, &client_opts)?;
     client.ping()?;
 
+    // Asked first: a registry that refuses this push says so before any output.
+    let config_digest = Digest::of(&config);
+    let config_present = client.blob_exists_for_push(&dest.repository, &config_digest)?;
+
     let progress = Progress::new(opts.quiet);
     progress.say("Getting image source signatures");
     let stop = AtomicBool::new(false);
@@ -237,7 +241,6 @@ pub fn push(
     };
     let blobs = push_layers(store, &target, &jobs, opts.parallel.max(1))?;
 
-    let config_digest = Digest::of(&config);
     if config_digest != image.id {
         bail!(
             "the stored config of image {} hashes to {config_digest}: the store is damaged; \
@@ -246,7 +249,7 @@ pub fn push(
         );
     }
     progress.say(&format!("Copying config {config_digest}"));
-    if !client.blob_exists_for_push(&dest.repository, &config_digest)? {
+    if !config_present {
         client.put_blob(&dest.repository, &config_digest, &config)?;
     }
     progress.say("Writing manifest to image destination");
