@@ -5,6 +5,7 @@ pub mod changes;
 pub mod compression;
 pub mod digest;
 pub mod fsat;
+pub mod gzip;
 pub mod local;
 pub mod manifest;
 pub mod oci_config;

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::compression::Compression;
 use super::digest::{Digest, HashingWriter};
+use super::gzip::GzipWriter;
 use super::pack;
 use super::progress::{BlobProgress, Progress};
 use super::reference::Reference;
@@ -551,10 +552,8 @@ fn encode(
     let diff_id = &job.record.diff_id;
     let (tar_digest, compressed) = match t.compression {
         Compression::Gzip => {
-            let level = t.level.map_or(flate2::Compression::default(), |l| {
-                flate2::Compression::new(l.clamp(0, 9) as u32)
-            });
-            let mut tar = HashingWriter::new(flate2::write::GzEncoder::new(hashed, level));
+            let level = t.level.map_or(6, |l| l.clamp(0, 9) as u32);
+            let mut tar = HashingWriter::new(GzipWriter::new(hashed, level));
             replay_checked(job, journal, &mut tar, t.stop, bar)?;
             let (d, _, enc) = tar.finish();
             (d, enc.finish().context("compressing the layer")?)
