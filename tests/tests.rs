@@ -10,6 +10,7 @@ mod lifecycle;
 mod network;
 mod network_join;
 mod push;
+mod registry_client;
 mod run;
 mod run_image;
 mod userns;
