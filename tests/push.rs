@@ -542,3 +542,35 @@ fn podman_and_rpod_share_auth_json() {
     out.assert_ok();
     assert_eq!(out.stdout.trim(), "podman used rpod's login");
 }
+
+#[test]
+fn login_prompts_on_a_terminal_without_echoing_the_password() {
+    let reg = tls_registry();
+    let env = TestEnv::new();
+    // script(1) gives rpod a terminal; the answers come after the prompts.
+    let feed = format!(
+        "(sleep 1.5; printf '{TLS_USER}\\n'; sleep 1.5; printf '{TLS_PASSWORD}\\n'; sleep 1) | \
+         script -qec '{} login {reg}' /dev/null",
+        crate::common::rpod_bin().display()
+    );
+    let out = env.command("sh", &["-c", &feed]).timeout(60).run();
+    out.assert_ok();
+    assert!(
+        out.stdout.contains(&format!("Username: {TLS_USER}")),
+        "{out}"
+    );
+    assert!(out.stdout.contains("Password: "), "{out}");
+    assert!(
+        !out.stdout.contains(TLS_PASSWORD),
+        "the password was echoed: {out}"
+    );
+    assert!(out.stdout.contains("Login Succeeded!"), "{out}");
+    let out = env.rpod(&["login", "--get-login", reg]);
+    out.assert_ok();
+    assert_eq!(out.stdout.trim(), TLS_USER);
+
+    // Without a terminal there is no one to ask.
+    let out = env.rpod(&["login", "-u", TLS_USER, reg]);
+    out.assert_code(125).assert_one_error_line();
+    assert!(out.stderr.contains("--password-stdin"), "{out}");
+}
