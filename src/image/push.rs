@@ -418,11 +418,7 @@ fn push_layer(store: &Store, t: &Target<'_>, job: &LayerJob) -> Result<ManifestB
         .record
         .compressed
         .iter()
-        .filter(|b| {
-            t.reuse
-                && (Compression::from_media_type(&b.media_type) == Some(t.compression)
-                    || b.media_type.is_empty())
-        })
+        .filter(|b| t.reuse && Compression::from_media_type(&b.media_type) == Some(t.compression))
         .collect();
     let mut session = None;
     for blob in &known {
