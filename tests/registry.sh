@@ -218,6 +218,10 @@ esac
 rc=0
 for kind in "${kinds[@]}"; do
     setup_kind "$kind"
-    "$action" || rc=1
+    case $action in
+        start) start || rc=1 ;;
+        stop) stop || rc=1 ;;
+        status) status || rc=1 ;;
+    esac
 done
 exit "$rc"
