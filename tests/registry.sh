@@ -215,13 +215,12 @@ case $action in
     start | stop | status) ;;
     *) echo "usage: $0 start|stop|status [plain|tls|all]" >&2; exit 2 ;;
 esac
-rc=0
+# The first failure ends the script (set -e), with its status.
 for kind in "${kinds[@]}"; do
     setup_kind "$kind"
     case $action in
-        start) start || rc=1 ;;
-        stop) stop || rc=1 ;;
-        status) status || rc=1 ;;
+        start) start ;;
+        stop) stop ;;
+        status) status ;;
     esac
 done
-exit "$rc"
