@@ -4,10 +4,10 @@
 #
 # push-upload: to the TLS registry with htpasswd auth (127.0.0.1:5443,
 #   `tests/registry.sh start tls`), which has none of the image's blobs: every
-#   layer is rebuilt from the store, gzip-compressed and uploaded. podman keeps
-#   a blob-info cache of where it pushed before and would mount from the last
-#   run's repository; `prepare` deletes that cache so that both tools upload
-#   every run (rpod mounts only from repositories the image is named in).
+#   layer is rebuilt from the store, gzip-compressed and uploaded. Both tools
+#   remember where they pushed blobs before and would mount them from the last
+#   run's repository; `prepare` deletes those caches so that both upload every
+#   run.
 #   The floor sends the image's existing compressed blobs with curl (one
 #   monolithic upload each, all at once, read from the fixture's OCI layout):
 #   the bytes alone, without compressing anything.
@@ -72,7 +72,7 @@ bench_case push-upload "push large:latest (~210 MB) to a TLS+auth registry witho
 	needs=push \
 	setup_rpod="$RPOD pull -q $PUSH_IMAGE" \
 	setup_podman="$PODMAN pull -q $PUSH_IMAGE" \
-	prepare_rpod="true" \
+	prepare_rpod="rm -f ${WORK:-}/rpod/data/rpod/storage/blob-locations.json" \
 	prepare_podman="rm -f ${WORK:-}/podman/data/containers/cache/blob-info-cache-v1.boltdb" \
 	prepare_floor="true" \
 	rpod="$PUSH_FRESH $RPOD $TLS_REGISTRY/bench-push $PUSH_IMAGE --creds $TLS_CREDS" \

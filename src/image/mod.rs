@@ -1,6 +1,7 @@
 //! Images: references, digests, manifests, the registry client, pulling and unpacking.
 
 pub mod archive;
+pub mod blob_locations;
 pub mod changes;
 pub mod compression;
 pub mod digest;

@@ -19,6 +19,7 @@ use std::sync::Mutex;
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::Serialize;
 
+use super::blob_locations::BlobLocations;
 use super::compression::Compression;
 use super::digest::{Digest, HashingWriter};
 use super::gzip::GzipWriter;
@@ -162,8 +163,11 @@ struct ManifestJson<'a> {
 struct Target<'a> {
     client: &'a Client,
     repository: &'a str,
+    registry: &'a str,
     /// Other repositories of the destination registry the image has names in.
     mount_from: Vec<String>,
+    /// Where earlier pushes left blobs.
+    locations: &'a BlobLocations,
     compression: Compression,
     level: Option<i32>,
     reuse: bool,
@@ -229,10 +233,13 @@ pub fn push(
     let progress = Progress::new(opts.quiet);
     progress.say("Getting image source signatures");
     let stop = AtomicBool::new(false);
+    let locations = BlobLocations::open(store.dir());
     let target = Target {
         client: &client,
         repository: &dest.repository,
+        registry: &dest.registry,
         mount_from: mount_sources(&image, &dest),
+        locations: &locations,
         compression,
         level: opts.compression_level,
         reuse: !opts.force_compression,
@@ -263,13 +270,16 @@ pub fn push(
         media_type,
         config: ManifestBlob {
             media_type: config_type.to_string(),
-            digest: config_digest,
+            digest: config_digest.clone(),
             size: config.len() as u64,
         },
         layers: &blobs,
     })?;
     let tag = dest.tag.clone().unwrap_or_else(|| "latest".to_string());
     let digest = client.put_manifest(&dest.repository, &tag, media_type, &manifest)?;
+    let mut pushed: Vec<Digest> = blobs.iter().map(|b| b.digest.clone()).collect();
+    pushed.push(config_digest);
+    locations.record(&dest.registry, &dest.repository, &pushed);
     drop(lease);
     Ok(Pushed {
         destination: dest,
@@ -430,7 +440,13 @@ fn push_layer(store: &Store, t: &Target<'_>, job: &LayerJob) -> Result<ManifestB
                 size: blob.size,
             });
         }
-        for from in &t.mount_from {
+        let mut sources = t.mount_from.clone();
+        for r in t.locations.get(t.registry, &blob.digest) {
+            if r != t.repository && !sources.contains(&r) {
+                sources.push(r);
+            }
+        }
+        for from in &sources {
             match t.client.mount_blob(t.repository, &blob.digest, from) {
                 Ok(Mount::Mounted) => {
                     t.progress.skipped(&blob.digest);
