@@ -99,15 +99,15 @@ mod tests {
         let b = Digest::of(b"b");
         assert!(cache.get("r:5000", &a).is_empty());
         cache.record("r:5000", "one", &[a.clone(), b.clone()]);
-        cache.record("r:5000", "two", &[a.clone()]);
-        cache.record("other:1", "x", &[a.clone()]);
+        cache.record("r:5000", "two", std::slice::from_ref(&a));
+        cache.record("other:1", "x", std::slice::from_ref(&a));
         assert_eq!(cache.get("r:5000", &a), ["two", "one"]);
         assert_eq!(cache.get("r:5000", &b), ["one"]);
         assert_eq!(cache.get("other:1", &a), ["x"]);
-        cache.record("r:5000", "one", &[a.clone()]);
+        cache.record("r:5000", "one", std::slice::from_ref(&a));
         assert_eq!(cache.get("r:5000", &a), ["one", "two"]);
         for i in 0..10 {
-            cache.record("r:5000", &format!("n{i}"), &[a.clone()]);
+            cache.record("r:5000", &format!("n{i}"), std::slice::from_ref(&a));
         }
         assert_eq!(cache.get("r:5000", &a).len(), REPOS_PER_BLOB);
         assert_eq!(cache.get("r:5000", &a)[0], "n9");
@@ -115,7 +115,7 @@ mod tests {
         // A damaged file is an empty cache, and is replaced by the next record.
         fs::write(dir.path().join(FILE), b"{not json").unwrap();
         assert!(cache.get("r:5000", &a).is_empty());
-        cache.record("r:5000", "again", &[b.clone()]);
+        cache.record("r:5000", "again", std::slice::from_ref(&b));
         assert_eq!(cache.get("r:5000", &b), ["again"]);
     }
 }
