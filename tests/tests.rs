@@ -12,6 +12,8 @@ mod images;
 mod lifecycle;
 mod network;
 mod network_join;
+mod push;
+mod registry_client;
 mod run;
 mod run_image;
 mod userns;

@@ -31,11 +31,14 @@ pub mod inspect;
 pub mod kill;
 pub mod limits;
 pub mod load;
+pub mod login;
+pub mod logout;
 pub mod logs;
 pub mod pause;
 pub mod port;
 pub mod ps;
 pub mod pull;
+pub mod push;
 pub mod rename;
 pub mod restart;
 pub mod rm;
@@ -115,6 +118,10 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Kill one or more running containers with a specific signal
     Kill(kill::KillArgs),
+    /// Log in to a container registry
+    Login(login::LoginArgs),
+    /// Log out of a container registry
+    Logout(logout::LogoutArgs),
     /// Fetch the logs of one or more containers
     Logs(logs::LogsArgs),
     /// Pause all the processes in one or more containers
@@ -154,6 +161,8 @@ pub enum Command {
     Load(load::LoadArgs),
     /// Pull an image from a registry
     Pull(pull::PullArgs),
+    /// Push an image to a specified destination
+    Push(push::PushArgs),
     /// Remove one or more images from local storage
     Rmi(rmi::RmiArgs),
     /// Save image(s) to an archive
@@ -223,6 +232,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Create(a) => create::run(&ctx()?, &a),
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
         Command::Kill(a) => kill::run(&ctx()?, &a),
+        Command::Login(a) => login::run(&ctx()?, &a),
+        Command::Logout(a) => logout::run(&ctx()?, &a),
         Command::Logs(a) => logs::run(&ctx()?, &a),
         Command::Pause(a) => pause::pause(&ctx()?, &a),
         Command::Stats(a) => pause::stats(&ctx()?, &a),
@@ -254,6 +265,11 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Pull(a) => {
             let ctx = ctx()?;
             as_store_root(|| pull::run(&ctx, &a))
+        }
+        // Layer files of subordinate owners may be unreadable to the user alone.
+        Command::Push(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| push::run(&ctx, &a))
         }
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
         // Layer files of subordinate owners may be unreadable to the user alone.
