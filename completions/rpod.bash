@@ -16,6 +16,9 @@ _rpod() {
             ",$1")
                 cmd="rpod"
                 ;;
+            rpod,attach)
+                cmd="rpod__subcmd__attach"
+                ;;
             rpod,build)
                 cmd="rpod__subcmd__build"
                 ;;
@@ -61,6 +64,12 @@ _rpod() {
             rpod,load)
                 cmd="rpod__subcmd__load"
                 ;;
+            rpod,login)
+                cmd="rpod__subcmd__login"
+                ;;
+            rpod,logout)
+                cmd="rpod__subcmd__logout"
+                ;;
             rpod,logs)
                 cmd="rpod__subcmd__logs"
                 ;;
@@ -75,6 +84,9 @@ _rpod() {
                 ;;
             rpod,pull)
                 cmd="rpod__subcmd__pull"
+                ;;
+            rpod,push)
+                cmd="rpod__subcmd__push"
                 ;;
             rpod,rename)
                 cmd="rpod__subcmd__rename"
@@ -126,6 +138,9 @@ _rpod() {
                 ;;
             rpod,wait)
                 cmd="rpod__subcmd__wait"
+                ;;
+            rpod__subcmd__container,attach)
+                cmd="rpod__subcmd__container__subcmd__attach"
                 ;;
             rpod__subcmd__container,cp)
                 cmd="rpod__subcmd__container__subcmd__cp"
@@ -199,6 +214,9 @@ _rpod() {
             rpod__subcmd__container,wait)
                 cmd="rpod__subcmd__container__subcmd__wait"
                 ;;
+            rpod__subcmd__container__subcmd__help,attach)
+                cmd="rpod__subcmd__container__subcmd__help__subcmd__attach"
+                ;;
             rpod__subcmd__container__subcmd__help,cp)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__cp"
                 ;;
@@ -265,6 +283,9 @@ _rpod() {
             rpod__subcmd__container__subcmd__help,wait)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__wait"
                 ;;
+            rpod__subcmd__help,attach)
+                cmd="rpod__subcmd__help__subcmd__attach"
+                ;;
             rpod__subcmd__help,build)
                 cmd="rpod__subcmd__help__subcmd__build"
                 ;;
@@ -310,6 +331,12 @@ _rpod() {
             rpod__subcmd__help,load)
                 cmd="rpod__subcmd__help__subcmd__load"
                 ;;
+            rpod__subcmd__help,login)
+                cmd="rpod__subcmd__help__subcmd__login"
+                ;;
+            rpod__subcmd__help,logout)
+                cmd="rpod__subcmd__help__subcmd__logout"
+                ;;
             rpod__subcmd__help,logs)
                 cmd="rpod__subcmd__help__subcmd__logs"
                 ;;
@@ -324,6 +351,9 @@ _rpod() {
                 ;;
             rpod__subcmd__help,pull)
                 cmd="rpod__subcmd__help__subcmd__pull"
+                ;;
+            rpod__subcmd__help,push)
+                cmd="rpod__subcmd__help__subcmd__push"
                 ;;
             rpod__subcmd__help,rename)
                 cmd="rpod__subcmd__help__subcmd__rename"
@@ -375,6 +405,9 @@ _rpod() {
                 ;;
             rpod__subcmd__help,wait)
                 cmd="rpod__subcmd__help__subcmd__wait"
+                ;;
+            rpod__subcmd__help__subcmd__container,attach)
+                cmd="rpod__subcmd__help__subcmd__container__subcmd__attach"
                 ;;
             rpod__subcmd__help__subcmd__container,cp)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__cp"
@@ -463,6 +496,9 @@ _rpod() {
             rpod__subcmd__help__subcmd__image,pull)
                 cmd="rpod__subcmd__help__subcmd__image__subcmd__pull"
                 ;;
+            rpod__subcmd__help__subcmd__image,push)
+                cmd="rpod__subcmd__help__subcmd__image__subcmd__push"
+                ;;
             rpod__subcmd__help__subcmd__image,rm)
                 cmd="rpod__subcmd__help__subcmd__image__subcmd__rm"
                 ;;
@@ -523,6 +559,9 @@ _rpod() {
             rpod__subcmd__image,pull)
                 cmd="rpod__subcmd__image__subcmd__pull"
                 ;;
+            rpod__subcmd__image,push)
+                cmd="rpod__subcmd__image__subcmd__push"
+                ;;
             rpod__subcmd__image,rm)
                 cmd="rpod__subcmd__image__subcmd__rm"
                 ;;
@@ -561,6 +600,9 @@ _rpod() {
                 ;;
             rpod__subcmd__image__subcmd__help,pull)
                 cmd="rpod__subcmd__image__subcmd__help__subcmd__pull"
+                ;;
+            rpod__subcmd__image__subcmd__help,push)
+                cmd="rpod__subcmd__image__subcmd__help__subcmd__push"
                 ;;
             rpod__subcmd__image__subcmd__help,rm)
                 cmd="rpod__subcmd__image__subcmd__help__subcmd__rm"
@@ -629,12 +671,46 @@ _rpod() {
 
     case "${cmd}" in
         rpod)
-            opts="-v -h --log-level --root --runroot --version --help info run build commit exec container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="-v -h --log-level --root --runroot --version --help info run build commit exec attach container cp create inspect kill login logout logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull push rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -831,12 +907,46 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container)
-            opts="-h --log-level --root --runroot --help cp create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
+            opts="-h --log-level --root --runroot --help attach cp create exec exists inspect kill list ls ps logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1197,8 +1307,22 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__help)
-            opts="cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
+            opts="attach cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__container__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2081,12 +2205,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__start)
-            opts="-a -i -h --attach --interactive --log-level --root --runroot --help"
+            opts="-a -i -h --attach --interactive --detach-keys --sig-proxy --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2571,8 +2703,22 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help)
-            opts="info run build commit exec container cp create inspect kill logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull rmi save tag untag version volume help"
+            opts="info run build commit exec attach container cp create inspect kill login logout logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull push rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2613,8 +2759,22 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__container)
-            opts="cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
+            opts="attach cp create exec exists inspect kill list logs pause port prune rename restart rm run start stats stop top unpause wait"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__container__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2991,7 +3151,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__image)
-            opts="exists history import inspect list load pull prune rm save tag untag"
+            opts="exists history import inspect list load pull prune push rm save tag untag"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3103,6 +3263,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__image__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__image__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3256,6 +3430,34 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help__subcmd__logs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3313,6 +3515,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__help__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3687,7 +3903,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__image)
-            opts="-h --log-level --root --runroot --help exists history import inspect list ls load pull prune rm save tag untag help"
+            opts="-h --log-level --root --runroot --help exists history import inspect list ls load pull prune push rm save tag untag help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3739,7 +3955,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__image__subcmd__help)
-            opts="exists history import inspect list load pull prune rm save tag untag help"
+            opts="exists history import inspect list load pull prune push rm save tag untag help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3865,6 +4081,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__image__subcmd__help__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__image__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4182,6 +4412,64 @@ _rpod() {
                     return 0
                     ;;
                 --variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__image__subcmd__push)
+            opts="-q -f -h --quiet --format --compression-format --compression-level --force-compression --digestfile --tls-verify --creds --authfile --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
+                    return 0
+                    ;;
+                --compression-format)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
+                    return 0
+                    ;;
+                --compression-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digestfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4572,6 +4860,86 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__login)
+            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --get-login --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__logout)
+            opts="-a -h --all --authfile --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__logs)
             opts="-f -t -n -h --follow --tail --since --until --timestamps --names --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4728,6 +5096,64 @@ _rpod() {
                     return 0
                     ;;
                 --variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__push)
+            opts="-q -f -h --quiet --format --compression-format --compression-level --force-compression --digestfile --tls-verify --creds --authfile --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
+                    return 0
+                    ;;
+                --compression-format)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
+                    return 0
+                    ;;
+                --compression-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digestfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5147,12 +5573,20 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__start)
-            opts="-a -i -h --attach --interactive --log-level --root --runroot --help"
+            opts="-a -i -h --attach --interactive --detach-keys --sig-proxy --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -20,11 +20,11 @@ stage=$(mktemp -d /tmp/rpod-demo.XXXXXX)
 started_registry=0
 cleanup() {
     rm -rf -- "$stage"
-    if ((started_registry)); then "$here/registry.sh" stop >/dev/null 2>&1 || true; fi
+    if ((started_registry)); then "$here/registry.sh" stop plain >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
-if ! "$here/registry.sh" status >/dev/null 2>&1; then
-    "$here/registry.sh" start
+if ! "$here/registry.sh" status plain >/dev/null 2>&1; then
+    "$here/registry.sh" start plain
     started_registry=1
 fi
 "$here/setup-host.sh" >/dev/null   # builds and pushes the fixture images

@@ -15,11 +15,24 @@ require_root_and_cargo "$0" "tests switch to the test user"
 
 "$here/setup-host.sh" --base
 
-if ! "$here/registry.sh" status >/dev/null 2>&1; then
-    "$here/registry.sh" start
-    trap '"$here/registry.sh" stop' EXIT
-    trap 'exit 130' INT TERM
-fi
+# Each registry (plain: the fixtures; tls: TLS + htpasswd for login/push tests) is
+# started when it does not answer, and then stopped on exit; one already running
+# (another run's) is used and left alone.
+started=()
+stop_started() {
+    local kind
+    for kind in "${started[@]}"; do
+        "$here/registry.sh" stop "$kind" || true
+    done
+}
+trap stop_started EXIT
+trap 'exit 130' INT TERM
+for kind in plain tls; do
+    if ! "$here/registry.sh" status "$kind" >/dev/null 2>&1; then
+        "$here/registry.sh" start "$kind"
+        started+=("$kind")
+    fi
+done
 "$here/fixtures/push.sh"
 
 cd "$repo"

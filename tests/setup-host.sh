@@ -16,7 +16,7 @@ set -euo pipefail
 # podman's rootless helpers (slirp4netns, catatonit, netavark, ...) are only recommends:
 # named here, since recommends are not installed.
 PACKAGES=(uidmap busybox-static docker-registry skopeo fuse3 podman curl iperf3 apache2-utils hyperfine
-          jq zstd python3 build-essential iproute2 util-linux
+          jq zstd openssl python3 build-essential iproute2 util-linux
           crun slirp4netns catatonit fuse-overlayfs netavark aardvark-dns attr libcap2-bin time)
 TEST_USER=rpodtest
 NOSUB_USER=rpodnosub
@@ -205,7 +205,7 @@ fi
 
 fixtures_dir=$(python3 "$here/fixtures/build.py")
 log "fixture layouts in $fixtures_dir"
-if "$here/registry.sh" status >/dev/null 2>&1; then
+if "$here/registry.sh" status plain >/dev/null 2>&1; then
     "$here/fixtures/push.sh"
 else
     log "registry not running: fixtures built, not pushed (tests/registry.sh start, then tests/fixtures/push.sh)"

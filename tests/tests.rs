@@ -1,5 +1,6 @@
 //! The integration test binary: runs the real `rpod` as an unprivileged user.
 
+mod attach;
 mod build;
 mod cgroups;
 mod cli;
@@ -12,6 +13,8 @@ mod images;
 mod lifecycle;
 mod network;
 mod network_join;
+mod push;
+mod registry_client;
 mod run;
 mod run_image;
 mod userns;

@@ -17,6 +17,8 @@ pub struct ContainerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ContainerCommand {
+    /// Attach to a running container
+    Attach(super::attach::AttachArgs),
     /// Copy files/folders between a container and the local filesystem
     Cp(super::cp::CpArgs),
     /// Create but do not start a container
@@ -64,6 +66,7 @@ pub enum ContainerCommand {
 
 pub fn run(ctx: &Context, args: ContainerArgs) -> Result<u8> {
     match args.command {
+        ContainerCommand::Attach(a) => super::attach::run(ctx, &a),
         ContainerCommand::Cp(a) => super::cp::run(ctx, &a),
         ContainerCommand::Create(a) => super::create::run(ctx, &a),
         ContainerCommand::Exec(a) => super::exec::run(ctx, &a),

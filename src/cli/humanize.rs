@@ -4,15 +4,35 @@ use crate::store::timestamp::Timestamp;
 
 const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 
+const BINARY_UNITS: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+
 /// `11.3 kB`, `4.51 MB`, `0 B`: decimal units, three significant digits.
 pub fn size(bytes: u64) -> String {
+    let (v, unit) = scaled(bytes, 1000.0, &UNITS);
+    format!("{} {unit}", go_g3(v))
+}
+
+/// `4.1kB`: go-units' `HumanSizeWithPrecision(n, 3)`, as `stats` prints sizes.
+pub fn size_compact(bytes: u64) -> String {
+    let (v, unit) = scaled(bytes, 1000.0, &UNITS);
+    format!("{}{unit}", go_g3(v))
+}
+
+/// `64MiB`, `1.5KiB`: go-units' `BytesSize`, as `stats` prints memory.
+pub fn binary_size_compact(bytes: u64) -> String {
+    let (v, unit) = scaled(bytes, 1024.0, &BINARY_UNITS);
+    // 1000..1024 of a unit would print in exponent form; go-units caps it likewise.
+    format!("{}{unit}", go_g3(v.min(999.0)))
+}
+
+fn scaled(bytes: u64, base: f64, units: &'static [&'static str; 9]) -> (f64, &'static str) {
     let mut v = bytes as f64;
     let mut i = 0;
-    while v >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
+    while v >= base && i < units.len() - 1 {
+        v /= base;
         i += 1;
     }
-    format!("{} {}", go_g3(v), UNITS[i])
+    (v, units[i])
 }
 
 /// Go's `%.3g`: three significant digits, trailing zeros dropped, exponent
@@ -116,5 +136,18 @@ mod tests {
         assert_eq!(duration(800 * 86400), "2 years");
         let t = Timestamp::from_secs(1000);
         assert_eq!(ago(t, Timestamp::from_secs(1003)), "3 seconds ago");
+    }
+
+    #[test]
+    fn compact_sizes_as_stats_prints_them() {
+        assert_eq!(size_compact(0), "0B");
+        assert_eq!(size_compact(999), "999B");
+        assert_eq!(size_compact(1000), "1kB");
+        assert_eq!(size_compact(4096), "4.1kB");
+        assert_eq!(size_compact(1_048_576), "1.05MB");
+        assert_eq!(size_compact(16_370_000_000), "16.4GB");
+        assert_eq!(size_compact(123_456_789), "123MB");
+        assert_eq!(binary_size_compact(64 << 20), "64MiB");
+        assert_eq!(binary_size_compact(1536), "1.5KiB");
     }
 }

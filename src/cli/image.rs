@@ -34,6 +34,8 @@ pub enum ImageCommand {
     Pull(super::pull::PullArgs),
     /// Remove unused images
     Prune(super::image_prune::PruneArgs),
+    /// Push an image to a specified destination
+    Push(super::push::PushArgs),
     /// Remove one or more images from local storage
     Rm(super::rmi::RmiArgs),
     /// Save image(s) to an archive
@@ -54,6 +56,7 @@ pub fn run(ctx: &Context, args: ImageArgs) -> Result<u8> {
         ImageCommand::Load(a) => super::as_store_root(|| super::load::run(ctx, &a)),
         ImageCommand::Pull(a) => super::as_store_root(|| super::pull::run(ctx, &a)),
         ImageCommand::Prune(a) => super::image_prune::run(ctx, &a),
+        ImageCommand::Push(a) => super::as_store_root(|| super::push::run(ctx, &a)),
         ImageCommand::Rm(a) => super::rmi::run(ctx, &a),
         ImageCommand::Save(a) => super::save::run(ctx, &a),
         ImageCommand::Tag(a) => super::tag::run(ctx, &a),

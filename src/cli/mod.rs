@@ -11,6 +11,7 @@ use crate::error;
 use crate::store::paths::{Env, Paths};
 
 pub mod args;
+pub mod attach;
 pub mod build;
 pub mod commit;
 pub mod container;
@@ -32,11 +33,14 @@ pub mod inspect;
 pub mod kill;
 pub mod limits;
 pub mod load;
+pub mod login;
+pub mod logout;
 pub mod logs;
 pub mod pause;
 pub mod port;
 pub mod ps;
 pub mod pull;
+pub mod push;
 pub mod rename;
 pub mod restart;
 pub mod rm;
@@ -110,6 +114,7 @@ pub enum Command {
     /// Create a new image from a container's changes
     Commit(commit::CommitArgs),
     Exec(exec::ExecArgs),
+    Attach(attach::AttachArgs),
     /// Manage containers
     Container(container::ContainerArgs),
     Cp(cp::CpArgs),
@@ -119,6 +124,10 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Kill one or more running containers with a specific signal
     Kill(kill::KillArgs),
+    /// Log in to a container registry
+    Login(login::LoginArgs),
+    /// Log out of a container registry
+    Logout(logout::LogoutArgs),
     /// Fetch the logs of one or more containers
     Logs(logs::LogsArgs),
     /// Pause all the processes in one or more containers
@@ -158,6 +167,8 @@ pub enum Command {
     Load(load::LoadArgs),
     /// Pull an image from a registry
     Pull(pull::PullArgs),
+    /// Push an image to a specified destination
+    Push(push::PushArgs),
     /// Remove one or more images from local storage
     Rmi(rmi::RmiArgs),
     /// Save image(s) to an archive
@@ -223,11 +234,14 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Build(a) => build::run(&ctx()?, &a),
         Command::Commit(a) => commit::run(&ctx()?, &a),
         Command::Exec(args) => exec::run(&ctx()?, &args),
+        Command::Attach(a) => attach::run(&ctx()?, &a),
         Command::Container(a) => container::run(&ctx()?, a),
         Command::Cp(a) => cp::run(&ctx()?, &a),
         Command::Create(a) => create::run(&ctx()?, &a),
         Command::Inspect(a) => inspect::run(&ctx()?, &a),
         Command::Kill(a) => kill::run(&ctx()?, &a),
+        Command::Login(a) => login::run(&ctx()?, &a),
+        Command::Logout(a) => logout::run(&ctx()?, &a),
         Command::Logs(a) => logs::run(&ctx()?, &a),
         Command::Pause(a) => pause::pause(&ctx()?, &a),
         Command::Stats(a) => pause::stats(&ctx()?, &a),
@@ -259,6 +273,11 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Pull(a) => {
             let ctx = ctx()?;
             as_store_root(|| pull::run(&ctx, &a))
+        }
+        // Layer files of subordinate owners may be unreadable to the user alone.
+        Command::Push(a) => {
+            let ctx = ctx()?;
+            as_store_root(|| push::run(&ctx, &a))
         }
         Command::Rmi(a) => rmi::run(&ctx()?, &a),
         // Layer files of subordinate owners may be unreadable to the user alone.

@@ -9,13 +9,14 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::container::open;
+use super::humanize;
 use super::table::{self, Table};
 use super::Context;
 use crate::container::ops::OpError;
 use crate::container::store::Container;
 use crate::container::ContainerStore;
 use crate::runtime::cgroup::{Cgroup, Sample};
-use crate::store::timestamp::Timestamp;
+use crate::store::timestamp::{format_duration, Timestamp};
 
 /// Display a live stream of container resource usage statistics
 #[derive(Debug, clap::Args)]
@@ -62,75 +63,17 @@ pub struct Stat {
     pub host_memory: u64,
 }
 
-/// Go's `units.HumanSizeWithPrecision(n, 3)`: decimal units, three significant digits.
-pub fn human(n: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
-        i += 1;
-    }
-    format!("{}{}", sig3(v), UNITS[i])
-}
-
-/// `%.3g` for 0 ≤ v < 1000.
-fn sig3(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    let digits = v.abs().log10().floor() as i32;
-    let decimals = (2 - digits).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// Go's `time.Duration.String()`.
-pub fn go_duration(ns: u64) -> String {
-    if ns == 0 {
-        return "0s".into();
-    }
-    let frac = |v: u64, unit: u64| -> String {
-        let whole = v / unit;
-        let rest = v % unit;
-        if rest == 0 {
-            return whole.to_string();
-        }
-        let width = unit.ilog10() as usize;
-        let f = format!("{rest:0width$}");
-        format!("{whole}.{}", f.trim_end_matches('0'))
-    };
-    if ns < 1_000 {
-        return format!("{ns}ns");
-    }
-    if ns < 1_000_000 {
-        return format!("{}µs", frac(ns, 1_000));
-    }
-    if ns < 1_000_000_000 {
-        return format!("{}ms", frac(ns, 1_000_000));
-    }
-    let secs_total = ns / 1_000_000_000;
-    let sub = ns % 1_000_000_000;
-    let (h, m, s) = (secs_total / 3600, (secs_total / 60) % 60, secs_total % 60);
-    let secs = frac(s * 1_000_000_000 + sub, 1_000_000_000);
-    match (h, m) {
-        (0, 0) => format!("{secs}s"),
-        (0, m) => format!("{m}m{secs}s"),
-        (h, m) => format!("{h}h{m}m{secs}s"),
-    }
-}
-
 fn percent(v: f64) -> String {
     format!("{v:.2}%")
 }
 
 fn pair(v: Option<(u64, u64)>) -> String {
     match v {
-        Some((a, b)) => format!("{} / {}", human(a), human(b)),
+        Some((a, b)) => format!(
+            "{} / {}",
+            humanize::size_compact(a),
+            humanize::size_compact(b)
+        ),
         None => "-- / --".into(),
     }
 }
@@ -150,7 +93,11 @@ impl Stat {
 
     fn mem_usage(&self) -> String {
         match self.sample.mem_usage {
-            Some(u) => format!("{} / {}", human(u), human(self.mem_limit())),
+            Some(u) => format!(
+                "{} / {}",
+                humanize::size_compact(u),
+                humanize::size_compact(self.mem_limit())
+            ),
             None => "-- / --".into(),
         }
     }
@@ -187,7 +134,7 @@ impl Stat {
             pair(self.net),
             self.block_io(),
             self.pids(),
-            go_duration(self.cpu_nanos()),
+            format_duration(Duration::from_nanos(self.cpu_nanos())),
             percent(self.avg_cpu),
         ]
     }
@@ -197,7 +144,7 @@ impl Stat {
         StatJson {
             id: self.short_id(no_trunc).to_string(),
             name: self.name.clone(),
-            cpu_time: go_duration(self.cpu_nanos()),
+            cpu_time: format_duration(Duration::from_nanos(self.cpu_nanos())),
             cpu_percent: percent(self.cpu_percent),
             avg_cpu: percent(self.avg_cpu),
             mem_usage: self.mem_usage(),
@@ -222,7 +169,7 @@ impl Stat {
             "CPUNano": self.cpu_nanos(),
             "MemUsage": self.mem_usage(),
             "MemUsageBytes": match self.sample.mem_usage {
-                Some(u) => format!("{} / {}", bytes(u), bytes(self.mem_limit())),
+                Some(u) => format!("{} / {}", humanize::binary_size_compact(u), humanize::binary_size_compact(self.mem_limit())),
                 None => "-- / --".into(),
             },
             "MemLimit": self.mem_limit(),
@@ -235,22 +182,10 @@ impl Stat {
             "BlockOutput": self.sample.io_write.unwrap_or(0),
             "PIDS": self.pids(),
             "PIDs": self.sample.pids.unwrap_or(0),
-            "UpTime": go_duration(self.uptime.as_nanos() as u64),
-            "Up": go_duration(self.uptime.as_nanos() as u64),
+            "UpTime": format_duration(self.uptime),
+            "Up": format_duration(self.uptime),
         })
     }
-}
-
-/// Go's `units.BytesSize`: binary units, as `MemUsageBytes` shows them.
-fn bytes(n: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < UNITS.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    format!("{}{}", sig3(v.min(999.0)), UNITS[i])
 }
 
 #[derive(Debug, Serialize)]
@@ -504,30 +439,6 @@ pub fn stats(ctx: &Context, args: &StatsArgs) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_as_go_units_prints_them() {
-        assert_eq!(human(0), "0B");
-        assert_eq!(human(999), "999B");
-        assert_eq!(human(1000), "1kB");
-        assert_eq!(human(4096), "4.1kB");
-        assert_eq!(human(1_048_576), "1.05MB");
-        assert_eq!(human(16_370_000_000), "16.4GB");
-        assert_eq!(human(123_456_789), "123MB");
-        assert_eq!(bytes(64 << 20), "64MiB");
-        assert_eq!(bytes(1536), "1.5KiB");
-    }
-
-    #[test]
-    fn durations_as_go_prints_them() {
-        assert_eq!(go_duration(0), "0s");
-        assert_eq!(go_duration(500), "500ns");
-        assert_eq!(go_duration(1_500), "1.5µs");
-        assert_eq!(go_duration(3_960_000), "3.96ms");
-        assert_eq!(go_duration(2_000_000_000), "2s");
-        assert_eq!(go_duration(61_250_000_000), "1m1.25s");
-        assert_eq!(go_duration(3_723_000_000_000), "1h2m3s");
-    }
 
     #[test]
     fn net_dev_counts_all_but_loopback() {

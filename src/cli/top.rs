@@ -10,6 +10,7 @@ use super::table::Table;
 use super::Context;
 use crate::container::ops::OpError;
 use crate::container::top::{self, IdMap, Process};
+use crate::store::timestamp::format_duration;
 
 /// Display the running processes of a container
 #[derive(Debug, clap::Args)]
@@ -83,8 +84,8 @@ fn cell(d: &str, p: &Process, n: &Names) -> String {
             };
             format!("{pct:.3}")
         }
-        "etime" => top::go_duration(p.elapsed),
-        "time" => top::go_duration(p.cpu),
+        "etime" => format_duration(p.elapsed),
+        "time" => format_duration(p.cpu),
         "tty" => top::tty_name(p.tty_nr),
         "args" => p.args.clone(),
         "comm" => p.comm.clone(),

@@ -35,6 +35,9 @@ pub struct MonitorArgs {
     pub report_fd: RawFd,
     /// The container's lock, held by the starter for the monitor.
     pub lock_fd: RawFd,
+    /// One end of an attach socket pair (`start -a`): a client from the start.
+    #[serde(default)]
+    pub attach_fd: Option<RawFd>,
     /// `--log-level` of the starter, for the monitor's own warnings (none reach a
     /// terminal: they are dropped with its stdio).
     pub log_level: String,
@@ -90,6 +93,7 @@ pub fn spawn(mut args: MonitorArgs, lock: &ContainerLock) -> Result<i32> {
         message: "cannot start the container's monitor (re-executing rpod failed)".into(),
     })?;
     let (report_fd, lock_fd) = (report_w.as_raw_fd(), lock.as_raw_fd());
+    let attach_fd = args.attach_fd.unwrap_or(-1);
 
     // SAFETY: the child only makes async-signal-safe calls on data prepared above.
     match unsafe { libc::fork() } {
@@ -120,8 +124,10 @@ pub fn spawn(mut args: MonitorArgs, lock: &ContainerLock) -> Result<i32> {
                         u32::MAX,
                         libc::CLOSE_RANGE_CLOEXEC,
                     );
-                    for fd in [report_fd, lock_fd] {
-                        libc::fcntl(fd, libc::F_SETFD, 0);
+                    for fd in [report_fd, lock_fd, attach_fd] {
+                        if fd >= 0 {
+                            libc::fcntl(fd, libc::F_SETFD, 0);
+                        }
                     }
                     libc::execve(exe.as_ptr(), argv_ptrs.as_ptr(), env_ptrs.as_ptr());
                     libc::write(report_fd, exec_failed.as_ptr().cast(), exec_failed.len());
@@ -169,12 +175,19 @@ fn read_report(fd: OwnedFd) -> Result<i32> {
 /// # Safety
 /// `args` must come from [`spawn`] in this process's own environment: the
 /// descriptors are then open and owned by nobody else in this process.
-pub unsafe fn take_fds(args: &MonitorArgs) -> (std::fs::File, ContainerLock) {
-    for fd in [args.report_fd, args.lock_fd] {
+pub unsafe fn take_fds(args: &MonitorArgs) -> (std::fs::File, ContainerLock, Option<OwnedFd>) {
+    let fds = [args.report_fd, args.lock_fd]
+        .into_iter()
+        .chain(args.attach_fd.filter(|fd| *fd >= 0));
+    for fd in fds {
         // Not into the container nor the id-map helpers.
         libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
     }
     let report = std::fs::File::from_raw_fd(args.report_fd);
     let lock = ContainerLock::inherited(OwnedFd::from_raw_fd(args.lock_fd));
-    (report, lock)
+    let attached = args
+        .attach_fd
+        .filter(|fd| *fd >= 0)
+        .map(|fd| OwnedFd::from_raw_fd(fd));
+    (report, lock, attached)
 }

@@ -37,6 +37,7 @@
 //! runtime dir) the container is shown as exited; its processes died with the monitor
 //! (the init has SIGKILL as its parent-death signal).
 
+pub mod attach;
 pub mod copy;
 pub mod detach;
 pub mod freeze;

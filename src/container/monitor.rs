@@ -16,9 +16,10 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::Signal;
 use oci_spec::runtime::Spec;
 
+use super::attach::hub::Hub;
 use super::detach::{self, MonitorArgs, Report};
 use super::launch::{self, Launched};
-use super::logs::{LogDriver, LogWriter, Stream};
+use super::logs::{LogWriter, Stream};
 use super::proc::{self, ProcId};
 use super::record::Record;
 use super::restart;
@@ -50,7 +51,7 @@ fn main(args: MonitorArgs) -> u8 {
     // Hold no directory of the caller's busy.
     let _ = std::env::set_current_dir("/");
     // SAFETY: the descriptors were passed by our starter for us alone.
-    let (mut report, lock) = unsafe { detach::take_fds(&args) };
+    let (mut report, lock, attached) = unsafe { detach::take_fds(&args) };
     let store = match ContainerStore::open_dirs(
         &args.root.join("containers"),
         &args.runroot.join("containers"),
@@ -62,6 +63,9 @@ fn main(args: MonitorArgs) -> u8 {
         Ok(m) => m,
         Err(e) => return fail(&mut report, &e),
     };
+    if let Some(fd) = attached {
+        monitor.adopt(fd);
+    }
     let pid = monitor.pid();
     let msg = serde_json::to_vec(&Report::Started { pid }).unwrap_or_default();
     let _ = report.write_all(&msg);
@@ -90,8 +94,9 @@ struct Io {
     out: Option<OwnedFd>,
     err: Option<OwnedFd>,
     /// With `-i` (no `-t`): the write end of the container's stdin, kept open so
-    /// the command waits for input instead of reading end-of-file.
-    _stdin: Option<OwnedFd>,
+    /// the command waits for input instead of reading end-of-file; it goes to the
+    /// attach hub, which writes what attached clients send.
+    stdin: Option<OwnedFd>,
 }
 
 impl Io {
@@ -99,17 +104,14 @@ impl Io {
         Io {
             out: None,
             err: None,
-            _stdin: None,
+            stdin: None,
         }
     }
 
     fn setup(record: &Record) -> Result<Io> {
-        let mut io = Io {
-            out: None,
-            err: None,
-            _stdin: None,
-        };
-        if !record.tty && record.log.driver != LogDriver::None {
+        let mut io = Io::none();
+        // Also with `--log-driver none`: attached clients still see the output.
+        if !record.tty {
             let (out_r, out_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
             let (err_r, err_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
             nix::unistd::dup2_stdout(&out_w).context("connecting the container's stdout")?;
@@ -122,7 +124,7 @@ impl Io {
         if record.interactive && !record.tty {
             let (in_r, in_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
             nix::unistd::dup2_stdin(&in_r).context("connecting the container's stdin")?;
-            io._stdin = Some(in_w);
+            io.stdin = Some(in_w);
         }
         Ok(io)
     }
@@ -159,6 +161,8 @@ pub struct Monitor {
     served: Option<NetHandle>,
     /// The running command's own cgroup, removed when it ends.
     cgroup: Option<Cgroup>,
+    /// Detached: the attach socket and its clients.
+    hub: Option<Hub>,
     pid: i32,
     /// This process, as the state names its monitor.
     me: ProcId,
@@ -186,7 +190,7 @@ impl Monitor {
         let spec = store.spec(id)?;
         let map = IdMap::for_current_user();
         let signals = Signals::block()?;
-        let (io, log) = match mode {
+        let (mut io, log) = match mode {
             Mode::Detached => {
                 let log = LogWriter::open(&store.log_path(id), &record.log)
                     .with_context(|| format!("opening the log {}", store.log_path(id).display()))?;
@@ -199,6 +203,10 @@ impl Monitor {
         log::debug!("container started after {:?}", t0.elapsed());
         let (started, served, ports, cgroup) = serve(launched)?;
         log::debug!("network served after {:?}", t0.elapsed());
+        let hub = match mode {
+            Mode::Detached => attach_hub(&store, &record, &mut io),
+            Mode::Foreground { .. } => None,
+        };
         let pid = started.child.pid.as_raw();
         let mut state = store.raw_state(id);
         state.restart_count = 0;
@@ -221,10 +229,18 @@ impl Monitor {
             started: Some(started),
             served: Some(served),
             cgroup,
+            hub,
             pid,
             me,
             buf: Vec::new(),
         })
+    }
+
+    /// Takes a connected attach socket as a client from the first byte of output.
+    pub fn adopt(&mut self, fd: OwnedFd) {
+        if let Some(hub) = self.hub.as_mut() {
+            hub.adopt(fd);
+        }
     }
 
     /// The container's init (host pid).
@@ -269,7 +285,15 @@ impl Monitor {
                     log::warn!("{e}");
                 }
             }
-            let Some(delay) = self.record_exit(code) else {
+            let again = self.record_exit(code);
+            if let Some(hub) = self.hub.as_mut() {
+                hub.exit(code, Instant::now() + Duration::from_secs(2));
+                // Sessions end with the command; after a restart clients attach anew.
+                if again.is_some() {
+                    hub.disconnect_all();
+                }
+            }
+            let Some(delay) = again else {
                 break;
             };
             if !self.pause(delay) {
@@ -415,7 +439,13 @@ impl Monitor {
         });
         loop {
             let pidfd = started.child.pidfd.as_fd();
-            let sources = sources(&self.io, pty.as_ref());
+            // A client far behind holds the output back until it catches up.
+            let congested = self.hub.as_ref().is_some_and(Hub::congested);
+            let sources = if congested {
+                Vec::new()
+            } else {
+                sources(&self.io, pty.as_ref())
+            };
             let mut fds = vec![
                 PollFd::new(self.signals.fd(), PollFlags::POLLIN),
                 PollFd::new(pidfd, PollFlags::POLLIN),
@@ -425,14 +455,19 @@ impl Monitor {
                     .iter()
                     .map(|(fd, _, _)| PollFd::new(*fd, PollFlags::POLLIN)),
             );
+            let hub_at = fds.len();
+            if let Some(hub) = &self.hub {
+                hub.poll_fds(pty.as_ref().map(|p| p.as_fd()), &mut fds);
+            }
             match poll(&mut fds, PollTimeout::NONE) {
                 Ok(_) | Err(Errno::EINTR) => {}
                 Err(_) => std::thread::sleep(Duration::from_millis(10)),
             }
-            let ready: Vec<bool> = fds
+            let revents: Vec<PollFlags> = fds
                 .iter()
-                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .map(|f| f.revents().unwrap_or(PollFlags::empty()))
                 .collect();
+            let ready: Vec<bool> = revents.iter().map(|r| !r.is_empty()).collect();
             drop(fds);
             if ready[0] {
                 while let Some(sig) = self.signals.read() {
@@ -445,9 +480,16 @@ impl Monitor {
             let mut pty_closed = false;
             for (i, (fd, stream, is_pty)) in sources.iter().enumerate() {
                 if ready[2 + i]
-                    && copy_once(*fd, *stream, &mut self.log, &mut self.buf) == Copied::Closed
+                    && copy_once(*fd, *stream, &mut self.log, &mut self.hub, &mut self.buf)
+                        == Copied::Closed
                 {
                     pty_closed |= *is_pty;
+                }
+            }
+            if let Some(hub) = self.hub.as_mut() {
+                if hub.on_ready(&revents[hub_at..], pty.as_ref().map(|p| p.as_fd())) {
+                    // Back to idle: what the sessions used goes back to the system.
+                    trim::shed();
                 }
             }
             if pty_closed {
@@ -459,7 +501,9 @@ impl Monitor {
         }
         // Everything the command wrote is in the pipes (or the pty) by now.
         for (fd, stream, _) in sources(&self.io, pty.as_ref()) {
-            while copy_once(fd, stream, &mut self.log, &mut self.buf) == Copied::Data {}
+            while copy_once(fd, stream, &mut self.log, &mut self.hub, &mut self.buf) == Copied::Data
+            {
+            }
         }
         drop(pty);
         started
@@ -467,6 +511,23 @@ impl Monitor {
             .wait()
             .map(i32::from)
             .unwrap_or(error::EXIT_RPOD as i32)
+    }
+}
+
+/// The attach socket of a detached monitor, taking the container's stdin pipe. A
+/// socket that cannot be made leaves the container running, unattachable.
+fn attach_hub(store: &ContainerStore, record: &Record, io: &mut Io) -> Option<Hub> {
+    match Hub::listen(&store.run_dir(&record.id), record.interactive) {
+        Ok(mut hub) => {
+            if let Some(fd) = io.stdin.take() {
+                hub.set_stdin(fd);
+            }
+            Some(hub)
+        }
+        Err(e) => {
+            log::warn!("container {}: no attach socket: {e}", record.id);
+            None
+        }
     }
 }
 
@@ -542,11 +603,13 @@ enum Copied {
     Closed,
 }
 
-/// Copies one read into the log (dropped with the `none` driver).
+/// Copies one read into the log (dropped with the `none` driver) and to the
+/// attached clients.
 fn copy_once(
     fd: BorrowedFd<'_>,
     stream: Stream,
     log: &mut Option<LogWriter>,
+    hub: &mut Option<Hub>,
     buf: &mut [u8],
 ) -> Copied {
     match nix::unistd::read(fd, buf) {
@@ -555,6 +618,9 @@ fn copy_once(
             if let Some(w) = log.as_mut() {
                 // A full disk must not stop the container: the output is dropped.
                 let _ = w.write(stream, &buf[..n]);
+            }
+            if let Some(h) = hub.as_mut() {
+                h.broadcast(stream, &buf[..n]);
             }
             Copied::Data
         }

@@ -2,11 +2,13 @@
 //! foreground), kill, stop, wait, remove. Each takes the locks in the documented
 //! order and never waits for a process while holding one (see [`crate::container`]).
 
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use thiserror::Error;
 
+use super::attach;
 use super::detach::{self, MonitorArgs};
 use super::monitor::{Mode, Monitor};
 use super::proc;
@@ -42,6 +44,30 @@ pub fn start_detached(
     id: &str,
     log_level: &str,
 ) -> Result<Option<i32>> {
+    spawn_monitor(store, paths, id, log_level, None)
+}
+
+/// Starts container `id` under a detached monitor that has our end of an attach
+/// session from before the command's first byte of output (`start -a`). `None` if it
+/// was running already: attach to it as `rpod attach` does.
+pub fn start_attached(
+    store: &ContainerStore,
+    paths: &Paths,
+    id: &str,
+    log_level: &str,
+) -> Result<Option<OwnedFd>> {
+    let (ours, theirs) = attach::pair()?;
+    let started = spawn_monitor(store, paths, id, log_level, Some(theirs.as_raw_fd()))?;
+    Ok(started.map(|_| ours))
+}
+
+fn spawn_monitor(
+    store: &ContainerStore,
+    paths: &Paths,
+    id: &str,
+    log_level: &str,
+    attach_fd: Option<RawFd>,
+) -> Result<Option<i32>> {
     let lock = store.lock(id)?;
     let state = store.state(id);
     // Running, or about to be restarted by its live monitor: nothing to do.
@@ -54,6 +80,7 @@ pub fn start_detached(
         id: id.to_string(),
         report_fd: -1,
         lock_fd: -1,
+        attach_fd,
         log_level: log_level.to_string(),
     };
     let pid = detach::spawn(args, &lock)?;

@@ -216,39 +216,6 @@ pub fn tty_name(tty_nr: u32) -> String {
     }
 }
 
-/// Go's `time.Duration` string (`4.286160924s`, `1m2.5s`, `0s`, `10ms`).
-pub fn go_duration(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns == 0 {
-        return "0s".into();
-    }
-    let trim = |s: String| {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    };
-    if ns < 1_000 {
-        return format!("{ns}ns");
-    }
-    if ns < 1_000_000 {
-        return trim(format!("{}.{:03}", ns / 1_000, ns % 1_000)) + "µs";
-    }
-    if ns < 1_000_000_000 {
-        return trim(format!("{}.{:06}", ns / 1_000_000, ns % 1_000_000)) + "ms";
-    }
-    let secs = ns / 1_000_000_000;
-    let frac = ns % 1_000_000_000;
-    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
-    let sec = trim(format!("{s}.{frac:09}")) + "s";
-    match (h, m) {
-        (0, 0) => sec,
-        (0, m) => format!("{m}m{sec}"),
-        (h, m) => format!("{h}h{m}m{sec}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,21 +243,6 @@ mod tests {
         assert_eq!(map.inside(5), 65534);
         let n = names("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n");
         assert_eq!(n.get(&0).map(String::as_str), Some("root"));
-    }
-
-    #[test]
-    fn durations_as_go_prints_them() {
-        assert_eq!(go_duration(Duration::ZERO), "0s");
-        assert_eq!(go_duration(Duration::from_millis(10)), "10ms");
-        assert_eq!(
-            go_duration(Duration::from_nanos(4_286_160_924)),
-            "4.286160924s"
-        );
-        assert_eq!(
-            go_duration(Duration::from_secs(62) + Duration::from_millis(500)),
-            "1m2.5s"
-        );
-        assert_eq!(go_duration(Duration::from_secs(3600)), "1h0m0s");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! committed before [`VerifyingReader::finish`] has confirmed digest and size.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::str::FromStr;
 
 use sha2::{Digest as _, Sha256};
@@ -224,6 +224,45 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Hashes what passes through a writer (e.g. a compressed layer on its way out).
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    written: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            written: 0,
+        }
+    }
+
+    pub fn bytes_written(&self) -> u64 {
+        self.written
+    }
+
+    /// The digest and size of everything written, and the inner writer.
+    pub fn finish(self) -> (Digest, u64, W) {
+        (Digest::from_hasher(self.hasher), self.written, self.inner)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +302,17 @@ mod tests {
         let d = Digest::of(data);
         let r = VerifyingReader::new(&data[..], d, Some(3));
         assert!(r.finish().is_err());
+    }
+
+    #[test]
+    fn hashing_writer_hashes_what_it_passes_on() {
+        let mut w = HashingWriter::new(Vec::new());
+        w.write_all(b"hello ").unwrap();
+        w.write_all(b"world").unwrap();
+        let (d, n, inner) = w.finish();
+        assert_eq!(inner, b"hello world");
+        assert_eq!(n, 11);
+        assert_eq!(d, Digest::of(b"hello world"));
     }
 
     #[test]

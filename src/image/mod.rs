@@ -1,16 +1,19 @@
 //! Images: references, digests, manifests, the registry client, pulling and unpacking.
 
 pub mod archive;
+pub mod blob_locations;
 pub mod changes;
 pub mod compression;
 pub mod digest;
 pub mod fsat;
+pub mod gzip;
 pub mod local;
 pub mod manifest;
 pub mod oci_config;
 pub mod pack;
 pub mod progress;
 pub mod pull;
+pub mod push;
 pub mod reference;
 pub mod registry;
 pub mod tarsplit;

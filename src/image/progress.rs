@@ -83,6 +83,13 @@ impl BlobProgress {
         }
     }
 
+    /// Counts `n` more bytes (for data that is written rather than read).
+    pub fn inc(&self, n: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(n);
+        }
+    }
+
     pub fn done(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_with_message(format!("{} done", bar.message()));

@@ -42,7 +42,7 @@ use thiserror::Error;
 
 use super::atomic;
 use super::images::{self, ConfigSummary, ImageRecord, Index, LookupError};
-use super::layers::{self, LayerInfo, LayerRecord, Staging};
+use super::layers::{self, BlobInfo, LayerInfo, LayerRecord, Staging};
 use super::lock::{self, ExclusiveLock, LockError, LockFile, Mode, SharedLock};
 use super::paths::{PathError, Paths};
 use super::remove::{DirectRemover, TreeRemover, UsernsRemover};
@@ -682,6 +682,22 @@ impl LayerStore<'_> {
             lease.hold(&r.diff_id)?;
         }
         Ok(rec)
+    }
+
+    /// Records that a committed layer also exists as the compressed blob `blob`
+    /// (a push made it), so that later pushes find it in registries by digest
+    /// and pulls of it skip the download. A layer that is gone is left alone.
+    pub fn add_blob(&self, diff_id: &Digest, blob: BlobInfo) -> Result<()> {
+        let guard = self.store.write()?;
+        let Some(mut record) = guard.layer(diff_id)? else {
+            return Ok(());
+        };
+        if record.compressed.iter().any(|c| c.digest == blob.digest) {
+            return Ok(());
+        }
+        record.compressed.push(blob);
+        let p = self.store.layer_dir(diff_id).join(layers::RECORD_FILE);
+        atomic::write_json(&p, &record).map_err(StoreError::io("write", &p))
     }
 
     /// A new staging directory; extract into [`Staging::diff_path`].

@@ -209,6 +209,39 @@ fn go_duration_nanos(text: &str) -> Result<i128, String> {
     Ok(if negative { -nanos } else { nanos })
 }
 
+/// Go's `time.Duration` string (`4.286160924s`, `1m2.5s`, `0s`, `10ms`).
+pub fn format_duration(d: Duration) -> String {
+    let ns = d.as_nanos();
+    if ns == 0 {
+        return "0s".into();
+    }
+    let trim = |s: String| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if ns < 1_000 {
+        return format!("{ns}ns");
+    }
+    if ns < 1_000_000 {
+        return trim(format!("{}.{:03}", ns / 1_000, ns % 1_000)) + "µs";
+    }
+    if ns < 1_000_000_000 {
+        return trim(format!("{}.{:06}", ns / 1_000_000, ns % 1_000_000)) + "ms";
+    }
+    let secs = ns / 1_000_000_000;
+    let frac = ns % 1_000_000_000;
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    let sec = trim(format!("{s}.{frac:09}")) + "s";
+    match (h, m) {
+        (0, 0) => sec,
+        (0, m) => format!("{m}m{sec}"),
+        (h, m) => format!("{h}h{m}m{sec}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +314,24 @@ mod tests {
         for bad in ["", "5", "s", "1x", "1.2.3s", "-1s", "..s", "1s5"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_as_go_prints_them() {
+        assert_eq!(format_duration(Duration::ZERO), "0s");
+        assert_eq!(format_duration(Duration::from_millis(10)), "10ms");
+        assert_eq!(
+            format_duration(Duration::from_nanos(4_286_160_924)),
+            "4.286160924s"
+        );
+        assert_eq!(
+            format_duration(Duration::from_secs(62) + Duration::from_millis(500)),
+            "1m2.5s"
+        );
+        assert_eq!(format_duration(Duration::from_secs(3600)), "1h0m0s");
+        assert_eq!(format_duration(Duration::from_nanos(500)), "500ns");
+        assert_eq!(format_duration(Duration::from_nanos(1_500)), "1.5µs");
+        assert_eq!(format_duration(Duration::from_nanos(3_960_000)), "3.96ms");
+        assert_eq!(format_duration(Duration::from_secs(3723)), "1h2m3s");
     }
 }

@@ -518,14 +518,19 @@ impl Client {
         }
         let mut url = realm.to_string();
         let mut sep = if url.contains('?') { '&' } else { '?' };
-        for (k, v) in [("service", service), ("scope", scope)] {
-            if let Some(v) = v {
-                url.push(sep);
-                url.push_str(k);
-                url.push('=');
-                url.push_str(&form_encode(v));
-                sep = '&';
-            }
+        // Several scopes (a push that mounts from another repository) are
+        // space-separated here and one `scope=` parameter each on the wire.
+        let scopes = scope.into_iter().flat_map(str::split_whitespace);
+        let params = service
+            .map(|s| ("service", s))
+            .into_iter()
+            .chain(scopes.map(|s| ("scope", s)));
+        for (k, v) in params {
+            url.push(sep);
+            url.push_str(k);
+            url.push('=');
+            url.push_str(&form_encode(v));
+            sep = '&';
         }
         let mut resp = self.send_with_retries("getting a token for", || {
             let mut req = self.inner.agent.get(&url);
@@ -870,6 +875,10 @@ fn form_encode(s: &str) -> String {
     }
     out
 }
+
+#[path = "upload.rs"]
+mod upload;
+pub use upload::Mount;
 
 #[cfg(test)]
 #[path = "client_tests.rs"]

@@ -647,154 +647,58 @@ fn blob_is_send() {
     assert_sync::<Client>();
 }
 
-/// Against a real registry holding the fixtures `test/multi:1` (OCI index for
-/// linux/amd64 and linux/arm64/v8, one gzip layer with `hello.txt`),
-/// `test/single:1` (OCI) and `test/docker:1` (Docker schema 2):
-/// `RPOD_TEST_REGISTRY=127.0.0.1:5055 cargo test --lib real_registry -- --ignored`.
 #[test]
-#[ignore = "needs a registry with fixtures; set RPOD_TEST_REGISTRY"]
-fn real_registry() {
-    use crate::image::manifest::{select, Format, Manifest, Platform, MAX_CONFIG_SIZE};
-    use crate::image::reference::Reference;
-    use crate::image::registry::conf::RegistriesConf;
-
-    let registry = std::env::var("RPOD_TEST_REGISTRY").expect("set RPOD_TEST_REGISTRY");
-    let conf = RegistriesConf::default();
-    let reference = Reference::parse(&format!("{registry}/test/multi:1")).unwrap();
-    let endpoints = conf.endpoints(&reference).unwrap();
-    assert_eq!(endpoints.len(), 1);
-    let c = Client::for_endpoint(&endpoints[0], Credentials::Anonymous, &options()).unwrap();
-    assert!(c.ping().unwrap().starts_with("http://"));
-
-    let top = c
-        .get_manifest(&reference.repository, &reference.tag_or_digest())
-        .unwrap();
-    let Manifest::Index(index) = Manifest::parse(&top.bytes, &top.media_type).unwrap() else {
-        panic!("expected an index, got {}", top.media_type)
-    };
-    for (platform, arch) in [("linux/amd64", "amd64"), ("linux/arm64/v8", "arm64")] {
-        let chosen = select(&index, &Platform::parse(platform).unwrap()).unwrap();
-        let fetched = c
-            .get_manifest(&reference.repository, &chosen.digest.to_string())
-            .unwrap();
-        assert_eq!(fetched.digest, chosen.digest);
-        let Manifest::Image(image) = Manifest::parse(&fetched.bytes, &fetched.media_type).unwrap()
-        else {
-            panic!("expected an image")
-        };
-        let config = c
-            .get_blob_bytes(&reference.repository, &image.config.digest, MAX_CONFIG_SIZE)
-            .unwrap();
-        let config: serde_json::Value = serde_json::from_slice(&config).unwrap();
-        assert_eq!(config["architecture"], arch);
-
-        let layer = &image.layers[0];
-        assert!(c.blob_exists(&reference.repository, &layer.digest).unwrap());
-        let blob = c.get_blob(&reference.repository, &layer.digest).unwrap();
-        assert_eq!(blob.size(), Some(layer.size));
-        let mut verified = crate::image::digest::VerifyingReader::new(
-            blob,
-            layer.digest.clone(),
-            Some(layer.size),
-        );
-        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&mut verified));
-        let mut found = String::new();
-        for entry in tar.entries().unwrap() {
-            let mut entry = entry.unwrap();
-            if entry.path().unwrap().to_str() == Some("hello.txt") {
-                entry.read_to_string(&mut found).unwrap();
-            }
+fn mount_asks_for_push_and_source_pull_scopes() {
+    let server = Server::start(move |req, addr| {
+        let challenge = format!("Bearer realm=\"http://{addr}/token\",service=\"reg\"");
+        if req.path == "/v2/" {
+            return reply(401, &[("WWW-Authenticate", &challenge)], "");
         }
-        assert_eq!(found, format!("hello from {arch}\n"));
-        verified.finish().unwrap();
-    }
-
-    let docker = c.get_manifest("test/docker", "1").unwrap();
-    let Manifest::Image(image) = Manifest::parse(&docker.bytes, &docker.media_type).unwrap() else {
-        panic!("expected an image")
+        if req.path.starts_with("/token") {
+            let both = req.path.contains("scope=repository%3Adst%3Apull%2Cpush")
+                && req.path.contains("scope=repository%3Asrc%3Apull");
+            let token = if both { "MOUNT" } else { "OTHER" };
+            return reply(200, &[], format!(r#"{{"token":"{token}"}}"#));
+        }
+        if req.method == "POST"
+            && req
+                .path
+                .starts_with("/v2/dst/blobs/uploads/?mount=sha256%3A")
+        {
+            if req.header("authorization") == Some("Bearer MOUNT") && req.path.ends_with("from=src")
+            {
+                return reply(201, &[("Location", "/v2/dst/blobs/x")], "");
+            }
+            return reply(
+                202,
+                &[("Location", "/v2/dst/blobs/uploads/u1?_state=s")],
+                "",
+            );
+        }
+        if req.method == "PUT"
+            && req
+                .path
+                .starts_with("/v2/dst/blobs/uploads/u1?_state=s&digest=sha256%3A")
+        {
+            return reply(201, &[], "");
+        }
+        reply(404, &[], "")
+    });
+    let c = client(&server, Credentials::Anonymous);
+    let d = Digest::of(b"layer");
+    assert_eq!(c.mount_blob("dst", &d, "src").unwrap(), Mount::Mounted);
+    let Mount::Upload(location) = c.mount_blob("dst", &d, "elsewhere").unwrap() else {
+        panic!("not mounted from a repository without the blob")
     };
-    assert_eq!(image.format, Format::Docker);
-
-    // A mirror from registries.conf stands in for docker.io; only it is contacted.
-    let mirrored = RegistriesConf::parse(
-        &format!(
-            "[[registry]]\nprefix = \"docker.io/library\"\n\
-             [[registry.mirror]]\nlocation = \"{registry}/test\"\n"
-        ),
-        std::path::Path::new("/test/registries.conf"),
-    )
-    .unwrap();
-    let candidates = mirrored.resolve_short_name("single:1").unwrap();
-    let endpoints = mirrored.endpoints(&candidates[0]).unwrap();
-    assert!(endpoints[0].mirror);
     assert_eq!(
-        endpoints[0].reference.to_string(),
-        format!("{registry}/test/single:1")
+        location,
+        format!(
+            "http://{}/v2/dst/blobs/uploads/u1?_state=s",
+            server.registry()
+        )
     );
-    let m = Client::for_endpoint(&endpoints[0], Credentials::Anonymous, &options())
-        .unwrap()
-        .get_manifest(&endpoints[0].reference.repository, "1")
-        .unwrap();
-    assert!(matches!(
-        Manifest::parse(&m.bytes, &m.media_type).unwrap(),
-        Manifest::Image(_)
-    ));
-
-    let e = c.get_manifest("test/nope", "1").unwrap_err();
+    c.finish_upload("dst", &location, &d, b"layer").unwrap();
+    // A registry that offers no upload there: an error, not a hang or a retry loop.
+    let e = c.start_upload("dst").unwrap_err();
     assert!(matches!(e, RegistryError::NotFound { .. }), "{e}");
-    println!("not found: {e}");
-    let e = c.get_manifest("test/single", "nope").unwrap_err();
-    println!("not found: {e}");
-    assert!(e.to_string().contains("manifest unknown"), "{e}");
-}
-
-/// Against a registry served over TLS with htpasswd auth holding `priv/app:1`:
-/// `RPOD_TEST_TLS_REGISTRY=127.0.0.1:5057 RPOD_TEST_CREDS=user:pass
-/// RPOD_TEST_CERTS_D=<dir with 127.0.0.1:5057/ca.crt> cargo test --lib real_tls -- --ignored`.
-#[test]
-#[ignore = "needs a TLS registry with basic auth; set RPOD_TEST_TLS_REGISTRY, RPOD_TEST_CREDS, RPOD_TEST_CERTS_D"]
-fn real_tls_registry_with_basic_auth() {
-    let registry = std::env::var("RPOD_TEST_TLS_REGISTRY").expect("set RPOD_TEST_TLS_REGISTRY");
-    let creds =
-        Credentials::parse_creds(&std::env::var("RPOD_TEST_CREDS").expect("set RPOD_TEST_CREDS"))
-            .unwrap();
-
-    let c = Client::new(&registry, false, creds, &options()).unwrap();
-    assert_eq!(c.ping().unwrap(), format!("https://{registry}"));
-    let m = c.get_manifest("priv/app", "1").unwrap();
-    assert!(!m.bytes.is_empty());
-
-    let anon = Client::new(&registry, false, Credentials::Anonymous, &options()).unwrap();
-    let e = anon.get_manifest("priv/app", "1").unwrap_err();
-    println!("anonymous: {e}");
-    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e}");
-    assert!(e.to_string().contains("authentication required"), "{e}");
-
-    let wrong = Client::new(
-        &registry,
-        false,
-        Credentials::parse_creds("nobody:wrong").unwrap(),
-        &options(),
-    )
-    .unwrap();
-    let e = wrong.get_manifest("priv/app", "1").unwrap_err();
-    println!("wrong password: {e}");
-    assert!(
-        e.to_string().contains("check the username and password"),
-        "{e}"
-    );
-
-    // Verified TLS: fails without the registry's CA, works with it in certs.d.
-    let mut verify = options();
-    verify.tls_verify = Some(true);
-    let e = Client::new(&registry, false, Credentials::Anonymous, &verify)
-        .unwrap()
-        .ping()
-        .unwrap_err();
-    println!("unknown CA: {e}");
-    assert!(matches!(e, RegistryError::Tls { .. }), "{e}");
-    let certs_d = std::env::var("RPOD_TEST_CERTS_D").expect("set RPOD_TEST_CERTS_D");
-    verify.cert_dirs = vec![PathBuf::from(certs_d)];
-    let c = Client::new(&registry, false, Credentials::Anonymous, &verify).unwrap();
-    assert_eq!(c.ping().unwrap(), format!("https://{registry}"));
 }

@@ -2,6 +2,7 @@
 //! the OCI distribution API.
 
 pub mod auth;
+pub mod authfile;
 pub mod client;
 pub mod conf;
 pub mod error;

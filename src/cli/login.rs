@@ -1,0 +1,219 @@
+//! `rpod login`: check credentials against a registry, then store them in
+//! podman's auth.json.
+
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+
+use super::Context;
+use crate::image::reference::Reference;
+use crate::image::registry::auth::{AuthEnv, AuthError, AuthFiles, Credentials};
+use crate::image::registry::authfile;
+use crate::image::registry::client::{Client, ClientOptions};
+use crate::image::registry::conf::RegistriesConf;
+use crate::image::registry::error::RegistryError;
+
+/// Log in to a container registry
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Username for the registry
+    #[arg(short, long, value_name = "USERNAME")]
+    pub username: Option<String>,
+
+    /// Password for the registry (visible in the process list: prefer --password-stdin)
+    #[arg(
+        short,
+        long,
+        value_name = "PASSWORD",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<String>,
+
+    /// Read the password from standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<PathBuf>,
+
+    /// Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+
+    /// Print the username stored for the registry
+    #[arg(long)]
+    pub get_login: bool,
+
+    /// Registry to log in to (HOST[:PORT][/NAMESPACE…]; default: the first search registry)
+    #[arg(value_name = "REGISTRY")]
+    pub registry: Option<String>,
+}
+
+/// The registry argument, or the first `unqualified-search-registries` entry.
+pub fn registry_key(ctx: &Context, given: Option<&str>) -> Result<String> {
+    match given {
+        Some(r) => Ok(authfile::normalize_key(r)?),
+        None => {
+            let conf = load_conf(ctx)?;
+            let first = conf.unqualified_search_registries.first().ok_or_else(|| {
+                anyhow!(
+                    "no registry given and registries.conf lists no search registries: name one"
+                )
+            })?;
+            Ok(authfile::normalize_key(first)?)
+        }
+    }
+}
+
+fn config_home(ctx: &Context) -> PathBuf {
+    ctx.paths
+        .config_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ctx.paths.home.join(".config"))
+}
+
+fn load_conf(ctx: &Context) -> Result<RegistriesConf> {
+    Ok(RegistriesConf::load(
+        &config_home(ctx),
+        ctx.config.registries.registries_conf.as_deref(),
+    )?)
+}
+
+/// The credentials stored for `key` in the files rpod reads (anonymous if none).
+pub fn stored_credentials(env: &AuthEnv, key: &str) -> Result<Credentials> {
+    let host = authfile::key_host(key);
+    let repo = key.strip_prefix(host).unwrap_or("").trim_start_matches('/');
+    let files = match AuthFiles::find(env) {
+        Ok(f) => f,
+        Err(AuthError::Missing { .. }) => return Ok(Credentials::Anonymous),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(files.lookup(host, repo)?)
+}
+
+pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8> {
+    let key = registry_key(ctx, args.registry.as_deref())?;
+    let host = authfile::key_host(&key).to_string();
+    let env = AuthEnv::from_process(args.authfile.as_deref(), &ctx.paths.home, ctx.paths.uid);
+
+    if args.get_login {
+        return match stored_credentials(&env, &key)? {
+            Credentials::Basic { username, .. } => {
+                println!("{username}");
+                Ok(0)
+            }
+            Credentials::Anonymous => bail!("not logged into {key}"),
+        };
+    }
+    if args.password_stdin && args.username.is_none() {
+        bail!(
+            "--password-stdin needs --username: the user name cannot come from standard input too"
+        );
+    }
+
+    let client_for = |creds: Credentials| -> Result<Client> {
+        let conf = load_conf(ctx)?;
+        let probe = Reference::parse(&format!("{host}/probe"))
+            .map_err(|e| anyhow!("invalid registry {host:?}: {e}"))?;
+        let insecure = conf.find_registry(&probe).is_some_and(|(r, _)| r.insecure);
+        let mut opts = ClientOptions::new(&config_home(ctx));
+        opts.tls_verify = args.tls_verify;
+        Ok(Client::new(&host, insecure, creds, &opts)?)
+    };
+
+    // Nothing given: credentials already stored are checked first, as podman does.
+    if args.username.is_none() && args.password.is_none() && !args.password_stdin {
+        if let Credentials::Basic { username, password } = stored_credentials(&env, &key)? {
+            println!("Authenticating with existing credentials for {key}");
+            let creds = Credentials::Basic { username, password };
+            match client_for(creds)?.check_login() {
+                Ok(_) => {
+                    println!("Existing credentials are valid. Already logged in to {key}");
+                    return Ok(0);
+                }
+                Err(RegistryError::Unauthorized { .. }) => {
+                    println!("Existing credentials are invalid, please enter valid username and password");
+                }
+                Err(e) => return Err(anyhow!("logging in to {key:?}: {e}")),
+            }
+        }
+    }
+
+    let username = match &args.username {
+        Some(u) => u.clone(),
+        None => prompt_line("Username: ")?,
+    };
+    if username.is_empty() {
+        bail!("the username is empty");
+    }
+    let password = if let Some(p) = &args.password {
+        p.clone()
+    } else if args.password_stdin {
+        let mut text = String::new();
+        io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the password from standard input")?;
+        text.trim_end_matches(['\n', '\r']).to_string()
+    } else {
+        prompt_password("Password: ")?
+    };
+    if password.is_empty() {
+        bail!("the password is empty");
+    }
+    let creds = Credentials::Basic {
+        username: username.clone(),
+        password: password.clone(),
+    };
+    match client_for(creds)?.check_login() {
+        Ok(_) => {}
+        Err(RegistryError::Unauthorized { .. }) => {
+            bail!("logging in to {key:?}: invalid username/password")
+        }
+        Err(e) => bail!("logging in to {key:?}: {e}"),
+    }
+    let path = authfile::write_path(&env);
+    authfile::store(&path, &key, &username, &password)?;
+    println!("Login Succeeded!");
+    Ok(0)
+}
+
+/// Reads one line from a terminal after printing `prompt`.
+fn prompt_line(prompt: &str) -> Result<String> {
+    if !io::stdin().is_terminal() {
+        bail!("no username given and standard input is not a terminal to ask for one: pass --username");
+    }
+    print!("{prompt}");
+    io::stdout().flush()?;
+    let mut line = String::new();
+    io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+/// Reads a password from the terminal without echoing it.
+fn prompt_password(prompt: &str) -> Result<String> {
+    use nix::sys::termios::{self, LocalFlags, SetArg};
+    let stdin = io::stdin();
+    if !stdin.is_terminal() {
+        bail!(
+            "no password given and standard input is not a terminal to ask for one: pass \
+             --password-stdin (or --password)"
+        );
+    }
+    print!("{prompt}");
+    io::stdout().flush()?;
+    let saved = termios::tcgetattr(&stdin).context("reading the terminal settings")?;
+    let mut quiet = saved.clone();
+    quiet.local_flags.remove(LocalFlags::ECHO);
+    quiet.local_flags.insert(LocalFlags::ECHONL);
+    termios::tcsetattr(&stdin, SetArg::TCSANOW, &quiet).context("turning off echo")?;
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    let restored = termios::tcsetattr(&stdin, SetArg::TCSANOW, &saved);
+    read.context("reading the password")?;
+    restored.context("restoring the terminal settings")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
