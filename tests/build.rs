@@ -664,3 +664,51 @@ fn concurrent_builds_share_the_store_safely() {
         assert_eq!(again.stdout.matches("Using cache").count(), 3, "{again}");
     }
 }
+
+#[test]
+fn a_built_image_pushes_and_pulls_back_the_same() {
+    let env = TestEnv::new();
+    let base = busybox(&env);
+    let ctx = context(
+        &env,
+        "ctx-push",
+        &[
+            (
+                "Containerfile",
+                &format!("FROM {base}\nCOPY f.txt /f.txt\nRUN cat /f.txt > /g.txt\nCMD [\"cat\", \"/g.txt\"]\n"),
+            ),
+            ("f.txt", "pushed content\n"),
+        ],
+    );
+    for compression in ["gzip", "zstd"] {
+        let id = built_id(&build(
+            &env,
+            &ctx,
+            &["-t", "topush", "--compression-format", compression],
+        ));
+        // A repository of this env alone, so parallel runs never meet.
+        let leaf = env
+            .root()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let dest = format!(
+            "{}/rpod-build-tests/{leaf}:{compression}",
+            crate::common::registry()
+        );
+        let mut push = vec!["push", "-q"];
+        if compression == "zstd" {
+            push.extend(["--compression-format", "zstd"]);
+        }
+        push.extend(["topush", dest.as_str()]);
+        env.cmd(&push).timeout(120).run().assert_ok();
+        env.rpod(&["rmi", "-f", "topush", &dest]);
+        assert!(!image_ids(&env).contains(&id), "removed before the pull");
+        let out = env.cmd(&["pull", "-q", &dest]).timeout(120).run();
+        out.assert_ok();
+        assert_eq!(out.stdout.trim(), id, "the same image comes back");
+        let run = run_rm(&env, &[&dest]);
+        assert_eq!(run.stdout.trim(), "pushed content", "{run}");
+    }
+}
