@@ -712,3 +712,48 @@ fn a_built_image_pushes_and_pulls_back_the_same() {
         assert_eq!(run.stdout.trim(), "pushed content", "{run}");
     }
 }
+
+#[test]
+fn a_build_killed_mid_run_leaves_a_store_the_next_build_uses() {
+    let env = TestEnv::new();
+    let base = busybox(&env);
+    let ctx = context(
+        &env,
+        "ctx-kill",
+        &[(
+            "Containerfile",
+            &format!("FROM {base}\nRUN echo started && sleep 20 && echo done > /done\n"),
+        )],
+    );
+    let bin = crate::common::rpod_bin().display().to_string();
+    let out = env
+        .command(
+            "sh",
+            &[
+                "-c",
+                &format!(
+                    "{bin} build -t killed {} & pid=$!; sleep 2; kill -KILL $pid; wait $pid",
+                    ctx.display()
+                ),
+            ],
+        )
+        .timeout(60)
+        .run();
+    out.assert_code(137);
+    assert!(out.stdout.contains("started"), "{out}");
+    // The next command's store open removes the killed build's scratch.
+    env.rpod(&["images"]).assert_ok();
+    assert!(store_tmp(&env).is_empty(), "{:?}", store_tmp(&env));
+    env.rpod(&["image", "exists", "killed"]).assert_code(1);
+    let fixed = context(
+        &env,
+        "ctx-kill-2",
+        &[(
+            "Containerfile",
+            &format!("FROM {base}\nRUN echo done > /done\n"),
+        )],
+    );
+    built_id(&build(&env, &fixed, &["-t", "killed"]));
+    let run = run_rm(&env, &["killed", "cat", "/done"]);
+    assert_eq!(run.stdout.trim(), "done", "{run}");
+}
