@@ -89,6 +89,8 @@ impl<'s> Cache<'s> {
         let layers = self.store.layers();
         for d in &config.rootfs.diff_ids {
             if layers.hold(lease, d)?.is_none() {
+                // Its layers were removed with their images: the entry is dead.
+                let _ = fs::remove_file(&path);
                 return Ok(None);
             }
         }
@@ -151,5 +153,12 @@ mod tests {
         let key2 = Key::new(&key).add("RUN x").digest();
         cache.put(&key2, with_layer.as_bytes()).unwrap();
         assert!(cache.get(&key2, &lease).unwrap().is_none());
+        assert!(
+            !store
+                .dir()
+                .join(format!("build-cache/{}.json", key2.hex()))
+                .exists(),
+            "a dead entry is dropped"
+        );
     }
 }
