@@ -948,7 +948,11 @@ impl Builder<'_> {
             add,
             heredocs,
             temp_dir: None,
-            checksum: None,
+            checksum: spec
+                .checksum
+                .as_deref()
+                .map(|c| self.expand(state, ins, c))
+                .transpose()?,
             hashes: Some(self.hashes.clone()),
         };
         let source = match from {

@@ -279,11 +279,14 @@ pub fn plan(req: &CopyRequest) -> Result<CopyPlan, CopyError> {
         ),
         None => None,
     };
+    let (dest, dest_dir) = destination(&req.dest, &req.workdir);
+    // A download is named after its URL only when it goes into a directory.
+    let into_dir = dest_dir || req.sources.len() + req.heredocs.len() > 1;
     let mut sources = Vec::new();
     let mut downloads = Vec::new();
     for word in &req.sources {
         if req.add && fetch::is_url(word) {
-            let (source, download) = fetch::download(op, word, req.temp_dir.as_deref())?;
+            let (source, download) = fetch::download(op, word, req.temp_dir.as_deref(), into_dir)?;
             if let (Some(expected), SourceKind::Url { digest, .. }) = (&checksum, &source.kind) {
                 if digest != expected {
                     return Err(CopyError::ChecksumMismatch {
@@ -318,7 +321,6 @@ pub fn plan(req: &CopyRequest) -> Result<CopyPlan, CopyError> {
     if sources.is_empty() {
         return Err(CopyError::NoSources { op });
     }
-    let (dest, dest_dir) = destination(&req.dest, &req.workdir);
     Ok(CopyPlan {
         add: req.add,
         dest,

@@ -127,6 +127,8 @@ pub struct CopySpec {
     pub chmod: Option<String>,
     /// `--link` (accepted; the layer is built the same way).
     pub link: bool,
+    /// `ADD --checksum=sha256:…`, raw: what a downloaded source must hash to.
+    pub checksum: Option<String>,
     /// Here-document sources (`COPY <<EOF /dest`): each becomes a file named
     /// after its delimiter.
     pub heredocs: Vec<Heredoc>,

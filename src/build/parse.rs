@@ -955,7 +955,7 @@ fn copy(node: &Node, command: &str) -> Result<CopySpec, String> {
                 ("chown", Flag::Text),
                 ("chmod", Flag::Text),
                 ("link", Flag::Bool),
-                ("checksum", Flag::Unsupported),
+                ("checksum", Flag::Text),
                 ("keep-git-dir", Flag::Unsupported),
                 ("unpack", Flag::Unsupported),
                 ("exclude", Flag::Unsupported),
@@ -1011,6 +1011,7 @@ fn copy(node: &Node, command: &str) -> Result<CopySpec, String> {
         chown: given.get("chown").cloned(),
         chmod: given.get("chmod").cloned(),
         link: given.get("link").is_some_and(|v| v == "true"),
+        checksum: given.get("checksum").cloned(),
         heredocs,
     })
 }
@@ -1298,6 +1299,10 @@ mod tests {
         assert_eq!(s.chown.as_deref(), Some("1:2"));
         assert!(!s.link);
         assert_eq!(s.from, None);
+        assert_eq!(s.checksum, None);
+
+        let (_, s) = spec(one("ADD --checksum=sha256:$SUM http://h/f /f"));
+        assert_eq!(s.checksum.as_deref(), Some("sha256:$SUM"));
 
         // Not JSON: split on blanks, quotes kept as Docker does.
         let (_, s) = spec(one("COPY [\"a\", 'b'] /x"));

@@ -66,6 +66,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+pub(super) const NO_FILE_NAME: &str =
+    "cannot determine a file name from the URL: name the destination file";
+
 /// The file name Docker gives a download: the base of the URL's path.
 pub(super) fn file_name(url: &str) -> Option<String> {
     let path = url_path(url);
@@ -76,19 +79,25 @@ pub(super) fn file_name(url: &str) -> Option<String> {
     Some(base.to_string())
 }
 
-/// Downloads `url` into `temp_dir` (the system's when `None`).
+/// Downloads `url` into `temp_dir` (the system's when `None`). The URL must
+/// name a file when the download goes `into_dir`; otherwise the destination
+/// names it and an unnamed download gets an empty name.
 pub(super) fn download(
     op: &'static str,
     url: &str,
     temp_dir: Option<&Path>,
+    into_dir: bool,
 ) -> Result<(Source, Download), CopyError> {
     let fail = |reason: String| CopyError::Download {
         op,
         url: url.to_string(),
         reason,
     };
-    let name =
-        file_name(url).ok_or_else(|| fail("cannot determine a file name from the URL".into()))?;
+    let name = match file_name(url) {
+        Some(name) => name,
+        None if !into_dir => String::new(),
+        None => return Err(fail(NO_FILE_NAME.into())),
+    };
     let mut config = ureq::Agent::config_builder()
         .timeout_connect(Some(CONNECT_TIMEOUT))
         .timeout_recv_response(Some(READ_TIMEOUT))

@@ -827,6 +827,25 @@ fn add_downloads_urls_without_extracting() {
         .unwrap_err()
         .to_string()
         .contains("file name"));
+    // A URL without a file name is fine when the destination names the file,
+    // and refused when the destination is an existing directory.
+    let (base, server) = serve("200 OK", b"unnamed", 2);
+    let mut named = req(c.path(), &[&format!("{base}/")], "/opt/tool");
+    named.add = true;
+    named.temp_dir = Some(tmp.path().to_path_buf());
+    let unnamed_root = tempfile::tempdir().unwrap();
+    apply(&plan(&named).unwrap(), unnamed_root.path()).unwrap();
+    assert_eq!(
+        fs::read(unnamed_root.path().join("opt/tool")).unwrap(),
+        b"unnamed"
+    );
+    named.dest = "/opt".into();
+    let err = apply(&plan(&named).unwrap(), unnamed_root.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("name the destination file"),
+        "{err}"
+    );
+    server.join().unwrap();
     // COPY does not download: a URL is a (missing) path.
     let copy_url = req(c.path(), &["http://127.0.0.1:9/x"], "/");
     assert!(matches!(

@@ -25,6 +25,7 @@ use nix::sys::time::TimeSpec;
 use nix::unistd::UnlinkatFlags;
 use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, unlinkat, Gid, Uid};
 
+use super::fetch;
 use super::untar;
 use super::{CopyError, CopyPlan, Entry, EntryKind, SourceKind};
 use crate::image::fsat::{open_dir, open_in_root};
@@ -73,6 +74,14 @@ pub(super) fn apply(plan: &CopyPlan, root: &Path) -> Result<(), CopyError> {
                 w.file(pfd.as_fd(), name, &t, &mut &bytes[..], HEREDOC_MODE, now)?;
             }
             SourceKind::Url { path, mtime, .. } => {
+                if into_dir && source.name.is_empty() {
+                    // The destination turned out to be an existing directory.
+                    return Err(CopyError::Download {
+                        op,
+                        url: source.word.clone(),
+                        reason: fetch::NO_FILE_NAME.into(),
+                    });
+                }
                 let t = target(&source.name);
                 let (pfd, name) = w.parent_of(&t)?;
                 let mut src = open_source(path).map_err(w.err(&t, "read the download"))?;
