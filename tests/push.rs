@@ -574,3 +574,68 @@ fn login_prompts_on_a_terminal_without_echoing_the_password() {
     out.assert_code(125).assert_one_error_line();
     assert!(out.stderr.contains("--password-stdin"), "{out}");
 }
+
+#[test]
+fn podman_runs_what_rpod_built_both_pushed_and_saved() {
+    let env = TestEnv::new();
+    podman_ready(&env);
+    let ctx = env.home().join("ctx");
+    fs::create_dir_all(&ctx).unwrap();
+    fs::write(ctx.join("note.txt"), "copied by rpod\n").unwrap();
+    fs::write(
+        ctx.join("Containerfile"),
+        format!(
+            "FROM {}\nRUN echo built by rpod > /msg && mkdir -p /srv && chown 1000:1000 /srv\n\
+             COPY --chown=65534:65534 note.txt /srv/note.txt\n\
+             RUN rm /bin/vi\n\
+             CMD [\"sh\", \"-c\", \"cat /msg /srv/note.txt; stat -c '%u %g' /srv /srv/note.txt; \
+             test -e /bin/vi || echo no vi\"]\n",
+            image("busybox:latest")
+        ),
+    )
+    .unwrap();
+    for p in [ctx.clone(), ctx.join("note.txt"), ctx.join("Containerfile")] {
+        let mode = if p.is_dir() { 0o755 } else { 0o644 };
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let dest = format!("{}/{}:1", registry(), fresh_repo("rpod-built"));
+    env.cmd(&["build", "-q", "-t", &dest, ctx.to_str().unwrap()])
+        .timeout(300)
+        .run()
+        .assert_ok();
+    let expected = "built by rpod\ncopied by rpod\n1000 1000\n65534 65534\nno vi\n";
+    let ours = env.cmd(&["run", "--rm", &dest]).timeout(120).run();
+    ours.assert_ok();
+    assert_eq!(ours.stdout, expected);
+
+    // Through the registry.
+    env.cmd(&["push", "-q", &dest])
+        .timeout(180)
+        .run()
+        .assert_ok();
+    let pulled = env
+        .command("podman", &["run", "--rm", "--tls-verify=false", &dest])
+        .timeout(180)
+        .run();
+    pulled.assert_ok();
+    assert_eq!(pulled.stdout, expected);
+
+    // Through an archive, under another name.
+    let archive = env.home().join("built.tar");
+    env.rpod(&["save", "-o", archive.to_str().unwrap(), &dest])
+        .assert_ok();
+    env.command("podman", &["rmi", "-f", &dest])
+        .timeout(120)
+        .run()
+        .assert_ok();
+    env.command("podman", &["load", "-i", archive.to_str().unwrap()])
+        .timeout(180)
+        .run()
+        .assert_ok();
+    let loaded = env
+        .command("podman", &["run", "--rm", &dest])
+        .timeout(180)
+        .run();
+    loaded.assert_ok();
+    assert_eq!(loaded.stdout, expected);
+}
