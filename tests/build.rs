@@ -469,7 +469,25 @@ fn bad_containerfiles_are_refused_with_their_line() {
     );
     let out = build(&env, &ctx, &[]);
     out.assert_code(125).assert_one_error_line();
-    assert!(out.stderr.contains('3'), "the line is named\n{out}");
+    assert!(
+        out.stderr.contains(":3: unknown instruction: BOGUS"),
+        "the line and instruction are named\n{out}"
+    );
+
+    let syntax = context(
+        &env,
+        "ctx-env",
+        &[(
+            "Containerfile",
+            &format!("FROM {base}\n\n# a comment\nENV A=1 \\\n    B\n"),
+        )],
+    );
+    let out = build(&env, &syntax, &[]);
+    out.assert_code(125).assert_one_error_line();
+    assert!(
+        out.stderr.contains(":4: ENV: Syntax error"),
+        "a continued instruction is named by its first line\n{out}"
+    );
 
     let outside = context(
         &env,
@@ -481,6 +499,7 @@ fn bad_containerfiles_are_refused_with_their_line() {
     );
     let out = build(&env, &outside, &[]);
     out.assert_code(125).assert_one_error_line();
+    assert!(out.stderr.contains("outside the build context"), "{out}");
 
     let noarg = context(
         &env,
