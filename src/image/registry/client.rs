@@ -405,6 +405,23 @@ impl Client {
         Ok(base)
     }
 
+    /// After a 401: whether its challenge is worth one retry with fresh auth
+    /// (a token, or credentials we have); the challenge is kept for
+    /// [`Self::authorization`].
+    pub(super) fn take_challenge(&self, resp: &Response<Body>) -> bool {
+        let Some(challenge) = pick_challenge(resp) else {
+            return false;
+        };
+        let usable = match &challenge {
+            Challenge::Bearer { .. } => true,
+            Challenge::Basic { .. } => !self.inner.credentials.is_anonymous(),
+        };
+        if usable {
+            self.lock().challenge = Some(challenge);
+        }
+        usable
+    }
+
     /// Sends a request with auth, retrying once with a fresh token or the
     /// credentials when the registry answers 401.
     fn request(
@@ -438,18 +455,9 @@ impl Client {
                 }
                 req.call()
             })?;
-            if resp.status().as_u16() == 401 && !renewed {
-                if let Some(challenge) = pick_challenge(&resp) {
-                    let usable = match &challenge {
-                        Challenge::Bearer { .. } => true,
-                        Challenge::Basic { .. } => !self.inner.credentials.is_anonymous(),
-                    };
-                    if usable {
-                        self.lock().challenge = Some(challenge);
-                        renewed = true;
-                        continue;
-                    }
-                }
+            if resp.status().as_u16() == 401 && !renewed && self.take_challenge(&resp) {
+                renewed = true;
+                continue;
             }
             return Ok(resp);
         }

@@ -12,7 +12,7 @@ use std::io::Read;
 use ureq::http::Response;
 use ureq::{Body, SendBody};
 
-use super::{form_encode, header, pick_challenge, Challenge, Client};
+use super::{form_encode, header, Client};
 use crate::image::digest::Digest;
 use crate::image::registry::error::RegistryError;
 
@@ -293,18 +293,9 @@ impl Client {
                     Verb::Put => prepare!(self.inner.agent.put(url)).send(body.unwrap_or(&[])),
                 }
             })?;
-            if resp.status().as_u16() == 401 && !renewed {
-                if let Some(challenge) = pick_challenge(&resp) {
-                    let usable = match &challenge {
-                        Challenge::Bearer { .. } => true,
-                        Challenge::Basic { .. } => !self.inner.credentials.is_anonymous(),
-                    };
-                    if usable {
-                        self.lock().challenge = Some(challenge);
-                        renewed = true;
-                        continue;
-                    }
-                }
+            if resp.status().as_u16() == 401 && !renewed && self.take_challenge(&resp) {
+                renewed = true;
+                continue;
             }
             return Ok(resp);
         }
