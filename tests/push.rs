@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::common::{expected_multilayer, image, listing, registry, TestEnv, LISTING_SH};
+use crate::common::{expected_multilayer, image, listing, pulled, registry, TestEnv, LISTING_SH};
 
 const TLS_REGISTRY: &str = "127.0.0.1:5443";
 const TLS_USER: &str = "rpodtest";
@@ -118,11 +118,7 @@ fn auth_json(env: &TestEnv) -> std::path::PathBuf {
 #[test]
 fn pushed_image_pulls_back_and_runs_and_digestfile_is_the_registrys() {
     let env = TestEnv::new();
-    let src = image("busybox:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "busybox:latest");
     let dest = format!("{}/{}:1", registry(), fresh_repo("roundtrip"));
     let digestfile = env.home().join("digest");
     let out = env
@@ -180,11 +176,7 @@ fn pushed_image_pulls_back_and_runs_and_digestfile_is_the_registrys() {
 #[test]
 fn cross_repository_mount_when_the_image_came_from_the_same_registry() {
     let env = TestEnv::new();
-    let src = image("busybox:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "busybox:latest");
     let dest = format!("{}/{}:1", registry(), fresh_repo("mount"));
     let out = env.cmd(&["push", &src, &dest]).timeout(120).run();
     out.assert_ok();
@@ -198,11 +190,7 @@ fn cross_repository_mount_when_the_image_came_from_the_same_registry() {
 #[test]
 fn formats_and_compression_as_skopeo_sees_them() {
     let env = TestEnv::new();
-    let src = image("busybox:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "busybox:latest");
     let repo = fresh_repo("formats");
     let reg = registry();
 
@@ -277,11 +265,7 @@ fn bad_push_input_is_one_line() {
     let env = TestEnv::new();
     let out = env.rpod(&["push", "nosuchimage", &format!("{}/x/y:1", registry())]);
     out.assert_code(125).assert_one_error_line();
-    let src = image("busybox:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "busybox:latest");
     let out = env.rpod(&["push", &src, "oci-archive:/tmp/x.tar"]);
     out.assert_code(125).assert_one_error_line();
     assert!(out.stderr.contains("rpod save"), "{out}");
@@ -298,11 +282,7 @@ fn bad_push_input_is_one_line() {
 fn podman_runs_what_rpod_pushed() {
     let env = TestEnv::new();
     podman_ready(&env);
-    let src = image("multilayer:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "multilayer:latest");
     let dest = format!("{}/{}:1", registry(), fresh_repo("interop"));
     // Compressed by rpod, not the blobs the fixture came with.
     env.cmd(&["push", "-q", "--force-compression", &src, &dest])
@@ -375,11 +355,7 @@ fn rpod_runs_what_podman_built_and_pushed() {
 fn podman_loads_and_runs_what_rpod_saved() {
     let env = TestEnv::new();
     podman_ready(&env);
-    let src = image("busybox:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "busybox:latest");
     let archive = env.home().join("busybox.tar");
     env.rpod(&["save", "-o", archive.to_str().unwrap(), &src])
         .assert_ok();
@@ -443,11 +419,7 @@ fn login_push_pull_logout_against_tls_with_htpasswd() {
     assert_eq!(out.stdout.trim(), TLS_USER);
 
     // Push and pull with the stored credentials.
-    let src = image("busybox:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "busybox:latest");
     let dest = format!("{reg}/{}:1", fresh_repo("tls"));
     env.cmd(&["push", "-q", "--tls-verify", &src, &dest])
         .timeout(120)
@@ -508,11 +480,7 @@ fn podman_and_rpod_share_auth_json() {
     let out = env.rpod(&["login", "--get-login", reg]);
     out.assert_ok();
     assert_eq!(out.stdout.trim(), TLS_USER);
-    let src = image("busybox:latest");
-    env.cmd(&["pull", "-q", &src])
-        .timeout(120)
-        .run()
-        .assert_ok();
+    let src = pulled(&env, "busybox:latest");
     let dest = format!("{reg}/{}:1", fresh_repo("shared"));
     env.cmd(&["push", "-q", &src, &dest])
         .timeout(120)

@@ -217,7 +217,12 @@ pub fn image(name_tag: &str) -> String {
 
 /// The busybox fixture, pulled into `env`'s store.
 pub fn busybox(env: &TestEnv) -> String {
-    let img = image("busybox");
+    pulled(env, "busybox")
+}
+
+/// The fixture `name_tag` of the test registry, pulled into `env`'s store.
+pub fn pulled(env: &TestEnv, name_tag: &str) -> String {
+    let img = image(name_tag);
     env.cmd(&["pull", "-q", &img])
         .timeout(120)
         .run()
