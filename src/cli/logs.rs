@@ -3,13 +3,13 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 
 use super::container::open;
 use super::Context;
 use crate::container::logs::{self, Entry, LogDriver, Stream};
+use crate::container::logwatch::LogWatch;
 use crate::container::{ContainerStore, Record};
 use crate::store::timestamp::{parse_duration, Timestamp};
 
@@ -103,8 +103,13 @@ pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
         if !args.follow {
             return Ok(());
         }
+        let dirs: Vec<_> = readers
+            .iter()
+            .flat_map(|r| [store.dir(&r.record.id), store.run_dir(&r.record.id)])
+            .collect();
+        let watch = LogWatch::new(dirs.iter().map(|d| d.as_path()));
         while readers.iter().any(|r| !r.done) {
-            std::thread::sleep(Duration::from_millis(50));
+            watch.wait();
             for r in readers.iter_mut().filter(|r| !r.done) {
                 // Read after checking, so output written just before the exit is shown.
                 let finished = !store.exists(&r.record.id) || !store.state(&r.record.id).running();

@@ -43,6 +43,7 @@ pub mod detach;
 pub mod freeze;
 pub mod launch;
 pub mod logs;
+pub mod logwatch;
 pub mod monitor;
 pub mod names;
 pub mod ops;
