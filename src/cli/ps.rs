@@ -473,38 +473,18 @@ mod tests {
         labels.insert("tier".to_string(), "web".to_string());
         Container {
             record: Record {
-                id: format!("{:a<64}", "ab"),
-                name: name.into(),
                 created: "2024-01-02T03:04:05Z".into(),
                 image: Some(ImageRef {
                     name: "docker.io/library/busybox:latest".into(),
                     id: "06a436727a3b".repeat(5) + "0123",
                 }),
-                rootfs: RootfsSource::Dir("/".into()),
                 command: vec!["sh".into(), "-c".into(), "echo hello; sleep 1000".into()],
-                entrypoint: vec![],
-                create_command: vec![],
-                hostname: String::new(),
-                network: String::new(),
-                interactive: false,
-                tty: false,
-                restart: Default::default(),
-                log: Default::default(),
-                auto_remove: false,
                 labels,
-                publish: vec![],
-                publish_all: false,
-                exposed: vec![],
-                dns: vec![],
-                dns_search: vec![],
-                dns_option: vec![],
-                add_host: vec![],
-                dns_servers: vec![],
-                binds: vec![],
-                cap_add: vec![],
-                cap_drop: vec![],
-                stop_signal: 15,
-                stop_timeout: 10,
+                ..Record::minimal(
+                    &format!("{:a<64}", "ab"),
+                    name,
+                    RootfsSource::Dir("/".into()),
+                )
             },
             state: State {
                 status,

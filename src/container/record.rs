@@ -145,6 +145,43 @@ impl Record {
     pub fn image_id(&self) -> &str {
         self.image.as_ref().map(|i| i.id.as_str()).unwrap_or("")
     }
+
+    /// A record with every setting at its default, as an old record file
+    /// without them reads: what tests build theirs on.
+    #[cfg(test)]
+    pub(crate) fn minimal(id: &str, name: &str, rootfs: RootfsSource) -> Record {
+        Record {
+            id: id.to_string(),
+            name: name.to_string(),
+            created: String::new(),
+            image: None,
+            rootfs,
+            command: vec![],
+            entrypoint: vec![],
+            create_command: vec![],
+            hostname: String::new(),
+            network: String::new(),
+            publish: vec![],
+            publish_all: false,
+            exposed: vec![],
+            dns: vec![],
+            dns_search: vec![],
+            dns_option: vec![],
+            add_host: vec![],
+            dns_servers: vec![],
+            interactive: false,
+            tty: false,
+            restart: Default::default(),
+            log: Default::default(),
+            auto_remove: false,
+            labels: Default::default(),
+            binds: vec![],
+            cap_add: vec![],
+            cap_drop: vec![],
+            stop_signal: default_stop_signal(),
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -647,35 +647,10 @@ mod tests {
         s.create(None, id, name, true, false, |name| {
             Ok((
                 Record {
-                    id: id.to_string(),
-                    name: name.to_string(),
                     created: crate::store::timestamp::Timestamp::now().rfc3339_nanos(),
-                    image: None,
-                    rootfs: RootfsSource::Dir("/r".into()),
                     command: vec!["true".into()],
-                    entrypoint: vec![],
-                    create_command: vec![],
-                    hostname: String::new(),
                     network: "none".into(),
-                    interactive: false,
-                    tty: false,
-                    restart: Default::default(),
-                    log: Default::default(),
-                    auto_remove: false,
-                    labels: Default::default(),
-                    publish: vec![],
-                    publish_all: false,
-                    exposed: vec![],
-                    dns: vec![],
-                    dns_search: vec![],
-                    dns_option: vec![],
-                    add_host: vec![],
-                    dns_servers: vec![],
-                    binds: vec![],
-                    cap_add: vec![],
-                    cap_drop: vec![],
-                    stop_signal: 15,
-                    stop_timeout: 10,
+                    ..Record::minimal(id, name, RootfsSource::Dir("/r".into()))
                 },
                 Spec::default(),
             ))
@@ -821,36 +796,6 @@ mod tests {
     }
 
     fn new_record(id: &str, name: &str) -> Record {
-        Record {
-            id: id.to_string(),
-            name: name.to_string(),
-            created: String::new(),
-            image: None,
-            rootfs: RootfsSource::Dir("/r".into()),
-            command: vec![],
-            entrypoint: vec![],
-            create_command: vec![],
-            hostname: String::new(),
-            network: String::new(),
-            interactive: false,
-            tty: false,
-            restart: Default::default(),
-            log: Default::default(),
-            auto_remove: false,
-            labels: Default::default(),
-            publish: vec![],
-            publish_all: false,
-            exposed: vec![],
-            dns: vec![],
-            dns_search: vec![],
-            dns_option: vec![],
-            add_host: vec![],
-            dns_servers: vec![],
-            binds: vec![],
-            cap_add: vec![],
-            cap_drop: vec![],
-            stop_signal: 15,
-            stop_timeout: 10,
-        }
+        Record::minimal(id, name, RootfsSource::Dir("/r".into()))
     }
 }
