@@ -273,4 +273,66 @@ mod tests {
             source: Errno::EINVAL
         }));
     }
+
+    /// As root (no user namespace needed), both ways give the same merged tree:
+    /// the new API and the descriptor-named fallback this kernel would not choose, for
+    /// more layers than absolute paths fit in a page.
+    #[test]
+    fn both_ways_mount_the_same_tree() {
+        use std::fs;
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        let d = |n: &str| {
+            let p = t.path().join(n);
+            fs::create_dir_all(&p).unwrap();
+            p
+        };
+        let layers: Vec<PathBuf> = (0..60).map(|i| d(&format!("layer-{i:060}"))).collect();
+        for (i, l) in layers.iter().enumerate() {
+            fs::write(l.join(format!("f{i}")), "x").unwrap();
+            fs::write(l.join("which"), format!("{i}")).unwrap();
+        }
+        for legacy in [false, true] {
+            let (upper, work, merged) = (d("upper"), d("work"), d("merged"));
+            let o = Overlay::new(&layers, &upper, &work).unwrap();
+            let result = crate::userns::run_in(
+                &crate::userns::IdMap::default(),
+                nix::sched::CloneFlags::CLONE_NEWNS,
+                || {
+                    mount(
+                        None::<&str>,
+                        "/",
+                        None::<&str>,
+                        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                        None::<&str>,
+                    )?;
+                    if legacy {
+                        o.mount_legacy(&merged)?;
+                    } else {
+                        match o.mount_fsconfig(&merged) {
+                            Ok(()) => {}
+                            // A kernel before 6.8: only the fallback can be checked.
+                            Err(e) if fallback(&e) => return Ok(None),
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    fs::write(merged.join("new"), "y")?;
+                    let names = fs::read_dir(&merged)?.count();
+                    Ok(Some((names, fs::read_to_string(merged.join("which"))?)))
+                },
+            )
+            .unwrap();
+            let Some((names, which)) = result else {
+                continue;
+            };
+            assert_eq!(names, 60 + 2, "legacy={legacy}");
+            assert_eq!(which, "59", "the topmost layer wins (legacy={legacy})");
+            assert!(upper.join("new").exists(), "legacy={legacy}");
+            for p in [&upper, &work, &merged] {
+                let _ = fs::remove_dir_all(p);
+            }
+        }
+    }
 }
