@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use crate::common::{busybox, TestEnv};
 
-/// Past Docker's 127-layer limit, and four times what `lowerdir=` of absolute store
+/// Past Docker's 127-layer limit, and nearly four times what `lowerdir=` of absolute store
 /// paths under a home directory fits in a page.
 const FILES: usize = 130;
 

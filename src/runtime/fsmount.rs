@@ -27,15 +27,18 @@ pub enum FsmountError {
         #[source]
         source: Errno,
     },
-    #[error("setting {key}={value}: {source}")]
+    #[error("setting {key}={value}: {source}{}", said(.log))]
     Config {
         key: String,
         value: String,
+        /// What the filesystem logged about it, if anything.
+        log: String,
         #[source]
         source: Errno,
     },
-    #[error("creating the filesystem: {source}")]
+    #[error("creating the filesystem: {source}{}", said(.log))]
     Create {
+        log: String,
         #[source]
         source: Errno,
     },
@@ -52,13 +55,21 @@ pub enum FsmountError {
     },
 }
 
+fn said(log: &str) -> String {
+    if log.is_empty() {
+        String::new()
+    } else {
+        format!(" ({log})")
+    }
+}
+
 impl FsmountError {
     /// The kernel's error number, whichever step failed.
     pub fn errno(&self) -> Errno {
         match self {
             Self::Open { source, .. }
             | Self::Config { source, .. }
-            | Self::Create { source }
+            | Self::Create { source, .. }
             | Self::Mount { source }
             | Self::Move { source, .. } => *source,
         }
@@ -116,6 +127,7 @@ impl FsContext {
         .map_err(|source| FsmountError::Config {
             key: key.to_string(),
             value: String::new(),
+            log: self.log(),
             source,
         })
     }
@@ -144,6 +156,7 @@ impl FsContext {
             .map_err(|source| FsmountError::Config {
                 key: key.to_string(),
                 value: value.display().to_string(),
+                log: self.log(),
                 source,
             })
     }
@@ -163,7 +176,30 @@ impl FsContext {
         };
         Errno::result(ret)
             .map(drop)
-            .map_err(|source| FsmountError::Create { source })
+            .map_err(|source| FsmountError::Create {
+                log: self.log(),
+                source,
+            })
+    }
+
+    /// The error messages the filesystem queued on the context (`e …` lines), which
+    /// say more than an errno ("failed to resolve …").
+    fn log(&self) -> String {
+        let mut errors = Vec::new();
+        let mut buf = [0u8; 1024];
+        // Bounded: the kernel keeps at most eight messages; ENODATA when drained.
+        for _ in 0..16 {
+            match nix::unistd::read(&self.0, &mut buf) {
+                Ok(n) if n > 0 => {
+                    let m = String::from_utf8_lossy(&buf[..n]);
+                    if let Some(e) = m.strip_prefix("e ") {
+                        errors.push(e.trim_end().to_string());
+                    }
+                }
+                _ => break,
+            }
+        }
+        errors.join("; ")
     }
 
     /// `fsmount`: a detached mount of the created filesystem.
@@ -226,5 +262,32 @@ mod tests {
         assert!(matches!(e, FsmountError::Open { .. }), "{e}");
         assert!(e.to_string().contains("rpod-no-such-fs"));
         assert_ne!(e.errno(), Errno::UnknownErrno);
+    }
+
+    #[test]
+    fn a_refused_filesystem_carries_its_message() {
+        // Only root may open an overlay context outside a user namespace.
+        let Ok(fs) = FsContext::open("overlay") else {
+            return;
+        };
+        let e = fs
+            .set_string("lowerdir+", Path::new("/nonexistent/rpod-layer"))
+            .unwrap_err();
+        assert_eq!(e.errno(), Errno::ENOENT, "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("setting lowerdir+=/nonexistent/rpod-layer: ENOENT"),
+            "{e}"
+        );
+        // What kernels before 6.8 answer to `lowerdir+`, with the reason logged.
+        let e = fs
+            .set_string("rpod-no-such-option", Path::new("/x"))
+            .unwrap_err();
+        assert_eq!(e.errno(), Errno::EINVAL, "{e}");
+        assert_eq!(
+            e.to_string(),
+            "setting rpod-no-such-option=/x: EINVAL: Invalid argument \
+             (overlay: Unknown parameter 'rpod-no-such-option')"
+        );
     }
 }

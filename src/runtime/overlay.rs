@@ -170,7 +170,7 @@ fn stack(lowers: &[PathBuf]) -> Result<Vec<PathBuf>, OverlayError> {
 fn fallback(e: &FsmountError) -> bool {
     match e {
         FsmountError::Open { source, .. } => matches!(source, Errno::ENOSYS | Errno::EPERM),
-        FsmountError::Config { source, .. } | FsmountError::Create { source } => {
+        FsmountError::Config { source, .. } | FsmountError::Create { source, .. } => {
             *source == Errno::EINVAL
         }
         FsmountError::Mount { .. } | FsmountError::Move { .. } => false,
@@ -257,10 +257,12 @@ mod tests {
         let cfg = |source| FsmountError::Config {
             key: "lowerdir+".into(),
             value: "/l".into(),
+            log: String::new(),
             source,
         };
         assert!(fallback(&cfg(Errno::EINVAL)));
         assert!(fallback(&FsmountError::Create {
+            log: String::new(),
             source: Errno::EINVAL
         }));
         assert!(fallback(&FsmountError::Open {
