@@ -10,6 +10,7 @@ mod cp;
 mod docs;
 mod exec;
 mod images;
+mod layers;
 mod lifecycle;
 mod network;
 mod network_join;

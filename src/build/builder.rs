@@ -27,6 +27,7 @@ use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
 use crate::image::pull::{pull, PullOptions};
 use crate::network::NetworkMode;
+use crate::runtime::overlay::Overlay;
 use crate::store::images::ImageRecord;
 use crate::store::paths::Paths;
 use crate::store::timestamp::Timestamp;
@@ -844,27 +845,25 @@ fn run_argv(
 
 /// Mounts an overlay of `lowers` (base first) with `upper`/`work` at `target`.
 fn mount_overlay(lowers: &[PathBuf], upper: &Path, work: &Path, target: &Path) -> Result<()> {
-    let opts = crate::runtime::mounts::overlay_options(lowers, upper, work)?;
-    nix::mount::mount(
-        Some("overlay"),
-        target,
-        Some("overlay"),
-        nix::mount::MsFlags::empty(),
-        Some(opts.as_str()),
-    )
-    .with_context(|| {
-        format!(
-            "mounting the step's root filesystem at {}",
-            target.display()
-        )
-    })
+    Overlay::new(lowers, upper, work)
+        .and_then(|o| o.mount(target))
+        .with_context(|| {
+            format!(
+                "mounting the step's root filesystem at {}",
+                target.display()
+            )
+        })
 }
 
 /// Mounts the read-only view of `lowers` at `target` (a bind for a single layer).
 fn mount_readonly(lowers: &[PathBuf], target: &Path) -> Result<()> {
     use nix::mount::{mount, MsFlags};
-    match lowers {
-        [] => Ok(()),
+    if lowers.is_empty() {
+        return Ok(());
+    }
+    let overlay = Overlay::read_only(lowers)?;
+    match overlay.lowers() {
+        // Overlayfs without an upper layer wants two lower ones.
         [one] => mount(
             Some(one.as_path()),
             target,
@@ -873,20 +872,9 @@ fn mount_readonly(lowers: &[PathBuf], target: &Path) -> Result<()> {
             None::<&str>,
         )
         .with_context(|| format!("binding {}", one.display())),
-        many => {
-            let mut s = String::from("lowerdir=");
-            let list: Vec<String> = many.iter().rev().map(|p| p.display().to_string()).collect();
-            s.push_str(&list.join(":"));
-            s.push_str(",userxattr");
-            mount(
-                Some("overlay"),
-                target,
-                Some("overlay"),
-                MsFlags::MS_RDONLY,
-                Some(s.as_str()),
-            )
-            .context("mounting the source stage's root filesystem")
-        }
+        _ => overlay
+            .mount(target)
+            .context("mounting the source stage's root filesystem"),
     }
 }
 

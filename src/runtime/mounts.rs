@@ -17,6 +17,7 @@ use nix::sys::statvfs::{fstatvfs, FsFlags};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 use thiserror::Error;
 
+use super::overlay::{Overlay, OverlayError};
 use super::Rootfs;
 
 #[derive(Debug, Error)]
@@ -32,12 +33,8 @@ pub enum MountError {
     NoRoot,
     #[error("mount destination {0} is not an absolute path")]
     Relative(PathBuf),
-    #[error("layer path {0} contains ':' or ',' which overlayfs cannot take")]
-    OverlayPath(PathBuf),
-    #[error("overlay mount options are {0} bytes, over the kernel's page-size limit: too many or too long layer paths")]
-    OverlayTooLong(usize),
-    #[error("an overlay root needs at least one lower layer")]
-    NoLayers,
+    #[error(transparent)]
+    Overlay(#[from] OverlayError),
 }
 
 fn sys(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(Errno) -> MountError {
@@ -50,8 +47,8 @@ fn sys(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(Errno) -> Moun
 pub enum RootSource {
     /// Recursive bind of a directory (`--rootfs DIR`).
     Bind(PathBuf),
-    /// Kernel overlayfs; the complete option string.
-    Overlay(String),
+    /// Kernel overlayfs of image layers.
+    Overlay(Overlay),
 }
 
 /// One step; container paths are absolute paths inside the new root.
@@ -179,7 +176,7 @@ pub fn plan(spec: &Spec, rootfs: &Rootfs) -> Result<Plan, MountError> {
             lowers,
             upper,
             work,
-        } => RootSource::Overlay(overlay_options(lowers, upper, work)?),
+        } => RootSource::Overlay(Overlay::new(lowers, upper, work)?),
     };
     let linux = spec.linux().as_ref();
     let own_netns = linux
@@ -267,49 +264,6 @@ pub fn plan(spec: &Spec, rootfs: &Rootfs) -> Result<Plan, MountError> {
     })
 }
 
-/// `lowerdir=TOP:…:BASE,upperdir=…,workdir=…,userxattr`; `lowers` come base first.
-pub fn overlay_options(
-    lowers: &[PathBuf],
-    upper: &Path,
-    work: &Path,
-) -> Result<String, MountError> {
-    if lowers.is_empty() {
-        return Err(MountError::NoLayers);
-    }
-    let mut s = String::from("lowerdir=");
-    // A layer may appear twice in an image (two empty layers, a step repeated):
-    // overlayfs refuses the same lowerdir twice (ELOOP). Its upper occurrence
-    // alone gives the same tree, since it re-applies every entry the lower one had.
-    let mut seen = std::collections::HashSet::new();
-    for l in lowers.iter().rev() {
-        if !seen.insert(l) {
-            continue;
-        }
-        if seen.len() > 1 {
-            s.push(':');
-        }
-        s.push_str(&checked(l)?);
-    }
-    s.push_str(",upperdir=");
-    s.push_str(&checked(upper)?);
-    s.push_str(",workdir=");
-    s.push_str(&checked(work)?);
-    s.push_str(",userxattr");
-    // The kernel copies at most one page of mount data.
-    if s.len() >= 4096 {
-        return Err(MountError::OverlayTooLong(s.len()));
-    }
-    Ok(s)
-}
-
-fn checked(p: &Path) -> Result<String, MountError> {
-    let s = p.to_string_lossy();
-    if s.contains([':', ',']) {
-        return Err(MountError::OverlayPath(p.to_path_buf()));
-    }
-    Ok(s.into_owned())
-}
-
 // ---------------------------------------------------------------------------------------
 // Carrying the plan out (in the container's init, as root of its user namespace).
 
@@ -368,14 +322,7 @@ fn mount_root(source: &RootSource, target: &Path) -> Result<(), MountError> {
             None::<&str>,
         )
         .map_err(sys("binding root filesystem on", target)),
-        RootSource::Overlay(data) => mount(
-            Some("overlay"),
-            target,
-            Some("overlay"),
-            MsFlags::empty(),
-            Some(data.as_str()),
-        )
-        .map_err(sys("mounting overlay root filesystem on", target)),
+        RootSource::Overlay(overlay) => Ok(overlay.mount(target)?),
     }
 }
 
@@ -875,59 +822,35 @@ mod tests {
     }
 
     #[test]
-    fn overlay_options_reverse_layers_and_check_paths() {
-        let s = overlay_options(
-            &["/l/base".into(), "/l/top".into()],
-            Path::new("/u"),
-            Path::new("/w"),
-        )
-        .unwrap();
-        assert_eq!(
-            s,
-            "lowerdir=/l/top:/l/base,upperdir=/u,workdir=/w,userxattr"
-        );
-        let repeated = overlay_options(
-            &[
-                "/l/empty".into(),
-                "/l/a".into(),
-                "/l/empty".into(),
-                "/l/b".into(),
-            ],
-            Path::new("/u"),
-            Path::new("/w"),
-        )
-        .unwrap();
-        assert_eq!(
-            repeated, "lowerdir=/l/b:/l/empty:/l/a,upperdir=/u,workdir=/w,userxattr",
-            "a repeated layer is mounted once, where it is topmost"
-        );
-        assert!(matches!(
-            overlay_options(&["/a:b".into()], Path::new("/u"), Path::new("/w")),
-            Err(MountError::OverlayPath(_))
-        ));
-        assert!(matches!(
-            overlay_options(&[], Path::new("/u"), Path::new("/w")),
-            Err(MountError::NoLayers)
-        ));
+    fn overlay_root_takes_many_long_layers_top_first() {
+        let overlay_plan = |lowers: Vec<PathBuf>| {
+            plan(
+                &spec_for(&opts()),
+                &Rootfs::Overlay {
+                    lowers,
+                    upper: "/u".into(),
+                    work: "/w".into(),
+                },
+            )
+        };
+        // Far past one page of absolute paths: the layers no longer travel in one string.
         let many: Vec<PathBuf> = (0..200)
             .map(|i| PathBuf::from(format!("/very/long/layer/path/{i:040}")))
             .collect();
+        let p = overlay_plan(many.clone()).unwrap();
+        let MountOp::Root {
+            source: RootSource::Overlay(o),
+            ..
+        } = &p.setup[1]
+        else {
+            panic!("no overlay root in {:?}", p.setup);
+        };
+        assert_eq!(o.lowers().len(), 200);
+        assert_eq!(o.lowers().first(), many.last());
+        assert_eq!(o.lowers().last(), many.first());
         assert!(matches!(
-            overlay_options(&many, Path::new("/u"), Path::new("/w")),
-            Err(MountError::OverlayTooLong(_))
-        ));
-        let p = plan(
-            &spec_for(&opts()),
-            &Rootfs::Overlay {
-                lowers: vec!["/l/1".into()],
-                upper: "/u".into(),
-                work: "/w".into(),
-            },
-        )
-        .unwrap();
-        assert!(matches!(
-            &p.setup[1],
-            MountOp::Root { source: RootSource::Overlay(d), .. } if d.starts_with("lowerdir=/l/1,")
+            overlay_plan(Vec::new()),
+            Err(MountError::Overlay(OverlayError::NoLayers))
         ));
     }
 

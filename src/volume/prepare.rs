@@ -20,6 +20,7 @@ use oci_spec::runtime::Spec;
 use super::copy;
 use super::record::Volume;
 use super::store::{VolumeError, VolumeStore};
+use crate::runtime::overlay::Overlay;
 use crate::runtime::spec::BindMount;
 use crate::runtime::Rootfs;
 use crate::store::remove::TreeRemover;
@@ -353,15 +354,9 @@ fn in_namespace(
     let root = match (rootfs, scratch) {
         (Rootfs::Dir(dir), _) => dir.clone(),
         (Rootfs::Overlay { lowers, .. }, Some(s)) => {
-            let data = lower_only_options(lowers, &s.empty)?;
-            mount(
-                Some("overlay"),
-                &s.root,
-                Some("overlay"),
-                MsFlags::MS_RDONLY,
-                Some(data.as_str()),
-            )
-            .with_context(|| format!("mounting the image's layers on {}", s.root.display()))?;
+            read_only_view(lowers, &s.empty)?
+                .mount(&s.root)
+                .with_context(|| format!("mounting the image's layers on {}", s.root.display()))?;
             s.root.clone()
         }
         (Rootfs::Overlay { .. }, None) => anyhow::bail!("no mount point for the image's layers"),
@@ -492,26 +487,16 @@ fn open_dir(path: &Path) -> nix::Result<OwnedFd> {
     )
 }
 
-/// Overlay options for a read-only view of `lowers` (base first): the kernel wants
-/// two lower layers when there is no upper one, so a single layer gets `empty`
-/// beneath it.
-fn lower_only_options(lowers: &[PathBuf], empty: &Path) -> Result<String> {
-    let mut layers: Vec<&Path> = lowers.iter().rev().map(PathBuf::as_path).collect();
-    if layers.len() < 2 {
-        layers.push(empty);
+/// A read-only view of `lowers` (base first): the kernel wants two lower layers when
+/// there is no upper one, so a single layer gets `empty` beneath it.
+fn read_only_view(lowers: &[PathBuf], empty: &Path) -> Result<Overlay> {
+    let view = Overlay::read_only(lowers)?;
+    if view.lowers().len() >= 2 {
+        return Ok(view);
     }
-    let mut parts = Vec::new();
-    for l in layers {
-        let s = l.to_string_lossy();
-        if s.contains([':', ',']) {
-            anyhow::bail!(
-                "layer path {} contains ':' or ',' which overlayfs cannot take",
-                l.display()
-            );
-        }
-        parts.push(s.into_owned());
-    }
-    Ok(format!("lowerdir={},userxattr", parts.join(":")))
+    let mut padded = vec![empty.to_path_buf()];
+    padded.extend_from_slice(lowers);
+    Ok(Overlay::read_only(&padded)?)
 }
 
 #[cfg(test)]
@@ -570,13 +555,14 @@ mod tests {
     }
 
     #[test]
-    fn overlay_options_for_a_read_only_view() {
-        let one = lower_only_options(&["/l/base".into()], Path::new("/e")).unwrap();
-        assert_eq!(one, "lowerdir=/l/base:/e,userxattr");
-        let two =
-            lower_only_options(&["/l/base".into(), "/l/top".into()], Path::new("/e")).unwrap();
-        assert_eq!(two, "lowerdir=/l/top:/l/base,userxattr");
-        assert!(lower_only_options(&["/a:b".into()], Path::new("/e")).is_err());
+    fn read_only_view_pads_a_lone_layer() {
+        let one = read_only_view(&["/l/base".into()], Path::new("/e")).unwrap();
+        assert_eq!(one.lowers(), [PathBuf::from("/l/base"), "/e".into()]);
+        let two = read_only_view(&["/l/base".into(), "/l/top".into()], Path::new("/e")).unwrap();
+        assert_eq!(two.lowers(), [PathBuf::from("/l/top"), "/l/base".into()]);
+        // The same layer twice is one layer: it too needs the pad.
+        let same = read_only_view(&["/l/a".into(), "/l/a".into()], Path::new("/e")).unwrap();
+        assert_eq!(same.lowers(), [PathBuf::from("/l/a"), "/e".into()]);
     }
 
     #[test]
