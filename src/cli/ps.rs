@@ -484,6 +484,7 @@ mod tests {
                 command: vec!["sh".into(), "-c".into(), "echo hello; sleep 1000".into()],
                 entrypoint: vec![],
                 create_command: vec![],
+                sdnotify: Default::default(),
                 hostname: String::new(),
                 network: String::new(),
                 interactive: false,
