@@ -296,6 +296,17 @@ fn generated_units_verify_and_name_the_create_command() {
     assert!(text.contains("TimeoutStopSec=63\n"), "{text}");
     assert!(text.contains("monitor.pid\nType=forking\n"), "{text}");
     verify(&env, &format!("container-{id}.service"), text);
+    // The forking unit's main pid: the monitor's, written before `start` returns.
+    let pid_file = text
+        .lines()
+        .find_map(|l| l.strip_prefix("PIDFile="))
+        .unwrap()
+        .to_string();
+    env.rpod(&["start", "web"]).assert_ok();
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let conmon = env.rpod(&["inspect", "--format", "{{.State.ConmonPid}}", "web"]);
+    assert_eq!(pid.trim(), conmon.stdout.trim(), "{conmon}");
+    assert!(Path::new(&format!("/proc/{}", pid.trim())).exists());
 
     // --files: in the working directory, its path printed.
     let out = env

@@ -19,7 +19,6 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum GenerateCommand {
-    /// Generate systemd units
     Systemd(SystemdArgs),
 }
 
