@@ -37,6 +37,9 @@ _rpod() {
             rpod,exec)
                 cmd="rpod__subcmd__exec"
                 ;;
+            rpod,generate)
+                cmd="rpod__subcmd__generate"
+                ;;
             rpod,help)
                 cmd="rpod__subcmd__help"
                 ;;
@@ -283,6 +286,18 @@ _rpod() {
             rpod__subcmd__container__subcmd__help,wait)
                 cmd="rpod__subcmd__container__subcmd__help__subcmd__wait"
                 ;;
+            rpod__subcmd__generate,help)
+                cmd="rpod__subcmd__generate__subcmd__help"
+                ;;
+            rpod__subcmd__generate,systemd)
+                cmd="rpod__subcmd__generate__subcmd__systemd"
+                ;;
+            rpod__subcmd__generate__subcmd__help,help)
+                cmd="rpod__subcmd__generate__subcmd__help__subcmd__help"
+                ;;
+            rpod__subcmd__generate__subcmd__help,systemd)
+                cmd="rpod__subcmd__generate__subcmd__help__subcmd__systemd"
+                ;;
             rpod__subcmd__help,attach)
                 cmd="rpod__subcmd__help__subcmd__attach"
                 ;;
@@ -303,6 +318,9 @@ _rpod() {
                 ;;
             rpod__subcmd__help,exec)
                 cmd="rpod__subcmd__help__subcmd__exec"
+                ;;
+            rpod__subcmd__help,generate)
+                cmd="rpod__subcmd__help__subcmd__generate"
                 ;;
             rpod__subcmd__help,help)
                 cmd="rpod__subcmd__help__subcmd__help"
@@ -471,6 +489,9 @@ _rpod() {
                 ;;
             rpod__subcmd__help__subcmd__container,wait)
                 cmd="rpod__subcmd__help__subcmd__container__subcmd__wait"
+                ;;
+            rpod__subcmd__help__subcmd__generate,systemd)
+                cmd="rpod__subcmd__help__subcmd__generate__subcmd__systemd"
                 ;;
             rpod__subcmd__help__subcmd__image,exists)
                 cmd="rpod__subcmd__help__subcmd__image__subcmd__exists"
@@ -671,7 +692,7 @@ _rpod() {
 
     case "${cmd}" in
         rpod)
-            opts="-v -h --log-level --root --runroot --version --help info run build commit exec attach container cp create inspect kill login logout logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull push rmi save tag untag version volume help"
+            opts="-v -h --log-level --root --runroot --version --help info run build commit exec attach container cp create inspect kill login logout logs pause port ps rename restart rm start stats stop generate top unpause wait unshare history image images import load pull push rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1001,7 +1022,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__create)
-            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --cidfile --replace --sdnotify --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1009,6 +1030,14 @@ _rpod() {
             case "${prev}" in
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdnotify)
+                    COMPREPLY=($(compgen -W "container conmon ignore" -- "${cur}"))
                     return 0
                     ;;
                 --env)
@@ -1945,7 +1974,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__rm)
-            opts="-a -f -i -t -v -h --all --force --ignore --time --volumes --log-level --root --runroot --help"
+            opts="-a -f -i -t -v -h --all --force --ignore --time --volumes --cidfile --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1956,6 +1985,10 @@ _rpod() {
                     return 0
                     ;;
                 -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1979,7 +2012,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__run)
-            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --cidfile --replace --sdnotify --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1987,6 +2020,14 @@ _rpod() {
             case "${prev}" in
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdnotify)
+                    COMPREPLY=($(compgen -W "container conmon ignore" -- "${cur}"))
                     return 0
                     ;;
                 --env)
@@ -2277,7 +2318,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__container__subcmd__stop)
-            opts="-a -i -t -h --all --ignore --time --log-level --root --runroot --help"
+            opts="-a -i -t -h --all --ignore --time --cidfile --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2288,6 +2329,10 @@ _rpod() {
                     return 0
                     ;;
                 -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2423,7 +2468,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__create)
-            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-e -w -u -h -v -i -t -p -P -m -c -l -q --rm --name --cidfile --replace --sdnotify --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2431,6 +2476,14 @@ _rpod() {
             case "${prev}" in
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdnotify)
+                    COMPREPLY=($(compgen -W "container conmon ignore" -- "${cur}"))
                     return 0
                     ;;
                 --env)
@@ -2702,8 +2755,126 @@ _rpod() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpod__subcmd__generate)
+            opts="-h --log-level --root --runroot --help systemd help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__generate__subcmd__help)
+            opts="systemd help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__generate__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__generate__subcmd__help__subcmd__systemd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__generate__subcmd__systemd)
+            opts="-f -n -t -h --files --name --new --no-header --restart-policy --restart-sec --time --container-prefix --separator --log-level --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --restart-policy)
+                    COMPREPLY=($(compgen -W "no on-success on-failure on-abnormal on-watchdog on-abort always" -- "${cur}"))
+                    return 0
+                    ;;
+                --restart-sec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --separator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpod__subcmd__help)
-            opts="info run build commit exec attach container cp create inspect kill login logout logs pause port ps rename restart rm start stats stop top unpause wait unshare history image images import load pull push rmi save tag untag version volume help"
+            opts="info run build commit exec attach container cp create inspect kill login logout logs pause port ps rename restart rm start stats stop generate top unpause wait unshare history image images import load pull push rmi save tag untag version volume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3111,6 +3282,34 @@ _rpod() {
         rpod__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__generate)
+            opts="systemd"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpod__subcmd__help__subcmd__generate__subcmd__systemd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -5249,7 +5448,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__rm)
-            opts="-a -f -i -t -v -h --all --force --ignore --time --volumes --log-level --root --runroot --help"
+            opts="-a -f -i -t -v -h --all --force --ignore --time --volumes --cidfile --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5260,6 +5459,10 @@ _rpod() {
                     return 0
                     ;;
                 -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5309,7 +5512,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__run)
-            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
+            opts="-d -e -w -u -h -v -i -t -p -P -m -c -l -q --detach --rm --name --cidfile --replace --sdnotify --env --env-file --workdir --user --entrypoint --hostname --volume --mount --tmpfs --read-only --interactive --tty --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --pull --rootfs --cap-add --cap-drop --security-opt --ulimit --memory --memory-swap --cpus --cpu-shares --pids-limit --restart --log-driver --log-opt --label --stop-signal --stop-timeout --platform --arch --os --variant --tls-verify --creds --authfile --quiet --help --log-level --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5317,6 +5520,14 @@ _rpod() {
             case "${prev}" in
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdnotify)
+                    COMPREPLY=($(compgen -W "container conmon ignore" -- "${cur}"))
                     return 0
                     ;;
                 --env)
@@ -5645,7 +5856,7 @@ _rpod() {
             return 0
             ;;
         rpod__subcmd__stop)
-            opts="-a -i -t -h --all --ignore --time --log-level --root --runroot --help"
+            opts="-a -i -t -h --all --ignore --time --cidfile --log-level --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5656,6 +5867,10 @@ _rpod() {
                     return 0
                     ;;
                 -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

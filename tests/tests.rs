@@ -18,5 +18,6 @@ mod push;
 mod registry_client;
 mod run;
 mod run_image;
+mod systemd;
 mod userns;
 mod volumes;

@@ -65,6 +65,18 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_name)]
     pub name: Option<String>,
 
+    /// Write the container's ID to FILE (refused if FILE exists)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+
+    /// Remove an existing container of the same --name first (as `rm -f`)
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Who notifies systemd that the container is ready, when NOTIFY_SOCKET is set
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = crate::container::notify::SdNotify::Container)]
+    pub sdnotify: crate::container::notify::SdNotify,
+
     /// Set an environment variable (NAME=VALUE; NAME alone takes the host's value)
     #[arg(short = 'e', long = "env", value_name = "ENV")]
     pub env: Vec<String>,

@@ -10,6 +10,7 @@ use super::pull::{pull_options, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::container::record::{Bind, ImageRef, Record, RootfsSource};
 use crate::container::restart::RestartPolicy;
+use crate::container::store::ContainerError;
 use crate::container::{proc, ContainerStore};
 use crate::image::pull::pull;
 use crate::network::NetworkMode;
@@ -61,8 +62,58 @@ pub struct Pulling<'a> {
 }
 
 /// Records a new container from the flags of `run`/`create`; also returns its
-/// volumes (those it made go again if its first start fails).
+/// volumes (those it made go again if its first start fails). `--replace` removes the
+/// container holding the name first; `--cidfile` gets the new ID.
 pub fn create(
+    ctx: &Context,
+    args: &RunArgs,
+    platform: &PlatformArgs,
+    registry: &RegistryArgs,
+    quiet: bool,
+) -> Result<(Record, Vec<Attached>)> {
+    if let Some(path) = &args.cidfile {
+        super::cidfile::check_free(path)?;
+    }
+    if args.replace {
+        let Some(name) = &args.name else {
+            bail!("cannot replace container without --name being set");
+        };
+        replace(ctx, name)?;
+    }
+    let (record, attached) = create_record(ctx, args, platform, registry, quiet)?;
+    if let Some(path) = &args.cidfile {
+        if let Err(e) = super::cidfile::write(path, &record.id) {
+            let store = ContainerStore::open(&ctx.paths)?;
+            if let Err(r) = store.remove(&record.id, |_| Ok(())) {
+                log::warn!(
+                    "removing container {}: {}",
+                    record.id,
+                    crate::error::one_line(&r)
+                );
+            }
+            return Err(e);
+        }
+    }
+    Ok((record, attached))
+}
+
+/// `--replace`: the container named `name`, if any, goes as with `rm -f`.
+fn replace(ctx: &Context, name: &str) -> Result<()> {
+    let store = ContainerStore::open(&ctx.paths).context("opening the container store")?;
+    let c = match store.get(name) {
+        Ok(c) => c,
+        Err(ContainerError::Lookup(crate::container::LookupError::NotFound(_))) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    // Only an exact name: an ID prefix that happens to match is another container.
+    if c.record.name != name {
+        return Ok(());
+    }
+    crate::container::ops::remove(&store, &c, true, c.record.stop_timeout)
+        .with_context(|| format!("replacing container {name}"))
+}
+
+fn create_record(
     ctx: &Context,
     args: &RunArgs,
     platform: &PlatformArgs,
@@ -341,6 +392,7 @@ impl Template {
             cap_drop: opts.cap_drop.iter().map(|c| c.to_string()).collect(),
             stop_signal: self.stop_signal.or(image_signal).unwrap_or(libc::SIGTERM),
             stop_timeout: self.stop_timeout,
+            sdnotify: args.sdnotify,
         }
     }
 }

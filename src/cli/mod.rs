@@ -13,6 +13,7 @@ use crate::store::paths::{Env, Paths};
 pub mod args;
 pub mod attach;
 pub mod build;
+pub mod cidfile;
 pub mod commit;
 pub mod container;
 pub mod container_prune;
@@ -20,6 +21,7 @@ pub mod cp;
 pub mod create;
 pub mod docs;
 pub mod exec;
+pub mod generate;
 pub mod history;
 pub mod humanize;
 pub mod image;
@@ -148,6 +150,7 @@ pub enum Command {
     Stats(pause::StatsArgs),
     /// Stop one or more containers
     Stop(stop::StopArgs),
+    Generate(generate::GenerateArgs),
     /// Display the running processes of a container
     Top(top::TopArgs),
     /// Unpause the processes in one or more containers
@@ -253,6 +256,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Rm(a) => rm::run(&ctx()?, &a),
         Command::Start(a) => start::run(&ctx()?, &a),
         Command::Stop(a) => stop::run(&ctx()?, &a),
+        Command::Generate(a) => generate::run(&ctx()?, a),
         Command::Top(a) => top::run(&ctx()?, &a),
         Command::Wait(a) => wait::run(&ctx()?, &a),
         Command::Unshare(args) => unshare::run(&ctx()?, &args),

@@ -31,10 +31,14 @@ pub struct RmArgs {
     #[arg(short, long)]
     pub volumes: bool,
 
+    /// Read the container ID from FILE (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
+
     /// Containers to remove (names or IDs)
     #[arg(
         value_name = "CONTAINER",
-        required_unless_present = "all",
+        required_unless_present_any = ["all", "cidfile"],
         conflicts_with = "all"
     )]
     pub containers: Vec<String>,
@@ -45,7 +49,9 @@ pub fn run(ctx: &Context, args: &RmArgs) -> Result<u8> {
     let queries = if args.all {
         store.list()?.into_iter().map(|c| c.record.id).collect()
     } else {
-        args.containers.clone()
+        let mut named = args.containers.clone();
+        named.extend(super::cidfile::read_all(&args.cidfile, args.ignore)?);
+        named
     };
     each(&queries, |q| {
         let c = match store.get(q) {

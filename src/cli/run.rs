@@ -6,6 +6,7 @@ use anyhow::Result;
 use super::args::{resolve_bind_source, RunArgs};
 use super::pull::{PlatformArgs, RegistryArgs};
 use super::Context;
+use crate::container::notify::{self, NotifySocket, SdNotify};
 use crate::container::{ops, ContainerStore};
 use crate::network::NetworkMode;
 use crate::runtime::spec::{self, RunOptions};
@@ -113,6 +114,26 @@ pub fn options(
     for b in &mut binds {
         b.source = resolve_bind_source(&b.source)?;
     }
+    let mut env = args.environment(|k| std::env::var(k).ok())?;
+    if args.sdnotify == SdNotify::Container {
+        match NotifySocket::from_env() {
+            Some(NotifySocket::Path(socket)) => {
+                binds.push(spec::BindMount {
+                    source: socket,
+                    destination: notify::CONTAINER_SOCKET.into(),
+                    readonly: false,
+                    recursive: false,
+                });
+                env.push(format!("{}={}", notify::ENV, notify::CONTAINER_SOCKET));
+            }
+            // An abstract socket is the host network namespace's: no mount reaches it.
+            Some(NotifySocket::Abstract(_)) => log::warn!(
+                "${} is an abstract socket, which the container cannot reach: use --sdnotify=conmon",
+                notify::ENV
+            ),
+            None => {}
+        }
+    }
     let network = match network {
         NetworkMode::Host => spec::NetworkMode::Host,
         NetworkMode::None => spec::NetworkMode::None,
@@ -124,7 +145,7 @@ pub fn options(
         name: args.name.clone(),
         command,
         entrypoint: args.entrypoint.clone().map(|e| e.0),
-        env: args.environment(|k| std::env::var(k).ok())?,
+        env,
         workdir: args.workdir.clone(),
         user: args.user.clone(),
         hostname: args.hostname.clone(),

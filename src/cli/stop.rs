@@ -25,10 +25,14 @@ pub struct StopArgs {
     #[arg(short = 't', long = "time", value_name = "SECONDS")]
     pub time: Option<u32>,
 
+    /// Read the container ID from FILE (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
+
     /// Containers to stop (names or IDs)
     #[arg(
         value_name = "CONTAINER",
-        required_unless_present = "all",
+        required_unless_present_any = ["all", "cidfile"],
         conflicts_with = "all"
     )]
     pub containers: Vec<String>,
@@ -36,7 +40,9 @@ pub struct StopArgs {
 
 pub fn run(ctx: &Context, args: &StopArgs) -> Result<u8> {
     let store = open(ctx)?;
-    let queries = targets(&store, args.all, &args.containers, |c| c.state.running())?;
+    let mut named = args.containers.clone();
+    named.extend(super::cidfile::read_all(&args.cidfile, args.ignore)?);
+    let queries = targets(&store, args.all, &named, |c| c.state.running())?;
     each(&queries, |q| {
         let record = match store.lookup(q) {
             Ok(r) => r,

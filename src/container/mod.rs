@@ -12,6 +12,7 @@
 //! <root>/containers/<id>/ctr.log       its output, podman's k8s-file format
 //! <runroot>/containers/<id>/state.json the live state (pids, times, exit code)
 //! <runroot>/containers/<id>/hosts …    the bundle files bound into it
+//! <runroot>/containers/<id>/monitor.pid  the running monitor's pid (systemd's PIDFile=)
 //! ```
 //! A container dir appears by `rename` from `.tmp-<id>` and disappears by `rename` to
 //! `.removed-<id>`, so readers never see half a container and need no lock; every
@@ -46,6 +47,7 @@ pub mod logs;
 pub mod logwatch;
 pub mod monitor;
 pub mod names;
+pub mod notify;
 pub mod ops;
 pub mod proc;
 pub mod record;
@@ -54,6 +56,7 @@ pub mod state;
 pub mod store;
 pub mod top;
 pub mod trim;
+pub mod unit;
 
 pub use record::Record;
 pub use state::{State, Status};

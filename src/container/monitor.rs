@@ -217,6 +217,15 @@ impl Monitor {
         state.cgroup = cgroup_dir(&cgroup);
         store.save_state(&lock, id, &state)?;
         drop(lock);
+        // For a `Type=forking` unit (`rpod generate systemd`): systemd reads the main
+        // pid from here once the starter has exited.
+        let pid_file = store.monitor_pid_path(id);
+        if let Err(e) =
+            crate::store::atomic::write_unsynced(&pid_file, me.pid.to_string().as_bytes())
+        {
+            log::warn!("writing {}: {e}", pid_file.display());
+        }
+        super::notify::monitor_started(record.sdnotify);
         Ok(Monitor {
             store,
             record,

@@ -114,6 +114,9 @@ pub struct Record {
     /// Seconds `stop` waits before SIGKILL.
     #[serde(default = "default_stop_timeout")]
     pub stop_timeout: u32,
+    /// `--sdnotify`: who tells systemd the container is ready.
+    #[serde(default)]
+    pub sdnotify: super::notify::SdNotify,
 }
 
 fn default_stop_signal() -> i32 {
@@ -180,6 +183,7 @@ impl Record {
             cap_drop: vec![],
             stop_signal: default_stop_signal(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
+            sdnotify: Default::default(),
         }
     }
 }

@@ -149,6 +149,11 @@ impl ContainerStore {
         self.run.join(id)
     }
 
+    /// The running monitor's pid, for service managers (`PIDFile=`).
+    pub fn monitor_pid_path(&self, id: &str) -> PathBuf {
+        self.run_dir(id).join("monitor.pid")
+    }
+
     pub fn spec_path(&self, id: &str) -> PathBuf {
         self.dir(id).join(SPEC_FILE)
     }

@@ -110,6 +110,25 @@ impl Timestamp {
         format!("{} +0000 UTC", self.date_time(' '))
     }
 
+    /// Go's `time.UnixDate` in UTC: `Mon Jan  2 15:04:05 UTC 2006`.
+    pub fn unix_date(&self) -> String {
+        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let days = self.secs.div_euclid(86400);
+        let rem = self.secs.rem_euclid(86400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{} {} {d:>2} {:02}:{:02}:{:02} UTC {y}",
+            DAYS[days.rem_euclid(7) as usize],
+            MONTHS[(m as usize).saturating_sub(1) % 12],
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
+    }
+
     fn date_time(&self, sep: char) -> String {
         let days = self.secs.div_euclid(86400);
         let rem = self.secs.rem_euclid(86400);
@@ -244,6 +263,19 @@ pub fn format_duration(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unix_dates() {
+        // 2026-11-26 17:36:06 UTC, a Thursday.
+        assert_eq!(
+            super::Timestamp::from_secs(1_795_714_566).unix_date(),
+            "Thu Nov 26 17:36:06 UTC 2026"
+        );
+        assert_eq!(
+            super::Timestamp::from_secs(86400 * 3).unix_date(),
+            "Sun Jan  4 00:00:00 UTC 1970"
+        );
+    }
+
     use super::*;
 
     #[test]
