@@ -13,11 +13,13 @@
 #     (tests/registry.sh start) answers.
 set -euo pipefail
 
+# systemd: only for `systemd-analyze verify` of the units `generate systemd` writes.
 # podman's rootless helpers (slirp4netns, catatonit, netavark, ...) are only recommends:
 # named here, since recommends are not installed.
 PACKAGES=(uidmap busybox-static docker-registry skopeo fuse3 podman curl iperf3 apache2-utils hyperfine
           jq zstd openssl python3 build-essential iproute2 util-linux
-          crun slirp4netns catatonit fuse-overlayfs netavark aardvark-dns attr libcap2-bin time)
+          crun slirp4netns catatonit fuse-overlayfs netavark aardvark-dns attr libcap2-bin time
+          systemd)
 TEST_USER=rpodtest
 NOSUB_USER=rpodnosub
 SUB_START=100000
