@@ -21,18 +21,33 @@ pub(crate) fn open_dir(path: &Path) -> io::Result<OwnedFd> {
     )?)
 }
 
-/// Opens directory `path` as if `root` were `/`: symlinks met on the way
-/// cannot lead outside it.
-pub(crate) fn open_in_root(root: &OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
+/// Opens `path` with `flags` as if `root` were `/`: symlinks met on the way
+/// (absolute, or climbing with `..`) cannot lead outside it, nor can
+/// `/proc` magic links. `O_CLOEXEC` is always added; a rename racing the
+/// lookup (EAGAIN) or a signal is retried.
+pub(crate) fn open_at_in_root(
+    root: BorrowedFd<'_>,
+    path: &OsStr,
+    flags: OFlag,
+) -> Result<OwnedFd, Errno> {
     let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC)
+        .flags(flags | OFlag::O_CLOEXEC)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
     loop {
-        match openat2(root, OsStr::from_bytes(path), how) {
+        match openat2(root, path, how) {
             Err(Errno::EAGAIN) | Err(Errno::EINTR) => continue,
             other => return other,
         }
     }
+}
+
+/// Opens directory `path` as if `root` were `/`.
+pub(crate) fn open_in_root(root: &OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
+    open_at_in_root(
+        root.as_fd(),
+        OsStr::from_bytes(path),
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
+    )
 }
 
 /// `rm -rf` of `name` in `pfd`, never following a symlink.

@@ -11,16 +11,17 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 use thiserror::Error;
 
+use super::fsat::open_at_in_root;
 use super::tarsplit::{JournalReader, Record};
 use super::unpack::{OPAQUE_MARKER, WHITEOUT_PREFIX, XATTR_OPAQUE, XATTR_WHITEOUT};
 use super::xattrs;
@@ -110,10 +111,11 @@ pub fn replay(root: &Path, journal: &Path, mut out: impl Write) -> Result<u64, P
 /// Opens a regular file of the tree as extraction resolved it (symlinks inside the root).
 fn open_file_in(root: &OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
     // O_NONBLOCK: a fifo put where a file was must not hang the export.
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let fd = openat2(root, OsStr::from_bytes(path), how)?;
+    let fd = open_at_in_root(
+        root.as_fd(),
+        OsStr::from_bytes(path),
+        OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK,
+    )?;
     let st = nix::sys::stat::fstat(&fd)?;
     if st.st_mode & libc::S_IFMT != libc::S_IFREG {
         return Err(Errno::EINVAL);

@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use nix::errno::Errno;
 use nix::fcntl::readlinkat;
-use nix::fcntl::{openat, openat2, AtFlags, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fchmod, fchmodat, fstatat, futimens, mkdirat, utimensat, FchmodatFlags};
 use nix::sys::stat::{Mode, UtimensatFlags};
 use nix::sys::time::TimeSpec;
@@ -28,7 +28,7 @@ use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, unlinkat, Gid, 
 use super::fetch;
 use super::untar;
 use super::{CopyError, CopyPlan, Entry, EntryKind, SourceKind};
-use crate::image::fsat::{open_dir, open_in_root};
+use crate::image::fsat::{open_at_in_root, open_dir, open_in_root};
 use crate::runtime::user;
 
 /// `/etc/passwd` and `/etc/group` larger than this are not read.
@@ -120,10 +120,11 @@ fn owner(op: &'static str, spec: Option<&str>, root: &OwnedFd) -> Result<(u32, u
 
 /// A file of the image read as if `root` were `/`; empty if missing.
 fn read_in_root(root: &OwnedFd, path: &str) -> String {
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let Ok(fd) = openat2(root, path, how) else {
+    let Ok(fd) = open_at_in_root(
+        root.as_fd(),
+        OsStr::new(path),
+        OFlag::O_RDONLY | OFlag::O_NONBLOCK,
+    ) else {
         return String::new();
     };
     let mut text = Vec::new();

@@ -11,7 +11,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{openat2, readlinkat, AtFlags, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::{readlinkat, AtFlags, OFlag};
+
+use crate::image::fsat::open_at_in_root;
 use nix::sys::stat::{fstat, fstatat, FileStat};
 
 /// Symlinks followed before giving up, as the kernel's limit.
@@ -38,12 +40,6 @@ pub fn is_dir(st: &FileStat) -> bool {
     st.st_mode & libc::S_IFMT == libc::S_IFDIR
 }
 
-fn how(flags: OFlag) -> OpenHow {
-    OpenHow::new()
-        .flags(flags | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS)
-}
-
 /// Opens `path` (relative) under `root` as if `root` were `/`. An empty path is the
 /// root itself.
 pub fn open_in(root: BorrowedFd<'_>, path: &Path, flags: OFlag) -> Result<OwnedFd, Errno> {
@@ -52,12 +48,7 @@ pub fn open_in(root: BorrowedFd<'_>, path: &Path, flags: OFlag) -> Result<OwnedF
     } else {
         path.as_os_str()
     };
-    loop {
-        match openat2(root, p, how(flags)) {
-            Err(Errno::EAGAIN) | Err(Errno::EINTR) => continue,
-            other => return other,
-        }
-    }
+    open_at_in_root(root, p, flags)
 }
 
 /// Opens directory `path` under `root` to read its entries.
