@@ -2,11 +2,11 @@
 //! component's symlink, and resolution confined to a root: the primitives
 //! extraction and export use so that a hostile tree cannot redirect them.
 
-use std::ffi::{CString, OsStr};
+use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Component, Path};
 
 use nix::errno::Errno;
 use nix::fcntl::{openat, openat2, AtFlags, OFlag, OpenHow, ResolveFlag};
@@ -39,6 +39,18 @@ pub(crate) fn open_at_in_root(
             other => return other,
         }
     }
+}
+
+/// The names a path walk in a root steps through: `..` kept (the walk clamps
+/// it at the root), `/` and `.` dropped.
+pub(crate) fn walk_components(path: &Path) -> Vec<OsString> {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some(OsString::from("..")),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Opens directory `path` as if `root` were `/`.

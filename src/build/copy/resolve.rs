@@ -7,12 +7,13 @@ use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::untar;
 use super::{CopyError, Entry, EntryKind, HashCache, Source, SourceKind, SourceRoot};
 use crate::build::ignore::{self, filepath_match, has_meta, Ignore};
 use crate::image::digest::HashingReader;
+use crate::image::fsat::walk_components;
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_HOPS: usize = 40;
@@ -249,7 +250,7 @@ fn glob(
 /// (absolute targets and `..` never leave it), the last component included.
 pub(super) fn scoped(root: &Path, rel: &str) -> io::Result<PathBuf> {
     let mut resolved: Vec<OsString> = Vec::new();
-    let mut pending: Vec<OsString> = components(Path::new(rel));
+    let mut pending: Vec<OsString> = walk_components(Path::new(rel));
     pending.reverse();
     let mut hops = 0;
     while let Some(c) = pending.pop() {
@@ -270,7 +271,7 @@ pub(super) fn scoped(root: &Path, rel: &str) -> io::Result<PathBuf> {
             if target.is_absolute() {
                 resolved.clear();
             }
-            let mut more = components(&target);
+            let mut more = walk_components(&target);
             more.reverse();
             pending.extend(more);
         } else {
@@ -280,16 +281,6 @@ pub(super) fn scoped(root: &Path, rel: &str) -> io::Result<PathBuf> {
     let mut path = root.to_path_buf();
     path.extend(&resolved);
     Ok(path)
-}
-
-fn components(p: &Path) -> Vec<OsString> {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_os_string()),
-            Component::ParentDir => Some(OsString::from("..")),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The source at `host` and, for a directory, everything below it in name

@@ -8,13 +8,13 @@ use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::fcntl::{readlinkat, AtFlags, OFlag};
-
-use crate::image::fsat::open_at_in_root;
 use nix::sys::stat::{fstat, fstatat, FileStat};
+
+use crate::image::fsat::{open_at_in_root, walk_components};
 
 /// Symlinks followed before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;
@@ -65,7 +65,7 @@ pub fn dir_handle(root: BorrowedFd<'_>, path: &Path) -> Result<OwnedFd, Errno> {
 /// Resolves `path` under `root`; the last component's symlink is followed when
 /// `follow_last`. Fails only on errors other than "not there" (permission, loops).
 pub fn resolve(root: BorrowedFd<'_>, path: &Path, follow_last: bool) -> Result<Resolved, Errno> {
-    let mut todo: VecDeque<OsString> = components(path);
+    let mut todo: VecDeque<OsString> = walk_components(path).into();
     let mut out = PathBuf::new();
     let mut links = 0;
     while let Some(name) = todo.pop_front() {
@@ -100,7 +100,7 @@ pub fn resolve(root: BorrowedFd<'_>, path: &Path, follow_last: bool) -> Result<R
             if target.has_root() {
                 out.clear();
             }
-            for c in components(target).into_iter().rev() {
+            for c in walk_components(target).into_iter().rev() {
                 todo.push_front(c);
             }
             continue;
@@ -135,17 +135,6 @@ fn missing(mut out: PathBuf, rest: VecDeque<OsString>, parent_ok: bool) -> Resol
         stat: None,
         parent_ok,
     }
-}
-
-/// Normal components and `..`, in order; `/` and `.` dropped.
-fn components(path: &Path) -> VecDeque<OsString> {
-    path.components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_os_string()),
-            Component::ParentDir => Some(OsString::from("..")),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The parent of a canonical path and its last component (`None` for the root).
