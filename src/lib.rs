@@ -3,6 +3,7 @@
 //! Every invocation does its own work and exits. The modules below own one
 //! concern each; `cli` is the thin layer that turns command lines into calls.
 
+pub mod base;
 pub mod build;
 pub mod cli;
 pub mod config;
@@ -15,5 +16,6 @@ pub mod network;
 pub mod rootfs;
 pub mod runtime;
 pub mod store;
+pub mod sys;
 pub mod userns;
 pub mod volume;

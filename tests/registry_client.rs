@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use rpod::image::digest::{Digest, VerifyingReader};
+use rpod::base::digest::{Digest, VerifyingReader};
 use rpod::image::manifest::{select, Format, Manifest, Platform, MAX_CONFIG_SIZE};
 use rpod::image::reference::Reference;
 use rpod::image::registry::conf::RegistriesConf;

@@ -22,15 +22,15 @@ use super::layer::{self, LayerCompression};
 use super::run::{self as run_step, RunStep};
 use super::stage::{StageState, PROXY_ARGS};
 use super::{copy, ignore, parse, words};
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
+use crate::base::paths::Paths;
+use crate::base::timestamp::Timestamp;
 use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
 use crate::image::pull::{pull, PullOptions};
 use crate::network::NetworkMode;
 use crate::runtime::overlay::Overlay;
 use crate::store::images::ImageRecord;
-use crate::store::paths::Paths;
-use crate::store::timestamp::Timestamp;
 use crate::store::{Lease, NewImage, Store};
 use crate::userns::{self, IdMap};
 

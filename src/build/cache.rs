@@ -21,9 +21,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::image::digest::Digest;
+use crate::base::atomic;
+use crate::base::digest::Digest;
 use crate::image::oci_config::ImageConfig;
-use crate::store::{atomic, Lease, Store};
+use crate::store::{Lease, Store};
 
 /// A cache key under construction.
 pub struct Key {
@@ -115,7 +116,7 @@ impl<'s> Cache<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::remove::DirectRemover;
+    use crate::base::remove::DirectRemover;
     use std::sync::Arc;
 
     #[test]

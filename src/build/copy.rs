@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::ignore::{self, Ignore};
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
 use crate::runtime::user::UserError;
 
 pub use fetch::Download;

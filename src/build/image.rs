@@ -6,15 +6,15 @@ use anyhow::{anyhow, Result};
 use serde_json::{Map, Value};
 
 use super::layer::{self, LayerCompression};
+use crate::base::digest::Digest;
+use crate::base::timestamp::Timestamp;
 use crate::container::record::RootfsSource;
 use crate::container::ContainerStore;
 use crate::image::changes;
 use crate::image::compression::Compression;
-use crate::image::digest::Digest;
 use crate::image::local::{Descriptor, OciManifest, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST};
 use crate::image::oci_config::{History, ImageConfig, RootFs};
 use crate::store::images::ImageRecord;
-use crate::store::timestamp::Timestamp;
 use crate::store::{NewImage, Store, View};
 use crate::userns::IdMap;
 

@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::image::digest::{Digest, HashingWriter};
+use crate::base::digest::{Digest, HashingWriter};
 use crate::image::pack::pack_dir;
 use crate::image::unpack::{unpack, UnpackOptions};
 use crate::store::layers::{BlobInfo, LayerInfo};

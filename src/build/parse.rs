@@ -17,7 +17,7 @@ use super::instruction::{
     ArgDecl, Command, Containerfile, CopySpec, Healthcheck, Heredoc, Instruction, Kind, Run, Stage,
 };
 use super::words::Lexer;
-pub use crate::store::timestamp::parse_duration;
+pub use crate::base::timestamp::parse_duration;
 
 /// Why a Containerfile was refused, with the file and (usually) the line:
 /// `Containerfile:7: unknown instruction: FOOBAR`.

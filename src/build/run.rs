@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+use crate::base::lock::{self, Mode};
 use crate::network::{files, ContainerNet, NetworkMode};
 use crate::runtime::bundle::{self, Bundle};
 use crate::runtime::monitor::Signals;
 use crate::runtime::spec::{self, Environment, RunOptions};
 use crate::runtime::{self, Rootfs, Stdio};
-use crate::store::lock::{self, Mode};
 use crate::userns::IdMap;
 
 /// What one `RUN` needs.

@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::instruction::{Command, Healthcheck};
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
+use crate::base::timestamp::{parse_duration, Timestamp};
 use crate::image::oci_config::{History, ImageConfig, RootFs};
-use crate::store::timestamp::{parse_duration, Timestamp};
 
 /// Docker's default `SHELL`.
 pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];

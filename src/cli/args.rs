@@ -219,7 +219,7 @@ pub struct RunArgs {
     pub label: Vec<String>,
 
     /// Signal to stop the container with (default: the image's, else SIGTERM)
-    #[arg(long, value_name = "SIGNAL", value_parser = crate::container::proc::parse_signal)]
+    #[arg(long, value_name = "SIGNAL", value_parser = crate::sys::proc::parse_signal)]
     pub stop_signal: Option<i32>,
 
     /// Seconds to wait for the stop signal before SIGKILL

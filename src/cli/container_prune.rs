@@ -6,8 +6,8 @@ use anyhow::{anyhow, bail, Result};
 
 use super::container::open;
 use super::Context;
+use crate::base::timestamp::Timestamp;
 use crate::container::{ops, Container};
-use crate::store::timestamp::Timestamp;
 
 /// Remove all non running containers
 #[derive(Debug, clap::Args)]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap_complete::Shell;
 use clap_mangen::Man;
 
-use crate::store::atomic;
+use crate::base::atomic;
 
 /// The shells we ship completions for, with the file each one loads.
 const COMPLETIONS: [(Shell, &str); 3] = [

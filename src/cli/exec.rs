@@ -7,10 +7,10 @@ use oci_spec::runtime::Spec;
 
 use super::args::{env_entries, parse_user, parse_workdir};
 use super::Context;
-use crate::container::proc::ProcId;
 use crate::error::exit_error;
 use crate::runtime::exec::{self, ExecError, ExecOptions};
 use crate::runtime::monitor::{self, Signals};
+use crate::sys::proc::ProcId;
 
 /// Run a process in a running container
 ///

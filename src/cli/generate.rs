@@ -6,9 +6,9 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 
 use super::Context;
+use crate::base::timestamp::Timestamp;
 use crate::container::unit::{self, UnitOptions, UnitSource};
 use crate::container::ContainerStore;
-use crate::store::timestamp::Timestamp;
 
 /// Generate structured data based on containers
 #[derive(Debug, clap::Args)]
@@ -125,7 +125,7 @@ fn systemd(ctx: &Context, args: &SystemdArgs) -> Result<u8> {
         let path = std::env::current_dir()
             .context("finding the current directory")?
             .join(&unit.service);
-        crate::store::atomic::write(&path, unit.text.as_bytes())
+        crate::base::atomic::write(&path, unit.text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
         println!("{}", path.display());
     } else {

@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::image::open_store;
 use super::table::{self, Table};
 use super::{humanize, Context};
+use crate::base::timestamp::Timestamp;
 use crate::image::oci_config::ImageConfig;
 use crate::store::images::ImageRecord;
-use crate::store::timestamp::Timestamp;
 
 /// Show history of a specified image
 #[derive(Debug, clap::Args)]
@@ -226,7 +226,7 @@ fn top_images(rec: &ImageRecord, all: &[ImageRecord]) -> Vec<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::digest::Digest;
+    use crate::base::digest::Digest;
     use crate::image::oci_config::History;
 
     #[test]

@@ -1,6 +1,6 @@
 //! Sizes and ages the way podman prints them (Docker's go-units).
 
-use crate::store::timestamp::Timestamp;
+use crate::base::timestamp::Timestamp;
 
 const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 

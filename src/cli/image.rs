@@ -79,7 +79,7 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T, indent: &str) -> Result<String>
 }
 
 /// Image ids as podman shows them: 12 digits, or `sha256:` and all 64.
-pub fn show_id(id: &crate::image::digest::Digest, no_trunc: bool) -> String {
+pub fn show_id(id: &crate::base::digest::Digest, no_trunc: bool) -> String {
     if no_trunc {
         id.to_string()
     } else {

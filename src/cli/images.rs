@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 use super::image::{open_store, show_id, to_json};
 use super::table::{self, Table};
 use super::{humanize, Context};
+use crate::base::timestamp::Timestamp;
 use crate::image::oci_config::ImageConfig;
 use crate::store::images::ImageRecord;
 use crate::store::names;
-use crate::store::timestamp::Timestamp;
 
 /// List images in local storage
 #[derive(Debug, clap::Args)]
@@ -383,7 +383,7 @@ fn glob(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::digest::Digest;
+    use crate::base::digest::Digest;
 
     fn listed(seed: &str, names: &[&str], created: i64) -> Listed {
         Listed {

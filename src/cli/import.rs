@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use super::image::open_store;
 use super::Context;
+use crate::base::timestamp::Timestamp;
 use crate::image::changes;
 use crate::image::local::{local_manifest, store_layer};
 use crate::image::oci_config::{History, ImageConfig, RootFs};
-use crate::store::timestamp::Timestamp;
 use crate::store::{names, NewImage};
 
 /// Import a tarball to create a filesystem image

@@ -4,7 +4,8 @@ use anyhow::Result;
 
 use super::container::{each, open, targets};
 use super::Context;
-use crate::container::{ops, proc};
+use crate::container::ops;
+use crate::sys::proc;
 
 /// Kill one or more running containers with a specific signal
 #[derive(Debug, clap::Args)]

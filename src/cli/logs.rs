@@ -8,10 +8,10 @@ use anyhow::{bail, Context as _, Result};
 
 use super::container::open;
 use super::Context;
+use crate::base::timestamp::{parse_duration, Timestamp};
 use crate::container::logs::{self, Entry, LogDriver, Stream};
 use crate::container::logwatch::LogWatch;
 use crate::container::{ContainerStore, Record};
-use crate::store::timestamp::{parse_duration, Timestamp};
 
 /// Fetch the logs of one or more containers
 #[derive(Debug, clap::Args)]

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::base::paths::{Env, Paths};
 use crate::config::Config;
 use crate::error;
-use crate::store::paths::{Env, Paths};
 
 pub mod args;
 pub mod attach;

@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 use super::container::open;
 use super::table::{self, Table};
 use super::{humanize, Context};
+use crate::base::timestamp::Timestamp;
 use crate::container::{Container, Status};
 use crate::store::names;
-use crate::store::timestamp::Timestamp;
 
 /// List containers
 ///

@@ -5,9 +5,9 @@ use anyhow::{bail, Result};
 
 use super::image::open_store;
 use super::Context;
+use crate::base::digest::Digest;
 use crate::container::{ops, ContainerStore};
 use crate::error;
-use crate::image::digest::Digest;
 use crate::store::images::{Index, LookupError};
 use crate::store::names;
 

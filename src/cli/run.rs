@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         crate::volume::prepare::remove_created(
             &crate::volume::VolumeStore::open(&ctx.paths),
             &volumes,
-            &crate::store::remove::UsernsRemover {
+            &crate::base::remove::UsernsRemover {
                 map: crate::userns::IdMap::for_current_user(),
             },
         );

@@ -12,11 +12,11 @@ use super::container::open;
 use super::humanize;
 use super::table::{self, Table};
 use super::Context;
+use crate::base::timestamp::{format_duration, Timestamp};
 use crate::container::ops::OpError;
 use crate::container::store::Container;
 use crate::container::ContainerStore;
 use crate::runtime::cgroup::{Cgroup, Sample};
-use crate::store::timestamp::{format_duration, Timestamp};
 
 /// Display a live stream of container resource usage statistics
 #[derive(Debug, clap::Args)]

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::Context;
-use crate::store::timestamp::Timestamp;
+use crate::base::timestamp::Timestamp;
 use crate::userns::IdMap;
 use crate::volume::record::{parse_labels, parse_options, validate_driver};
 use crate::volume::store::OwnerHook;

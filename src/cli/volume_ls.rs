@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::image::to_json;
 use super::table::{self, Table};
 use super::Context;
-use crate::store::timestamp::Timestamp;
+use crate::base::timestamp::Timestamp;
 use crate::volume::filter::Filters;
 use crate::volume::{users, Volume, VolumeStore};
 

@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use anyhow::Result;
 
 use super::Context;
-use crate::store::remove::UsernsRemover;
+use crate::base::remove::UsernsRemover;
 use crate::userns::IdMap;
 use crate::volume::{users, VolumeError, VolumeStore};
 

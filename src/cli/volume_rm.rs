@@ -3,10 +3,10 @@
 use anyhow::{bail, Context as _, Result};
 
 use super::Context;
+use crate::base::remove::UsernsRemover;
 use crate::container::store::ContainerError;
 use crate::container::{ops, ContainerStore, LookupError};
 use crate::error::exit_error;
-use crate::store::remove::UsernsRemover;
 use crate::userns::IdMap;
 use crate::volume::{users, VolumeError, VolumeStore};
 

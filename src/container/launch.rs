@@ -13,12 +13,12 @@ use oci_spec::runtime::Spec;
 
 use super::record::{Record, RootfsSource};
 use super::store::ContainerStore;
+use crate::base::atomic;
 use crate::host::cgroups;
 use crate::network::{files, ContainerNet, HostEntry, NetworkMode, PortMapping};
 use crate::runtime::bundle::Bundle;
 use crate::runtime::cgroup::Cgroup;
 use crate::runtime::{self, Rootfs, Started, Stdio};
-use crate::store::atomic;
 use crate::userns::IdMap;
 
 /// A started command and its network, to be served by the monitor from now on

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::timestamp::Timestamp;
+use crate::base::timestamp::Timestamp;
 
 /// `--log-driver`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

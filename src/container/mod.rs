@@ -49,7 +49,6 @@ pub mod monitor;
 pub mod names;
 pub mod notify;
 pub mod ops;
-pub mod proc;
 pub mod record;
 pub mod restart;
 pub mod state;

@@ -20,7 +20,6 @@ use super::attach::hub::Hub;
 use super::detach::{self, MonitorArgs, Report};
 use super::launch::{self, Launched};
 use super::logs::{LogWriter, Stream};
-use super::proc::{self, ProcId};
 use super::record::Record;
 use super::restart;
 use super::store::{ContainerLock, ContainerStore};
@@ -30,6 +29,7 @@ use crate::network::NetHandle;
 use crate::runtime::cgroup::Cgroup;
 use crate::runtime::monitor::Signals;
 use crate::runtime::{Started, Stdio};
+use crate::sys::proc::{self, ProcId};
 use crate::userns::IdMap;
 
 /// Runs the monitor if this process was started as one; `None` otherwise.
@@ -221,7 +221,7 @@ impl Monitor {
         // pid from here once the starter has exited.
         let pid_file = store.monitor_pid_path(id);
         if let Err(e) =
-            crate::store::atomic::write_unsynced(&pid_file, me.pid.to_string().as_bytes())
+            crate::base::atomic::write_unsynced(&pid_file, me.pid.to_string().as_bytes())
         {
             log::warn!("writing {}: {e}", pid_file.display());
         }

@@ -11,11 +11,11 @@ use thiserror::Error;
 use super::attach;
 use super::detach::{self, MonitorArgs};
 use super::monitor::{Mode, Monitor};
-use super::proc;
 use super::state::{State, Status};
 use super::store::{Container, ContainerStore};
+use crate::base::paths::Paths;
 use crate::error;
-use crate::store::paths::Paths;
+use crate::sys::proc;
 
 #[derive(Debug, Error)]
 pub enum OpError {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::logs::LogConfig;
 use super::restart::RestartPolicy;
-use crate::store::timestamp::Timestamp;
+use crate::base::timestamp::Timestamp;
 
 /// The image a container was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

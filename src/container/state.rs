@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::proc::ProcId;
-use crate::store::timestamp::Timestamp;
+use crate::base::timestamp::Timestamp;
+use crate::sys::proc::ProcId;
 
 /// Where a container stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ impl Truth for System {
         p.alive()
     }
     fn boot_id(&self) -> &str {
-        super::proc::boot_id()
+        crate::sys::proc::boot_id()
     }
 }
 
@@ -140,7 +140,7 @@ impl State {
         self.status = Status::Running;
         self.pid = pid;
         self.monitor = monitor;
-        self.boot_id = super::proc::boot_id().to_string();
+        self.boot_id = crate::sys::proc::boot_id().to_string();
         self.started_at = Timestamp::now().rfc3339_nanos();
         self.finished_at.clear();
         self.exit_code = 0;
@@ -253,7 +253,7 @@ mod tests {
         // The monitor vanished: not paused any more, the cgroup left for `rm`.
         let lost = s.clone().reconcile(&Fake {
             alive: vec![],
-            boot: super::super::proc::boot_id(),
+            boot: crate::sys::proc::boot_id(),
         });
         assert_eq!((lost.status_word(), lost.paused), ("exited", false));
         assert_eq!(lost.cgroup, s.cgroup);

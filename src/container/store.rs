@@ -14,10 +14,10 @@ use thiserror::Error;
 use super::names::NameIndex;
 use super::record::Record;
 use super::state::{State, System, Truth};
-use crate::store::atomic;
-use crate::store::lock::{self, ExclusiveLock, LockError, LockFile, Mode};
-use crate::store::paths::Paths;
-use crate::store::remove::{DirectRemover, TreeRemover, UsernsRemover};
+use crate::base::atomic;
+use crate::base::lock::{self, ExclusiveLock, LockError, LockFile, Mode};
+use crate::base::paths::Paths;
+use crate::base::remove::{DirectRemover, TreeRemover, UsernsRemover};
 use crate::store::StoreRead;
 
 const LOCK_FILE: &str = "containers.lock";
@@ -638,9 +638,9 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::proc::ProcId;
     use crate::container::record::RootfsSource;
     use crate::container::state::Status;
+    use crate::sys::proc::ProcId;
 
     fn store() -> (tempfile::TempDir, ContainerStore) {
         let t = tempfile::tempdir().unwrap();
@@ -652,7 +652,7 @@ mod tests {
         s.create(None, id, name, true, false, |name| {
             Ok((
                 Record {
-                    created: crate::store::timestamp::Timestamp::now().rfc3339_nanos(),
+                    created: crate::base::timestamp::Timestamp::now().rfc3339_nanos(),
                     command: vec!["true".into()],
                     network: "none".into(),
                     ..Record::minimal(id, name, RootfsSource::Dir("/r".into()))

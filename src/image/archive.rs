@@ -15,10 +15,10 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::digest::{Digest, HashingReader};
 use super::local::{local_manifest, store_layer};
 use super::oci_config::ImageConfig;
 use super::pack;
+use crate::base::digest::{Digest, HashingReader};
 use crate::store::images::ImageRecord;
 use crate::store::{names, Lease, NewImage, Store, View};
 
@@ -436,8 +436,8 @@ fn spool_dir_is_gone(dir: &std::path::Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::remove::DirectRemover;
     use crate::image::unpack::tests::Tar;
-    use crate::store::remove::DirectRemover;
     use std::fs;
     use std::sync::Arc;
 

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::digest::Digest;
-use crate::store::atomic;
+use crate::base::atomic;
+use crate::base::digest::Digest;
 
 const FILE: &str = "blob-locations.json";
 /// Repositories kept per blob, newest first.

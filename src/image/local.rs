@@ -7,8 +7,8 @@ use std::io::Read;
 use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 
-use super::digest::Digest;
 use super::unpack::{unpack, UnpackOptions};
+use crate::base::digest::Digest;
 use crate::store::layers::LayerInfo;
 use crate::store::{Lease, Store};
 

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::digest::Digest;
+use crate::base::digest::Digest;
 
 /// Media types rpod reads or sends.
 pub mod media_type {

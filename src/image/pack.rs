@@ -297,7 +297,7 @@ fn is_opaque(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::digest::Digest;
+    use crate::base::digest::Digest;
     use crate::image::unpack::tests::{Scene, Tar};
     use crate::image::unpack::{unpack, UnpackOptions};
 

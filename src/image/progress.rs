@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::digest::Digest;
+use crate::base::digest::Digest;
 
 #[derive(Clone)]
 pub enum Progress {

@@ -15,7 +15,6 @@ use std::sync::Mutex;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 
-use super::digest::{Digest, VerifyingReader};
 use super::manifest::{self, Descriptor, ImageManifest, Manifest, Platform, MAX_CONFIG_SIZE};
 use super::oci_config::ImageConfig;
 use super::progress::Progress;
@@ -25,9 +24,10 @@ use super::registry::client::{Client, ClientOptions};
 use super::registry::conf::{RegistriesConf, ShortNameMode};
 use super::registry::error::RegistryError;
 use super::unpack::{unpack, UnpackOptions};
+use crate::base::digest::{Digest, VerifyingReader};
+use crate::base::paths::Paths;
 use crate::store::images::ImageRecord;
 use crate::store::layers::{BlobInfo, LayerInfo};
-use crate::store::paths::Paths;
 use crate::store::{Lease, NewImage, Store};
 
 /// What `pull` needs besides the name.

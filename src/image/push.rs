@@ -21,7 +21,6 @@ use serde::Serialize;
 
 use super::blob_locations::BlobLocations;
 use super::compression::Compression;
-use super::digest::{Digest, HashingWriter};
 use super::gzip::GzipWriter;
 use super::pack;
 use super::progress::{BlobProgress, Progress};
@@ -30,9 +29,10 @@ use super::registry::auth::{AuthEnv, AuthFiles, Credentials};
 use super::registry::client::{Client, ClientOptions, Mount};
 use super::registry::conf::RegistriesConf;
 use super::registry::error::RegistryError;
+use crate::base::digest::{Digest, HashingWriter};
+use crate::base::paths::Paths;
 use crate::store::images::ImageRecord;
 use crate::store::layers::{BlobInfo, LayerRecord};
-use crate::store::paths::Paths;
 use crate::store::{names, Lease, Store};
 
 /// The manifest formats `--format` offers.

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
-use super::digest::Digest;
+use crate::base::digest::Digest;
 
 /// The registry short names fall back to.
 pub const DEFAULT_REGISTRY: &str = "docker.io";

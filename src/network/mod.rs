@@ -11,14 +11,12 @@
 //!    the stack and the published ports on background threads until the
 //!    returned [`NetHandle`] is stopped or dropped.
 
-pub mod fdpass;
 pub mod files;
 pub mod mode;
 pub mod netlink;
 pub mod netns;
 pub mod portfwd;
 pub mod stack;
-pub mod sys;
 #[cfg(test)]
 mod testutil;
 #[cfg(test)]
@@ -36,10 +34,11 @@ pub use files::HostEntry;
 pub use mode::{ModeError, NetworkMode, PrivateOptions};
 pub use portfwd::{PortMapping, PortSpecError, PublishError};
 
+use crate::sys::fdpass;
+use crate::sys::socket::Stopper;
 use netns::{NetnsConfig, NetnsError};
 use portfwd::{Forwarder, Listener, NsSockets};
 use stack::{Stack, StackConfig};
-use sys::Stopper;
 
 /// The container's address.
 pub const GUEST_V4: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 100);

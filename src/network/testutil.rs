@@ -5,7 +5,7 @@ use std::thread;
 
 use super::netns::{self, NetnsConfig};
 use super::stack::{Stack, StackConfig};
-use super::sys::Stopper;
+use crate::sys::socket::Stopper;
 
 /// A container-like namespace: a thread in a new netns configured with
 /// `cfg`, running `f` there, with the stack serving it from the caller's netns.

@@ -11,8 +11,8 @@ use nix::sched::CloneFlags;
 use nix::sys::stat::{makedev, mknod, Mode, SFlag};
 use serde::{Deserialize, Serialize};
 
-use crate::store::atomic;
-use crate::store::paths::Paths;
+use crate::base::atomic;
+use crate::base::paths::Paths;
 use crate::userns::{self, IdMap};
 
 /// What the probe found.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use oci_spec::runtime::Spec;
 use thiserror::Error;
 
-use crate::store::atomic;
+use crate::base::atomic;
 
 #[derive(Debug, Error)]
 pub enum BundleError {

@@ -28,8 +28,8 @@ use super::process::{self, Launch};
 use super::tty::{self, WinSize};
 use super::user::{self, ExecUser};
 use super::Started;
-use crate::container::proc::ProcId;
 use crate::error::{self, exit_error, EXIT_CANNOT_INVOKE};
+use crate::sys::proc::ProcId;
 use crate::userns::{self, spawn::exited, spawn::NAMESPACE_FILES};
 
 #[derive(Debug, Error)]

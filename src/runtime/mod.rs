@@ -29,7 +29,6 @@ pub mod bundle;
 pub mod caps;
 pub mod cgroup;
 pub mod exec;
-pub mod fsmount;
 pub mod init;
 pub mod monitor;
 pub mod mounts;

@@ -17,7 +17,7 @@ use nix::mount::{mount, MsFlags};
 use nix::sys::stat::Mode;
 use thiserror::Error;
 
-use super::fsmount::{FsContext, FsmountError};
+use crate::sys::fsmount::{FsContext, FsmountError};
 
 /// The kernel copies at most one page of `mount(2)` data.
 const PAGE: usize = 4096;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::names::{self, Match};
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
 
 /// Name of an image's config inside its directory.
 pub const CONFIG_FILE: &str = "config.json";

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::remove::TreeRemover;
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
+use crate::base::remove::TreeRemover;
 
 /// Name of the unpacked tree inside a layer (or staging) directory.
 pub const DIFF_DIR: &str = "diff";

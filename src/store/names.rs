@@ -7,7 +7,7 @@
 
 use thiserror::Error;
 
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum NameError {

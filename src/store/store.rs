@@ -40,14 +40,14 @@ use std::sync::{Arc, Mutex};
 
 use thiserror::Error;
 
-use super::atomic;
 use super::images::{self, ConfigSummary, ImageRecord, Index, LookupError};
 use super::layers::{self, BlobInfo, LayerInfo, LayerRecord, Staging};
-use super::lock::{self, ExclusiveLock, LockError, LockFile, Mode, SharedLock};
-use super::paths::{PathError, Paths};
-use super::remove::{DirectRemover, TreeRemover, UsernsRemover};
-use super::timestamp::Timestamp;
-use crate::image::digest::Digest;
+use crate::base::atomic;
+use crate::base::digest::Digest;
+use crate::base::lock::{self, ExclusiveLock, LockError, LockFile, Mode, SharedLock};
+use crate::base::paths::{PathError, Paths};
+use crate::base::remove::{DirectRemover, TreeRemover, UsernsRemover};
+use crate::base::timestamp::Timestamp;
 
 const INDEX_FILE: &str = "images.json";
 

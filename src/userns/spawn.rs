@@ -615,12 +615,12 @@ mod tests {
     #[test]
     fn pidfds_name_their_process_until_it_ends() {
         let me = std::process::id() as i32;
-        let own = crate::container::proc::pidfd_open(me).unwrap();
+        let own = crate::sys::proc::pidfd_open(me).unwrap();
         assert_eq!(pidfd_pid(&own), Some(me));
         assert!(!exited(&own));
 
         let mut child = Command::new("true").spawn().unwrap();
-        let fd = crate::container::proc::pidfd_open(child.id() as i32).unwrap();
+        let fd = crate::sys::proc::pidfd_open(child.id() as i32).unwrap();
         assert_eq!(pidfd_pid(&fd), Some(child.id() as i32));
         child.wait().unwrap();
         assert!(exited(&fd));
@@ -629,7 +629,7 @@ mod tests {
 
     #[test]
     fn nothing_to_join_is_no_error() {
-        let own = crate::container::proc::pidfd_open(std::process::id() as i32).unwrap();
+        let own = crate::sys::proc::pidfd_open(std::process::id() as i32).unwrap();
         assert!(join_namespaces(&own, CloneFlags::empty()).is_ok());
         // The user namespace comes first; the mount namespace last.
         assert_eq!(NAMESPACE_FILES[0].1, CloneFlags::CLONE_NEWUSER);

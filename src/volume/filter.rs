@@ -8,7 +8,7 @@ use regex::Regex;
 use thiserror::Error;
 
 use super::record::Volume;
-use crate::store::timestamp::{parse_duration, Timestamp};
+use crate::base::timestamp::{parse_duration, Timestamp};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FilterError {

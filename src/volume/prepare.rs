@@ -20,11 +20,11 @@ use oci_spec::runtime::Spec;
 use super::copy;
 use super::record::Volume;
 use super::store::{VolumeError, VolumeStore};
+use crate::base::remove::TreeRemover;
+use crate::base::timestamp::Timestamp;
 use crate::runtime::overlay::Overlay;
 use crate::runtime::spec::BindMount;
 use crate::runtime::Rootfs;
-use crate::store::remove::TreeRemover;
-use crate::store::timestamp::Timestamp;
 use crate::userns::IdMap;
 
 /// A volume asked for on the command line: `-v NAME:/path[:OPTIONS]`, `-v /path`
@@ -168,7 +168,7 @@ impl<'a> Rollback<'a> {
 impl Drop for Rollback<'_> {
     fn drop(&mut self) {
         if self.armed {
-            let remover = crate::store::remove::UsernsRemover {
+            let remover = crate::base::remove::UsernsRemover {
                 map: self.map.clone(),
             };
             remove_created(self.store, self.attached, &remover);
@@ -502,7 +502,7 @@ fn read_only_view(lowers: &[PathBuf], empty: &Path) -> Result<Overlay> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::remove::DirectRemover;
+    use crate::base::remove::DirectRemover;
 
     fn vm(name: Option<&str>, dest: &str) -> VolumeMount {
         VolumeMount {

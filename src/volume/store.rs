@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::record::{validate_name, RecordError, Volume};
-use crate::store::atomic;
-use crate::store::lock::{ExclusiveLock, LockError, LockFile};
-use crate::store::paths::Paths;
-use crate::store::remove::TreeRemover;
+use crate::base::atomic;
+use crate::base::lock::{ExclusiveLock, LockError, LockFile};
+use crate::base::paths::Paths;
+use crate::base::remove::TreeRemover;
 
 /// Sets the owner of a new volume's content directory (see [`VolumeStore::create`]).
 pub type OwnerHook<'a> = &'a dyn Fn(&Path) -> anyhow::Result<()>;
@@ -190,7 +190,7 @@ impl VolumeStore {
             fs::rename(&tmp, &dir).map_err(io_err("creating", &dir))
         })();
         if let Err(e) = result {
-            let _ = crate::store::remove::remove_tree(&tmp);
+            let _ = crate::base::remove::remove_tree(&tmp);
             return Err(e);
         }
         Ok(volume)
@@ -308,7 +308,7 @@ impl VolumeStore {
             }
         }
         if !stale.is_empty() {
-            let remover = crate::store::remove::UsernsRemover {
+            let remover = crate::base::remove::UsernsRemover {
                 map: crate::userns::IdMap::for_current_user(),
             };
             if let Err(e) = remover.remove_trees(&stale) {
@@ -321,7 +321,7 @@ impl VolumeStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::remove::DirectRemover;
+    use crate::base::remove::DirectRemover;
     use std::collections::BTreeMap;
 
     fn vol(name: &str) -> Volume {

@@ -10,7 +10,7 @@ use oci_spec::runtime::Spec;
 use serde::Deserialize;
 
 use super::store::{VolumeError, VolumeStore};
-use crate::store::remove::UsernsRemover;
+use crate::base::remove::UsernsRemover;
 use crate::userns::IdMap;
 
 /// The part of a spec that names what is mounted.
@@ -154,7 +154,7 @@ pub fn remove_unused(store: &VolumeStore, names: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::paths::Paths;
+    use crate::base::paths::Paths;
 
     #[test]
     fn specs_name_their_volumes() {

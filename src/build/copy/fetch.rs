@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{CopyError, Source, SourceKind};
-use crate::image::digest::HashingReader;
+use crate::base::digest::HashingReader;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A stalled server fails the build instead of hanging it.

@@ -16,8 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::image::digest::Digest;
-use crate::store::atomic;
+use crate::base::atomic;
+use crate::base::digest::Digest;
 
 /// Files changed this recently are hashed but not remembered.
 const RACY_SECONDS: i64 = 2;

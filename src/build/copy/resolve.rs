@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use super::untar;
 use super::{CopyError, Entry, EntryKind, HashCache, Source, SourceKind, SourceRoot};
+use crate::base::digest::HashingReader;
 use crate::build::ignore::{self, filepath_match, has_meta, Ignore};
-use crate::image::digest::HashingReader;
 use crate::image::fsat::walk_components;
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.

@@ -792,9 +792,9 @@ fn add_downloads_urls_without_extracting() {
     let mut sum = req(c.path(), &[&format!("{base}/f")], "/");
     sum.add = true;
     sum.temp_dir = Some(tmp.path().to_path_buf());
-    sum.checksum = Some(crate::image::digest::Digest::of(b"downloaded bytes").to_string());
+    sum.checksum = Some(crate::base::digest::Digest::of(b"downloaded bytes").to_string());
     assert!(plan(&sum).is_ok());
-    sum.checksum = Some(crate::image::digest::Digest::of(b"other").to_string());
+    sum.checksum = Some(crate::base::digest::Digest::of(b"other").to_string());
     let err = plan(&sum).unwrap_err();
     assert!(matches!(err, CopyError::ChecksumMismatch { .. }), "{err}");
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
@@ -806,7 +806,7 @@ fn add_downloads_urls_without_extracting() {
     ));
     let mut local = req(c.path(), &["a.txt"], "/");
     local.add = true;
-    local.checksum = Some(crate::image::digest::Digest::of(b"a\n").to_string());
+    local.checksum = Some(crate::base::digest::Digest::of(b"a\n").to_string());
     assert!(matches!(
         plan(&local).unwrap_err(),
         CopyError::ChecksumSource { .. }
@@ -940,10 +940,10 @@ fn remembered_digests_are_reused_until_the_file_changes() {
         }
     };
     let real = digest_of(HashCache::load(&saved));
-    assert_eq!(real, crate::image::digest::Digest::of(b"a\n"));
+    assert_eq!(real, crate::base::digest::Digest::of(b"a\n"));
     assert!(saved.is_file());
     // Doctor the saved digest: an unchanged file is not read again...
-    let fake = crate::image::digest::Digest::of(b"remembered");
+    let fake = crate::base::digest::Digest::of(b"remembered");
     let text = fs::read_to_string(&saved)
         .unwrap()
         .replace(real.hex(), fake.hex());
@@ -963,13 +963,13 @@ fn remembered_digests_are_reused_until_the_file_changes() {
         .unwrap();
     assert_eq!(
         digest_of(HashCache::load(&saved)),
-        crate::image::digest::Digest::of(b"A\n")
+        crate::base::digest::Digest::of(b"A\n")
     );
     // A corrupt cache file is an empty cache.
     fs::write(&saved, "{not json").unwrap();
     assert_eq!(
         digest_of(HashCache::load(&saved)),
-        crate::image::digest::Digest::of(b"A\n")
+        crate::base::digest::Digest::of(b"A\n")
     );
     // Without trust, a file changed a moment ago is not remembered.
     let fresh = Arc::new(HashCache::new());

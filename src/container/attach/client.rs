@@ -14,9 +14,9 @@ use nix::sys::socket::{self, MsgFlags};
 use super::keys::{DetachKeys, Watch};
 use super::{AttachError, Input, Output, MAX_DATA};
 use crate::container::logs::Stream;
-use crate::container::proc;
 use crate::runtime::monitor::FORWARDED;
 use crate::runtime::tty::{self, RawMode};
+use crate::sys::proc;
 
 /// How an attach session goes.
 #[derive(Debug)]

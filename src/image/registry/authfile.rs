@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::auth::AuthEnv;
-use crate::store::atomic;
+use crate::base::atomic;
 
 #[derive(Debug, Error)]
 pub enum AuthFileError {

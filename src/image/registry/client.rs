@@ -24,7 +24,7 @@ use super::auth::{parse_www_authenticate, Challenge, Credentials};
 use super::conf::Endpoint;
 use super::error::{error_reason, RegistryError};
 use super::tls::{is_loopback, tls_config};
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
 use crate::image::manifest::{MANIFEST_ACCEPT, MAX_MANIFEST_SIZE};
 
 /// How the client behaves; [`ClientOptions::new`] has podman's defaults.

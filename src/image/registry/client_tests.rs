@@ -431,7 +431,7 @@ fn blobs_stream_follow_redirects_and_verify() {
     let blob = c.get_blob("app", &digest).unwrap();
     assert_eq!(blob.size(), Some(data.len() as u64));
     let mut v =
-        crate::image::digest::VerifyingReader::new(blob, digest.clone(), Some(data.len() as u64));
+        crate::base::digest::VerifyingReader::new(blob, digest.clone(), Some(data.len() as u64));
     let mut got = Vec::new();
     v.read_to_end(&mut got).unwrap();
     assert_eq!(v.finish().unwrap(), digest);

@@ -8,7 +8,7 @@ use thiserror::Error;
 use ureq::http::Response;
 use ureq::Body;
 
-use crate::image::digest::DigestError;
+use crate::base::digest::DigestError;
 
 /// Error bodies are read for their message only.
 const MAX_ERROR_BODY: u64 = 64 << 10;

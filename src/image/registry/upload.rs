@@ -13,7 +13,7 @@ use ureq::http::Response;
 use ureq::{Body, SendBody};
 
 use super::{form_encode, header, Client};
-use crate::image::digest::Digest;
+use crate::base::digest::Digest;
 use crate::image::registry::error::RegistryError;
 
 /// What a mount request achieved.

@@ -47,9 +47,9 @@ use nix::unistd::{
 use thiserror::Error;
 
 use super::compression::{self, Compression};
-use super::digest::{Digest, HashingReader};
 use super::fsat::{fgetxattr, fsetxattr, open_dir, open_in_root, remove_tree_at, with_cstr};
 use super::tarsplit::JournalWriter;
+use crate::base::digest::{Digest, HashingReader};
 
 /// Buffer for file contents and for the decompressed stream.
 const BUFFER: usize = 1 << 20;

@@ -21,8 +21,8 @@ use nix::sys::epoll::{EpollEvent, EpollFlags};
 
 use super::listen::Listener;
 use super::nssock::{NsSocket, NsSockets};
-use crate::network::sys::{self, Poller, Stopper};
 use crate::network::{Proto, GATEWAY_V4, GATEWAY_V6, GUEST_V4, GUEST_V6};
+use crate::sys::socket::{self, Poller, Stopper};
 
 const KIND_LISTENER: u64 = 0;
 const KIND_CLIENT: u64 = 1;
@@ -78,14 +78,14 @@ impl Dir {
             if self.in_pipe > 0 {
                 match splice(self.pipe_r.as_fd(), dst, self.in_pipe) {
                     Ok(n) => self.in_pipe -= n,
-                    Err(e) if sys::would_block(&e) => return Ok(Pump::Idle),
+                    Err(e) if socket::would_block(&e) => return Ok(Pump::Idle),
                     Err(e) => return Err(e),
                 }
                 continue;
             }
             if self.eof {
                 if !self.shut {
-                    let _ = sys::shutdown_write(dst);
+                    let _ = socket::shutdown_write(dst);
                     self.shut = true;
                 }
                 return Ok(Pump::Idle);
@@ -93,7 +93,7 @@ impl Dir {
             match splice(src, self.pipe_w.as_fd(), PIPE_SIZE) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.in_pipe += n,
-                Err(e) if sys::would_block(&e) => return Ok(Pump::Idle),
+                Err(e) if socket::would_block(&e) => return Ok(Pump::Idle),
                 Err(e) => return Err(e),
             }
         }
@@ -165,7 +165,7 @@ impl Forwarder {
         for (i, l) in listeners.iter().enumerate() {
             poller.add(
                 l.fd.as_fd(),
-                EpollFlags::EPOLLIN | sys::EDGE,
+                EpollFlags::EPOLLIN | socket::EDGE,
                 token(i as u64, KIND_LISTENER),
             )?;
         }
@@ -238,10 +238,10 @@ impl Forwarder {
 
     fn accept(&mut self, index: usize) {
         for _ in 0..ACCEPT_BATCH {
-            let (client, addr) = match sys::accept(self.listeners[index].fd.as_fd()) {
+            let (client, addr) = match socket::accept(self.listeners[index].fd.as_fd()) {
                 Ok((c, Some(a))) => (c, a),
                 Ok((_, None)) => continue,
-                Err(e) if sys::would_block(&e) => return,
+                Err(e) if socket::would_block(&e) => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     // EMFILE and the like: leave the rest queued for later.
@@ -254,7 +254,7 @@ impl Forwarder {
                 Ok(s) => s,
                 Err(e) => {
                     log::warn!("cannot reach port {} of the container: {e}", target.port());
-                    let _ = sys::set_linger_zero(client.as_fd());
+                    let _ = socket::set_linger_zero(client.as_fd());
                     continue;
                 }
             };
@@ -269,7 +269,7 @@ impl Forwarder {
                 plain: false,
             };
             let flags =
-                EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
+                EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | socket::EDGE;
             if self
                 .poller
                 .add(pair.inner.as_fd(), flags, token(id, KIND_INNER))
@@ -297,13 +297,13 @@ impl Forwarder {
         let NsSocket { fd, transparent } = self.ns.tcp(v6)?;
         if transparent && !plain {
             if let Some(src) = impersonate(client, v6) {
-                if let Err(e) = sys::bind(fd.as_fd(), &src) {
+                if let Err(e) = socket::bind(fd.as_fd(), &src) {
                     log::debug!("cannot bind to the client address {src} in the container: {e}; the container sees its own address");
                     return self.connect_inner(target, client, true);
                 }
             }
         }
-        sys::connect(fd.as_fd(), &target)?;
+        socket::connect(fd.as_fd(), &target)?;
         Ok(fd)
     }
 
@@ -318,7 +318,7 @@ impl Forwarder {
             if !ev.intersects(EpollFlags::EPOLLOUT | EpollFlags::EPOLLERR | EpollFlags::EPOLLHUP) {
                 return;
             }
-            if let Err(e) = sys::take_error(pair.inner.as_fd()) {
+            if let Err(e) = socket::take_error(pair.inner.as_fd()) {
                 if !pair.plain && e.raw_os_error() != Some(libc::ECONNREFUSED) {
                     log::debug!(
                         "connecting as {} failed ({e}); trying without the client's address",
@@ -373,8 +373,10 @@ impl Forwarder {
                 self.poller.delete(pair.inner.as_fd());
                 pair.inner = fd;
                 pair.plain = true;
-                let flags =
-                    EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
+                let flags = EpollFlags::EPOLLIN
+                    | EpollFlags::EPOLLOUT
+                    | EpollFlags::EPOLLRDHUP
+                    | socket::EDGE;
                 if self
                     .poller
                     .add(pair.inner.as_fd(), flags, token(id, KIND_INNER))
@@ -392,8 +394,8 @@ impl Forwarder {
             self.poller.delete(pair.client.as_fd());
             self.poller.delete(pair.inner.as_fd());
             if abort {
-                let _ = sys::set_linger_zero(pair.client.as_fd());
-                let _ = sys::set_linger_zero(pair.inner.as_fd());
+                let _ = socket::set_linger_zero(pair.client.as_fd());
+                let _ = socket::set_linger_zero(pair.inner.as_fd());
             }
         }
     }
@@ -401,7 +403,7 @@ impl Forwarder {
     fn on_udp_request(&mut self, index: usize) {
         let mut buf = vec![0u8; 65536];
         for _ in 0..ACCEPT_BATCH {
-            let (n, from) = match sys::recv_from(self.listeners[index].fd.as_fd(), &mut buf) {
+            let (n, from) = match socket::recv_from(self.listeners[index].fd.as_fd(), &mut buf) {
                 Ok((n, Some(from))) => (n, from),
                 Ok(_) => continue,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -416,7 +418,7 @@ impl Forwarder {
             };
             if let Some(flow) = self.udp.get_mut(&id) {
                 flow.last_used = Instant::now();
-                if let Err(e) = sys::send(flow.inner.as_fd(), &buf[..n]) {
+                if let Err(e) = socket::send(flow.inner.as_fd(), &buf[..n]) {
                     log::trace!("UDP datagram to the container dropped: {e}");
                 }
             }
@@ -433,18 +435,18 @@ impl Forwarder {
         let NsSocket { fd, transparent } = self.ns.udp(v6).ok()?;
         if transparent {
             if let Some(src) = impersonate(client, v6) {
-                if let Err(e) = sys::bind(fd.as_fd(), &src) {
+                if let Err(e) = socket::bind(fd.as_fd(), &src) {
                     log::debug!("cannot bind to the client address {src} in the container: {e}");
                 }
             }
         }
-        sys::connect(fd.as_fd(), &target).ok()?;
+        socket::connect(fd.as_fd(), &target).ok()?;
         let id = self.next_id;
         self.next_id += 1;
         self.poller
             .add(
                 fd.as_fd(),
-                EpollFlags::EPOLLIN | sys::EDGE,
+                EpollFlags::EPOLLIN | socket::EDGE,
                 token(id, KIND_UDP),
             )
             .ok()?;
@@ -467,11 +469,11 @@ impl Forwarder {
         };
         let mut buf = vec![0u8; 65536];
         for _ in 0..ACCEPT_BATCH {
-            match sys::read(flow.inner.as_fd(), &mut buf) {
+            match socket::read(flow.inner.as_fd(), &mut buf) {
                 Ok(n) => {
                     flow.last_used = Instant::now();
                     let host = self.listeners[flow.listener].fd.as_fd();
-                    let _ = sys::send_to(host, &buf[..n], &flow.client);
+                    let _ = socket::send_to(host, &buf[..n], &flow.client);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return,

@@ -7,7 +7,8 @@ use std::os::fd::{AsFd, OwnedFd};
 use thiserror::Error;
 
 use super::spec::PortMapping;
-use crate::network::{sys, Proto};
+use crate::network::Proto;
+use crate::sys::socket as sys;
 
 #[derive(Debug, Error)]
 pub enum PublishError {

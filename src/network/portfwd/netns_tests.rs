@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use super::{bind_all, Forwarder, NsSockets, PortMapping};
 use crate::network::netns::NetnsConfig;
-use crate::network::sys::Stopper;
 use crate::network::testutil::{ip, iperf3_bits_per_second, spawn_container};
 use crate::network::Proto;
+use crate::sys::socket::Stopper;
 
 /// Serves `n` TCP connections on port 80: replies with the peer's address, then echoes.
 fn who_server(ready: mpsc::Sender<()>, n: usize) {

@@ -17,7 +17,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use nix::sys::wait::waitpid;
 use nix::unistd::{fork, ForkResult, Pid};
 
-use crate::network::fdpass;
+use crate::sys::fdpass;
 
 const REQ_TCP: u8 = 1;
 const REQ_UDP: u8 = 2;

@@ -13,7 +13,7 @@ use nix::sys::epoll::EpollFlags;
 
 use super::packet::{self, Ip};
 use super::{Io, Key};
-use crate::network::sys;
+use crate::sys::socket;
 
 const IDLE: Duration = Duration::from_secs(10);
 const RECV_BATCH: usize = 16;
@@ -65,9 +65,9 @@ impl Flow {
             IpAddr::V4(_) => (libc::AF_INET, libc::IPPROTO_ICMP),
             IpAddr::V6(_) => (libc::AF_INET6, libc::IPPROTO_ICMPV6),
         };
-        let sock = sys::socket(domain, libc::SOCK_DGRAM, proto)?;
+        let sock = socket::socket(domain, libc::SOCK_DGRAM, proto)?;
         io.poller
-            .add(sock.as_fd(), EpollFlags::EPOLLIN | sys::EDGE, token)?;
+            .add(sock.as_fd(), EpollFlags::EPOLLIN | socket::EDGE, token)?;
         Ok(Flow {
             key,
             sock,
@@ -82,7 +82,7 @@ impl Flow {
     pub fn send(&mut self, io: &mut Io, msg: &[u8]) {
         self.last_used = io.now;
         let to = SocketAddr::new(self.key.1 .0, 0);
-        if let Err(e) = sys::send_to(self.sock.as_fd(), msg, &to) {
+        if let Err(e) = socket::send_to(self.sock.as_fd(), msg, &to) {
             log::trace!("echo request to {to} not sent: {e}");
         }
     }
@@ -92,7 +92,7 @@ impl Flow {
         let at = packet::ip_header_len(remote.0);
         let max = io.mtu - at;
         for _ in 0..RECV_BATCH {
-            match sys::read(self.sock.as_fd(), &mut io.out[at..at + max]) {
+            match socket::read(self.sock.as_fd(), &mut io.out[at..at + max]) {
                 Ok(n) if n >= 8 => {
                     self.last_used = io.now;
                     // The container's identifier, not the one the kernel chose.

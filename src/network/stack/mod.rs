@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 use nix::sys::epoll::{EpollEvent, EpollFlags};
 
 use super::netns::VNET_HDR_LEN;
-use super::sys::{self, Poller, Stopper};
 use super::{DNS_V4, DNS_V6, GATEWAY_V4, GATEWAY_V6};
+use crate::sys::socket::{self, Poller, Stopper};
 use packet::{PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
 
 /// What the stack needs to know about the network it serves.
@@ -69,7 +69,7 @@ impl Io {
             return;
         }
         let vnet = [0u8; VNET_HDR_LEN];
-        if let Err(e) = sys::write_parts(self.tun.as_fd(), &[&vnet, &self.out[..len]]) {
+        if let Err(e) = socket::write_parts(self.tun.as_fd(), &[&vnet, &self.out[..len]]) {
             log::trace!("dropping a packet to the container: {e}");
         }
     }
@@ -79,7 +79,7 @@ impl Io {
     fn emit_partial(&mut self, len: usize, csum: (usize, usize), payload: &[u8]) {
         let vnet = vnet_needs_csum(csum.0 as u16, csum.1 as u16);
         let parts: [&[u8]; 3] = [&vnet, &self.out[..len], payload];
-        if let Err(e) = sys::write_parts(self.tun.as_fd(), &parts) {
+        if let Err(e) = socket::write_parts(self.tun.as_fd(), &parts) {
             log::trace!("dropping a packet to the container: {e}");
         }
     }
@@ -123,7 +123,7 @@ impl Stack {
     pub fn new(cfg: StackConfig, tun: OwnedFd, stop: Stopper) -> io::Result<Stack> {
         set_nonblocking(&tun)?;
         let poller = Poller::new()?;
-        poller.add(tun.as_fd(), EpollFlags::EPOLLIN | sys::EDGE, TOKEN_TUN)?;
+        poller.add(tun.as_fd(), EpollFlags::EPOLLIN | socket::EDGE, TOKEN_TUN)?;
         poller.add(stop.fd(), EpollFlags::EPOLLIN, TOKEN_STOP)?;
         let mtu = cfg.mtu as usize;
         Ok(Stack {
@@ -181,13 +181,13 @@ impl Stack {
     fn read_tun(&mut self, buf: &mut [u8]) -> io::Result<bool> {
         loop {
             for _ in 0..TUN_BATCH {
-                match sys::read(self.io.tun.as_fd(), buf) {
+                match socket::read(self.io.tun.as_fd(), buf) {
                     Ok(0) => return Ok(false),
                     // The virtio header only says how far the container's kernel
                     // summed; the stack never checks checksums.
                     Ok(n) if n > VNET_HDR_LEN => self.on_packet(&buf[VNET_HDR_LEN..n]),
                     Ok(_) => {}
-                    Err(e) if sys::would_block(&e) => return Ok(true),
+                    Err(e) if socket::would_block(&e) => return Ok(true),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     // EBADFD/EIO: the namespace and its device are gone.
                     Err(e) => {
@@ -206,7 +206,7 @@ impl Stack {
 
     fn stop_requested(&self) -> bool {
         let mut b = [0u8; 8];
-        match sys::read(self.stop.fd(), &mut b) {
+        match socket::read(self.stop.fd(), &mut b) {
             Ok(_) => {
                 // Put the request back for the main loop to see.
                 self.stop.stop();

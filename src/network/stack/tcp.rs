@@ -13,7 +13,7 @@ use nix::sys::epoll::EpollFlags;
 
 use super::packet::{self, Tcp, TcpOut, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN};
 use super::{Io, Key};
-use crate::network::sys;
+use crate::sys::socket;
 
 /// Bytes accepted from the container and not yet taken by the host socket.
 const TO_HOST_CAP: usize = 4 << 20;
@@ -69,7 +69,7 @@ impl Buf {
         self.compact();
         self.data.reserve(max);
         let spare = &mut self.data.spare_capacity_mut()[..max];
-        let n = sys::read_uninit(fd, spare)?;
+        let n = socket::read_uninit(fd, spare)?;
         // SAFETY: read(2) initialised the first `n` bytes of the spare capacity.
         unsafe { self.data.set_len(self.data.len() + n) };
         Ok(n)
@@ -168,7 +168,8 @@ impl Conn {
                 return None;
             }
         };
-        let flags = EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | sys::EDGE;
+        let flags =
+            EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | socket::EDGE;
         if io.poller.add(sock.as_fd(), flags, token).is_err() {
             reset(io, key, t);
             return None;
@@ -222,7 +223,7 @@ impl Conn {
         self.last_activity = io.now;
         if t.flags & TCP_RST != 0 {
             // Pass the abort on: close the host socket with a reset.
-            let _ = sys::set_linger_zero(self.sock.as_fd());
+            let _ = socket::set_linger_zero(self.sock.as_fd());
             return true;
         }
         if t.flags & TCP_SYN != 0 {
@@ -322,7 +323,7 @@ impl Conn {
             self.to_host.push(data);
             return true;
         }
-        match sys::send(self.sock.as_fd(), data) {
+        match socket::send(self.sock.as_fd(), data) {
             Ok(n) => {
                 if n < data.len() {
                     self.host_writable = false;
@@ -330,7 +331,7 @@ impl Conn {
                 }
                 true
             }
-            Err(e) if sys::would_block(&e) => {
+            Err(e) if socket::would_block(&e) => {
                 self.host_writable = false;
                 self.to_host.push(data);
                 true
@@ -344,12 +345,12 @@ impl Conn {
 
     fn drain_to_host(&mut self) -> bool {
         while !self.to_host.is_empty() {
-            match sys::send(self.sock.as_fd(), self.to_host.bytes()) {
+            match socket::send(self.sock.as_fd(), self.to_host.bytes()) {
                 Ok(n) => {
                     self.to_host.consume(n);
                     self.ack_pending = true;
                 }
-                Err(e) if sys::would_block(&e) => {
+                Err(e) if socket::would_block(&e) => {
                     self.host_writable = false;
                     return true;
                 }
@@ -362,7 +363,7 @@ impl Conn {
 
     fn shut_host_if_done(&mut self) {
         if self.guest_fin && self.to_host.is_empty() && !self.host_shut {
-            let _ = sys::shutdown_write(self.sock.as_fd());
+            let _ = socket::shutdown_write(self.sock.as_fd());
             self.host_shut = true;
         }
     }
@@ -374,20 +375,21 @@ impl Conn {
             if !ev.intersects(EpollFlags::EPOLLOUT | EpollFlags::EPOLLERR | EpollFlags::EPOLLHUP) {
                 return false;
             }
-            if let Err(e) = sys::take_error(self.sock.as_fd()) {
+            if let Err(e) = socket::take_error(self.sock.as_fd()) {
                 log::debug!("container connection to {:?} failed: {e}", self.key.1);
                 self.reset_guest(io);
                 return true;
             }
             self.state = State::Open;
-            let _ = sys::setsockopt_int(self.sock.as_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY, 1);
+            let _ =
+                socket::setsockopt_int(self.sock.as_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY, 1);
             self.host_writable = true;
             self.host_readable = true;
             self.send_synack(io);
             return false;
         }
         if ev.contains(EpollFlags::EPOLLERR) {
-            if let Err(e) = sys::take_error(self.sock.as_fd()) {
+            if let Err(e) = socket::take_error(self.sock.as_fd()) {
                 log::debug!("host side of a container connection failed: {e}");
                 self.abort(io);
                 return true;
@@ -429,7 +431,7 @@ impl Conn {
                             self.host_readable = false;
                         }
                         Ok(_) => continue,
-                        Err(e) if sys::would_block(&e) => self.host_readable = false,
+                        Err(e) if socket::would_block(&e) => self.host_readable = false,
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                         Err(e) => {
                             log::debug!("reading the host side of a container connection: {e}");
@@ -548,7 +550,7 @@ impl Conn {
 
     /// Tells the container the connection is gone, and closes the host side.
     fn abort(&mut self, io: &mut Io) {
-        let _ = sys::set_linger_zero(self.sock.as_fd());
+        let _ = socket::set_linger_zero(self.sock.as_fd());
         self.send_flags(io, self.snd_nxt, TCP_RST | TCP_ACK);
     }
 
@@ -628,8 +630,8 @@ fn reset(io: &mut Io, key: Key, t: &Tcp) {
 }
 
 fn connect(target: &SocketAddr) -> std::io::Result<OwnedFd> {
-    let sock = sys::socket(sys::domain(target), libc::SOCK_STREAM, 0)?;
-    sys::connect(sock.as_fd(), target)?;
+    let sock = socket::socket(socket::domain(target), libc::SOCK_STREAM, 0)?;
+    socket::connect(sock.as_fd(), target)?;
     Ok(sock)
 }
 

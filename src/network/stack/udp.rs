@@ -8,7 +8,7 @@ use nix::sys::epoll::EpollFlags;
 
 use super::packet;
 use super::{Io, Key};
-use crate::network::sys;
+use crate::sys::socket;
 
 /// A flow with no traffic for this long is closed.
 const IDLE: Duration = Duration::from_secs(60);
@@ -26,10 +26,10 @@ pub(super) struct Flow {
 
 impl Flow {
     pub fn open(io: &Io, key: Key, target: SocketAddr, token: u64) -> std::io::Result<Flow> {
-        let sock = sys::socket(sys::domain(&target), libc::SOCK_DGRAM, 0)?;
-        sys::connect(sock.as_fd(), &target)?;
+        let sock = socket::socket(socket::domain(&target), libc::SOCK_DGRAM, 0)?;
+        socket::connect(sock.as_fd(), &target)?;
         io.poller
-            .add(sock.as_fd(), EpollFlags::EPOLLIN | sys::EDGE, token)?;
+            .add(sock.as_fd(), EpollFlags::EPOLLIN | socket::EDGE, token)?;
         let idle = if target.port() == 53 { IDLE_DNS } else { IDLE };
         Ok(Flow {
             key,
@@ -45,7 +45,7 @@ impl Flow {
 
     pub fn send(&mut self, io: &mut Io, payload: &[u8]) {
         self.last_used = io.now;
-        match sys::send(self.sock.as_fd(), payload) {
+        match socket::send(self.sock.as_fd(), payload) {
             Ok(_) => {}
             Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => refuse(io, self.key),
             Err(e) => log::trace!("UDP datagram from the container dropped: {e}"),
@@ -60,7 +60,7 @@ impl Flow {
         for _ in 0..RECV_BATCH {
             // Read one byte more than fits: a datagram larger than the MTU is dropped, not cut.
             let end = (at + max + 1).min(io.out.len());
-            match sys::read(self.sock.as_fd(), &mut io.out[at..end]) {
+            match socket::read(self.sock.as_fd(), &mut io.out[at..end]) {
                 Ok(n) if n > max => log::trace!("UDP datagram larger than the MTU dropped"),
                 Ok(n) => {
                     self.last_used = io.now;
