@@ -15,12 +15,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
-use nix::unistd::{Gid, Uid};
+use nix::unistd::Uid;
 use oci_spec::runtime::{PosixRlimitType, Process};
 
 use super::caps;
 use super::user::{self, ExecUser};
 use crate::error::{exit_error, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND};
+use crate::sys::creds;
 
 /// How the process is wired up, prepared by the caller.
 #[derive(Debug, Clone, Copy, Default)]
@@ -224,17 +225,14 @@ fn switch_user(process: &Process, who: &ExecUser) -> Result<()> {
     caps::apply_bounding(masks.bounding).context("dropping bounding capabilities")?;
     // Keep the permitted set across the uid change; capset then trims it.
     nix::sys::prctl::set_keepcaps(true).context("keeping capabilities")?;
-    let groups: Vec<Gid> = who.groups.iter().map(|g| Gid::from_raw(*g)).collect();
-    match nix::unistd::setgroups(&groups) {
+    match creds::setgroups(&who.groups) {
         // With a single-id map setgroups is denied by the kernel; the process then
         // keeps no supplementary groups, which is all such a map can express.
         Ok(()) | Err(Errno::EPERM) => {}
         Err(e) => return Err(e).context("setting supplementary groups"),
     }
-    let gid = Gid::from_raw(who.gid);
-    nix::unistd::setresgid(gid, gid, gid).map_err(|e| id_error("gid", who.gid, e))?;
-    let uid = Uid::from_raw(who.uid);
-    nix::unistd::setresuid(uid, uid, uid).map_err(|e| id_error("uid", who.uid, e))?;
+    creds::setresgid(who.gid, who.gid, who.gid).map_err(|e| id_error("gid", who.gid, e))?;
+    creds::setresuid(who.uid, who.uid, who.uid).map_err(|e| id_error("uid", who.uid, e))?;
     caps::apply_sets(&masks).context("setting capabilities")?;
     nix::sys::prctl::set_keepcaps(false).context("clearing keep-capabilities")?;
     Ok(())

@@ -2,6 +2,7 @@
 //! several modules make (process identity and pidfds, sockets and descriptor passing,
 //! the file-descriptor mount API). Nothing here knows about containers or images.
 
+pub mod creds;
 pub mod fdpass;
 pub mod fsmount;
 pub mod proc;

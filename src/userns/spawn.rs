@@ -21,6 +21,7 @@ use thiserror::Error;
 
 use super::map::{IdMap, IdRange};
 use crate::error;
+use crate::sys::creds;
 
 #[derive(Debug, Error)]
 pub enum SpawnError {
@@ -486,10 +487,11 @@ fn become_root(map: &IdMap) {
 fn enter_root() {
     IN_USERNS.store(true, Ordering::Relaxed);
     // The creator's ids map to 0 now; make every id (real, effective, saved) root's.
-    // SAFETY: plain syscalls on our own credentials.
-    unsafe {
-        libc::setresgid(0, 0, 0);
-        libc::setresuid(0, 0, 0);
+    // Raw calls: this runs in a fork-style child, where glibc's wrappers would wait
+    // for the parent's other threads (see `sys::creds`). Root is always mapped in our
+    // own namespace, so these cannot fail.
+    if let Err(e) = creds::setresgid(0, 0, 0).and_then(|()| creds::setresuid(0, 0, 0)) {
+        log::warn!("taking root's ids in the user namespace: {e}");
     }
 }
 
