@@ -384,8 +384,8 @@ impl Stopper {
     pub fn new() -> io::Result<Stopper> {
         // SAFETY: eventfd(2) with constant flags; checked.
         let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
-        // SAFETY: new descriptor owned by nobody else.
         Ok(Stopper {
+            // SAFETY: new descriptor owned by nobody else.
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
         })
     }
