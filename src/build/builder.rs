@@ -25,9 +25,9 @@ use super::{copy, ignore, parse, words};
 use crate::base::digest::Digest;
 use crate::base::paths::Paths;
 use crate::base::timestamp::Timestamp;
+use crate::image::ensure::{ensure, EnsureError, PullPolicy};
 use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
-use crate::image::ensure::{ensure, EnsureError, PullPolicy};
 use crate::image::pull::PullOptions;
 use crate::network::NetworkMode;
 use crate::runtime::overlay::Overlay;
@@ -371,9 +371,14 @@ impl<'a> Builder<'a> {
         if let Some(p) = platform {
             popts.platform = p;
         }
-        let rec = match ensure(self.paths, self.store, name, self.opts.pull, &self.map, || {
-            Ok(popts)
-        }) {
+        let rec = match ensure(
+            self.paths,
+            self.store,
+            name,
+            self.opts.pull,
+            &self.map,
+            || Ok(popts),
+        ) {
             Ok(rec) => rec,
             Err(EnsureError::NeverPull { .. }) => bail!(
                 "{}:{}: image {name} is not in local storage and --pull=never forbids pulling it",

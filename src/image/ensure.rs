@@ -173,7 +173,10 @@ mod tests {
             ..Default::default()
         };
         let p = flags.platform().unwrap();
-        assert_eq!((p.os.as_str(), p.architecture.as_str()), ("freebsd", "arm64"));
+        assert_eq!(
+            (p.os.as_str(), p.architecture.as_str()),
+            ("freebsd", "arm64")
+        );
         let bad = PullFlags {
             platform: Some("nope".into()),
             ..Default::default()
