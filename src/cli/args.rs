@@ -521,4 +521,20 @@ mod tests {
         assert!(parse(&["--rootfs", "/r", "--restart", "sometimes", "x"]).is_err());
         assert!(parse(&["--rootfs", "/r", "--log-driver", "journald", "x"]).is_err());
     }
+
+    #[test]
+    fn create_options_carry_the_flags() {
+        let a = parse(&[
+            "--rm", "-m", "64m", "-v", "/h:/a", "-v", "v:/b", "-l", "k=v", "img", "echo", "hi",
+        ])
+        .unwrap();
+        let o = a.create_options(PullFlags::default());
+        assert!(o.auto_remove);
+        assert_eq!(o.image.as_deref(), Some("img"));
+        assert_eq!(o.command, ["echo", "hi"]);
+        assert_eq!(o.limits.memory, Some(64 << 20));
+        assert_eq!((o.binds.len(), o.volumes.len()), (1, 1));
+        assert_eq!(o.labels, ["k=v"]);
+        assert_eq!(o.pull, PullPolicy::Missing);
+    }
 }

@@ -188,4 +188,40 @@ mod tests {
         };
         assert!(matches!(creds.options(), Err(EnsureError::Creds(_))));
     }
+
+    #[test]
+    fn pull_options_are_asked_for_only_when_pulling() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            root: dir.path().into(),
+            runroot: dir.path().join("run"),
+            config_dir: "/nonexistent".into(),
+            home: "/nonexistent".into(),
+            uid: 1,
+            gid: 1,
+            rootless: true,
+        };
+        let store = Store::open_dir(
+            &dir.path().join("storage"),
+            std::sync::Arc::new(crate::base::remove::DirectRemover),
+        )
+        .unwrap();
+        let map = IdMap::for_current_user();
+        let never = ensure(&paths, &store, "absent", PullPolicy::Never, &map, || {
+            panic!("--pull=never must not prepare a pull")
+        });
+        let e = never.unwrap_err();
+        assert!(matches!(e, EnsureError::NeverPull { .. }), "{e}");
+        assert!(e.to_string().contains("--pull=never"), "{e}");
+        // A missing image is pulled: the options are asked for, and their failure is
+        // the answer.
+        let missing = ensure(&paths, &store, "absent", PullPolicy::Missing, &map, || {
+            PullFlags {
+                creds: Some("nocolon".into()),
+                ..Default::default()
+            }
+            .options()
+        });
+        assert!(matches!(missing, Err(EnsureError::Creds(_))));
+    }
 }
