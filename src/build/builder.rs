@@ -25,36 +25,15 @@ use super::{copy, ignore, parse, words};
 use crate::base::digest::Digest;
 use crate::base::paths::Paths;
 use crate::base::timestamp::Timestamp;
+use crate::image::ensure::{ensure, EnsureError, PullPolicy};
 use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
-use crate::image::pull::{pull, PullOptions};
+use crate::image::pull::PullOptions;
 use crate::network::NetworkMode;
 use crate::runtime::overlay::Overlay;
 use crate::store::images::ImageRecord;
 use crate::store::{Lease, NewImage, Store};
 use crate::userns::{self, IdMap};
-
-/// `--pull`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PullPolicy {
-    Always,
-    #[default]
-    Missing,
-    Never,
-}
-
-impl PullPolicy {
-    pub fn parse(s: &str) -> Result<PullPolicy, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "always" | "true" => Ok(PullPolicy::Always),
-            "missing" | "false" | "ifmissing" => Ok(PullPolicy::Missing),
-            "never" => Ok(PullPolicy::Never),
-            _ => Err(format!(
-                "invalid pull policy {s:?}: use always, missing, never, true or false"
-            )),
-        }
-    }
-}
 
 /// Everything a build needs besides the store.
 pub struct BuildOptions {
@@ -387,30 +366,32 @@ impl<'a> Builder<'a> {
         stage: &Stage,
         platform: Option<Platform>,
     ) -> Result<ImageConfig> {
-        let local = match self.store.read()?.lookup(name) {
-            Ok(rec) => Some(rec),
-            Err(crate::store::StoreError::Lookup(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
-        let rec = match (local, self.opts.pull) {
-            (Some(rec), PullPolicy::Missing | PullPolicy::Never) => rec,
-            (None, PullPolicy::Never) => bail!(
+        let mut popts = self.opts.pull_options.clone();
+        popts.quiet = popts.quiet || self.opts.quiet;
+        if let Some(p) = platform {
+            popts.platform = p;
+        }
+        let rec = match ensure(
+            self.paths,
+            self.store,
+            name,
+            self.opts.pull,
+            &self.map,
+            || Ok(popts),
+        ) {
+            Ok(rec) => rec,
+            Err(EnsureError::NeverPull { .. }) => bail!(
                 "{}:{}: image {name} is not in local storage and --pull=never forbids pulling it",
                 self.opts.file.name,
                 stage.line
             ),
-            _ => {
-                let mut popts = self.opts.pull_options.clone();
-                popts.quiet = popts.quiet || self.opts.quiet;
-                if let Some(p) = platform {
-                    popts.platform = p;
-                }
-                let paths = self.paths;
-                let store = self.store;
-                userns::as_root(&self.map, || pull(paths, store, name, &popts)).with_context(
-                    || format!("{}:{}: pulling {name}", self.opts.file.name, stage.line),
-                )?
+            Err(EnsureError::Pull(e)) => {
+                return Err(e.context(format!(
+                    "{}:{}: pulling {name}",
+                    self.opts.file.name, stage.line
+                )))
             }
+            Err(e) => return Err(e.into()),
         };
         for d in &rec.layers {
             if self.store.layers().hold(&self.lease, d)?.is_none() {
@@ -1083,14 +1064,5 @@ mod tests {
             ),
             ["/bin/sh", "-c", "cat <<EOF > /f\nx\nEOF\n"]
         );
-    }
-
-    #[test]
-    fn pull_policies() {
-        assert_eq!(PullPolicy::parse("true"), Ok(PullPolicy::Always));
-        assert_eq!(PullPolicy::parse("Always"), Ok(PullPolicy::Always));
-        assert_eq!(PullPolicy::parse("false"), Ok(PullPolicy::Missing));
-        assert_eq!(PullPolicy::parse("never"), Ok(PullPolicy::Never));
-        assert!(PullPolicy::parse("sometimes").is_err());
     }
 }

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use oci_spec::runtime::Spec;
 
-use super::args::{env_entries, parse_user, parse_workdir};
+use super::args::{parse_user, parse_workdir};
 use super::Context;
 use crate::error::exit_error;
+use crate::runtime::envfile::env_entries;
 use crate::runtime::exec::{self, ExecError, ExecOptions};
 use crate::runtime::monitor::{self, Signals};
 use crate::sys::proc::ProcId;

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Context;
-use crate::image::manifest::Platform;
+use crate::image::ensure::PullFlags;
 use crate::image::pull::{pull, PullOptions};
-use crate::image::registry::Credentials;
 use crate::store::Store;
 
 /// Registry access flags shared by pull and the commands that pull on demand.
@@ -47,25 +46,6 @@ pub struct PlatformArgs {
     pub variant: Option<String>,
 }
 
-impl PlatformArgs {
-    pub fn platform(&self) -> Result<Platform> {
-        if let Some(p) = &self.platform {
-            return Ok(Platform::parse(p)?);
-        }
-        let mut platform = match &self.arch {
-            Some(arch) => Platform::host_with_arch(arch),
-            None => Platform::host(),
-        };
-        if let Some(os) = &self.os {
-            platform.os = os.clone();
-        }
-        if let Some(v) = &self.variant {
-            platform.variant = Some(v.clone());
-        }
-        Ok(platform)
-    }
-}
-
 /// Pull an image from a registry
 #[derive(Debug, clap::Args)]
 pub struct PullArgs {
@@ -90,19 +70,28 @@ pub fn pull_options(
     registry: &RegistryArgs,
     quiet: bool,
 ) -> Result<PullOptions> {
-    Ok(PullOptions {
-        platform: platform.platform()?,
+    Ok(pull_flags(ctx, platform, registry, quiet).options()?)
+}
+
+/// The pull flags as given, parsed only if a pull happens.
+pub fn pull_flags(
+    ctx: &Context,
+    platform: &PlatformArgs,
+    registry: &RegistryArgs,
+    quiet: bool,
+) -> PullFlags {
+    PullFlags {
+        platform: platform.platform.clone(),
+        arch: platform.arch.clone(),
+        os: platform.os.clone(),
+        variant: platform.variant.clone(),
         tls_verify: registry.tls_verify,
-        creds: registry
-            .creds
-            .as_deref()
-            .map(Credentials::parse_creds)
-            .transpose()?,
+        creds: registry.creds.clone(),
         authfile: registry.authfile.clone(),
         quiet,
         parallel: ctx.config.registries.max_parallel_downloads,
         registries_conf: ctx.config.registries.registries_conf.clone(),
-    })
+    }
 }
 
 pub fn run(ctx: &Context, args: &PullArgs) -> Result<u8> {

@@ -50,7 +50,10 @@ pub fn run(ctx: &Context, args: &RmArgs) -> Result<u8> {
         store.list()?.into_iter().map(|c| c.record.id).collect()
     } else {
         let mut named = args.containers.clone();
-        named.extend(super::cidfile::read_all(&args.cidfile, args.ignore)?);
+        named.extend(crate::container::cidfile::read_all(
+            &args.cidfile,
+            args.ignore,
+        )?);
         named
     };
     each(&queries, |q| {

@@ -3,13 +3,11 @@
 
 use anyhow::Result;
 
-use super::args::{resolve_bind_source, RunArgs};
-use super::pull::{PlatformArgs, RegistryArgs};
+use super::args::RunArgs;
+use super::pull::{pull_flags, PlatformArgs, RegistryArgs};
 use super::Context;
-use crate::container::notify::{self, NotifySocket, SdNotify};
+use crate::container::create::create;
 use crate::container::{ops, ContainerStore};
-use crate::network::NetworkMode;
-use crate::runtime::spec::{self, RunOptions};
 
 /// Run a command in a new container
 ///
@@ -49,18 +47,12 @@ pub struct RunCommand {
 }
 
 pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
-    let (record, volumes) =
-        super::create::create(ctx, &cmd.run, &cmd.platform, &cmd.registry, cmd.quiet)?;
+    let pull = pull_flags(ctx, &cmd.platform, &cmd.registry, cmd.quiet);
+    let created = create(&ctx.paths, &ctx.config, cmd.run.create_options(pull))?;
+    let record = &created.record;
     let store = ContainerStore::open(&ctx.paths)?;
     let unstarted = |e| {
-        remove_unstarted(&store, &record.id);
-        crate::volume::prepare::remove_created(
-            &crate::volume::VolumeStore::open(&ctx.paths),
-            &volumes,
-            &crate::base::remove::UsernsRemover {
-                map: crate::userns::IdMap::for_current_user(),
-            },
-        );
+        created.discard(&store, &ctx.paths);
         e
     };
     if cmd.detach {
@@ -75,89 +67,4 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
         monitor.keep_state();
     }
     Ok(monitor.run() as u8)
-}
-
-/// A container whose first start failed leaves nothing behind.
-fn remove_unstarted(store: &ContainerStore, id: &str) {
-    if let Err(e) = store.remove(id, |_| Ok(())) {
-        log::warn!("removing container {id}: {}", crate::error::one_line(&e));
-    }
-}
-
-/// `--network`, else the configured default (`private` unless rpod.toml says otherwise).
-pub fn network_mode(ctx: &Context, args: &RunArgs) -> Result<NetworkMode> {
-    match &args.network {
-        Some(mode) => Ok(mode.clone()),
-        None => super::args::parse_network(&ctx.config.network.default_network).map_err(|e| {
-            anyhow::anyhow!(
-                "invalid default_network {:?} in {}: {e}",
-                ctx.config.network.default_network,
-                ctx.config
-                    .source
-                    .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "the config".into())
-            )
-        }),
-    }
-}
-
-/// Turns the flags into what the spec builder takes, reading the host environment and
-/// checking bind sources (a missing one is rpod's error, 125, before anything starts).
-pub fn options(
-    args: &RunArgs,
-    command: Vec<String>,
-    id: &str,
-    network: &NetworkMode,
-) -> Result<RunOptions> {
-    let (mut binds, tmpfs) = args.mounts();
-    for b in &mut binds {
-        b.source = resolve_bind_source(&b.source)?;
-    }
-    let mut env = args.environment(|k| std::env::var(k).ok())?;
-    if args.sdnotify == SdNotify::Container {
-        match NotifySocket::from_env() {
-            Some(NotifySocket::Path(socket)) => {
-                binds.push(spec::BindMount {
-                    source: socket,
-                    destination: notify::CONTAINER_SOCKET.into(),
-                    readonly: false,
-                    recursive: false,
-                });
-                env.push(format!("{}={}", notify::ENV, notify::CONTAINER_SOCKET));
-            }
-            // An abstract socket is the host network namespace's: no mount reaches it.
-            Some(NotifySocket::Abstract(_)) => log::warn!(
-                "${} is an abstract socket, which the container cannot reach: use --sdnotify=conmon",
-                notify::ENV
-            ),
-            None => {}
-        }
-    }
-    let network = match network {
-        NetworkMode::Host => spec::NetworkMode::Host,
-        NetworkMode::None => spec::NetworkMode::None,
-        NetworkMode::Private(_) => spec::NetworkMode::Private,
-        NetworkMode::Container(_) => spec::NetworkMode::Joined,
-    };
-    Ok(RunOptions {
-        id: id.to_string(),
-        name: args.name.clone(),
-        command,
-        entrypoint: args.entrypoint.clone().map(|e| e.0),
-        env,
-        workdir: args.workdir.clone(),
-        user: args.user.clone(),
-        hostname: args.hostname.clone(),
-        binds,
-        tmpfs,
-        read_only: args.read_only,
-        tty: args.tty,
-        network,
-        cap_add: args.cap_add.clone(),
-        cap_drop: args.cap_drop.clone(),
-        no_new_privileges: args.no_new_privileges(),
-        ulimits: args.ulimit.clone(),
-        resources: super::limits::resources(args)?,
-    })
 }

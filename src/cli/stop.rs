@@ -41,7 +41,10 @@ pub struct StopArgs {
 pub fn run(ctx: &Context, args: &StopArgs) -> Result<u8> {
     let store = open(ctx)?;
     let mut named = args.containers.clone();
-    named.extend(super::cidfile::read_all(&args.cidfile, args.ignore)?);
+    named.extend(crate::container::cidfile::read_all(
+        &args.cidfile,
+        args.ignore,
+    )?);
     let queries = targets(&store, args.all, &named, |c| c.state.running())?;
     each(&queries, |q| {
         let record = match store.lookup(q) {

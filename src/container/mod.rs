@@ -39,7 +39,9 @@
 //! (the init has SIGKILL as its parent-death signal).
 
 pub mod attach;
+pub mod cidfile;
 pub mod copy;
+pub mod create;
 pub mod detach;
 pub mod freeze;
 pub mod launch;

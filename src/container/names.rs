@@ -237,6 +237,18 @@ impl NameIndex {
     }
 }
 
+/// Container names as podman allows them.
+pub fn parse_name(s: &str) -> Result<String, String> {
+    let mut chars = s.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +260,9 @@ mod tests {
         let r = generate(random_u64());
         let (a, s) = r.split_once('_').unwrap();
         assert!(ADJECTIVES.contains(&a) && SURNAMES.contains(&s));
-        assert!(crate::cli::args::parse_name(&r).is_ok());
+        assert!(parse_name(&r).is_ok());
+        assert!(parse_name("-x").is_err());
+        assert!(parse_name("web_1.a-b").is_ok());
     }
 
     #[test]

@@ -5,6 +5,17 @@ pub mod cgroups;
 use std::fs::OpenOptions;
 use std::path::Path;
 
+/// The architecture under the names OCI images use.
+pub fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    }
+}
+
 /// The running kernel's release string (`uname -r`).
 pub fn kernel_release() -> String {
     nix::sys::utsname::uname()

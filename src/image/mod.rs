@@ -4,6 +4,7 @@ pub mod archive;
 pub mod blob_locations;
 pub mod changes;
 pub mod compression;
+pub mod ensure;
 pub mod fsat;
 pub mod gzip;
 pub mod local;

@@ -24,6 +24,7 @@
 
 pub mod copy;
 pub mod filter;
+pub mod parse;
 pub mod prepare;
 pub mod record;
 pub mod store;

@@ -4,15 +4,34 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CidfileError {
+    #[error("container id file exists. Ensure another container is not using it or delete {}", .0.display())]
+    Exists(PathBuf),
+    #[error("container id file {}: not a file name", .0.display())]
+    NotAFile(PathBuf),
+    #[error("writing the container id file {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("reading CIDFile {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+type Result<T, E = CidfileError> = std::result::Result<T, E>;
 
 /// Refuses a file that exists already, as podman does (another container may own it).
 pub fn check_free(path: &Path) -> Result<()> {
     if std::fs::symlink_metadata(path).is_ok() {
-        bail!(
-            "container id file exists. Ensure another container is not using it or delete {}",
-            path.display()
-        );
+        return Err(CidfileError::Exists(path.to_path_buf()));
     }
     Ok(())
 }
@@ -23,7 +42,7 @@ pub fn check_free(path: &Path) -> Result<()> {
 pub fn write(path: &Path, id: &str) -> Result<()> {
     let name = path
         .file_name()
-        .with_context(|| format!("container id file {}: not a file name", path.display()))?;
+        .ok_or_else(|| CidfileError::NotAFile(path.to_path_buf()))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
@@ -40,7 +59,10 @@ pub fn write(path: &Path, id: &str) -> Result<()> {
     let _ = std::fs::remove_file(&tmp);
     if let Err(e) = written {
         check_free(path)?;
-        return Err(e).with_context(|| format!("writing the container id file {}", path.display()));
+        return Err(CidfileError::Write {
+            path: path.to_path_buf(),
+            source: e,
+        });
     }
     Ok(())
 }
@@ -53,7 +75,12 @@ pub fn read_all(paths: &[PathBuf], ignore: bool) -> Result<Vec<String>> {
         match std::fs::read_to_string(p) {
             Ok(s) => ids.push(s.trim().to_string()),
             Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("reading CIDFile {}", p.display())),
+            Err(source) => {
+                return Err(CidfileError::Read {
+                    path: p.clone(),
+                    source,
+                })
+            }
         }
     }
     Ok(ids)

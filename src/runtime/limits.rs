@@ -1,13 +1,13 @@
-//! The resource flags of `run`/`create` (`--memory`, `--memory-swap`, `--cpus`,
-//! `--cpu-shares`, `--pids-limit`): parsed and checked as podman does, turned into the
-//! spec's `linux.resources`, and the one warning when this host cannot apply them.
+//! Resource limits of a container: the cgroup limits (`--memory`, `--memory-swap`,
+//! `--cpus`, `--cpu-shares`, `--pids-limit`), parsed and checked as podman does and
+//! turned into the spec's `linux.resources`, with the one warning when this host cannot
+//! apply them; and the rlimits of `--ulimit`.
 
-use anyhow::{bail, Result};
-use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxPids, LinuxResources};
+use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxPids, LinuxResources, PosixRlimitType};
+use thiserror::Error;
 
-use super::args::RunArgs;
+use super::spec::Ulimit;
 use crate::host::cgroups::{CgroupInfo, Version};
-use crate::runtime::cgroup;
 
 /// podman's smallest `--memory`.
 const MIN_MEMORY: i64 = 6 * 1024 * 1024;
@@ -71,22 +71,42 @@ pub fn parse_cpus(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// The resource flags of `run`/`create`, as given (`None`: not given).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Limits {
+    /// `--memory`, bytes; 0 means no limit.
+    pub memory: Option<i64>,
+    /// `--memory-swap`, bytes; -1 unlimited, 0 the default.
+    pub memory_swap: Option<i64>,
+    pub cpus: Option<f64>,
+    pub cpu_shares: Option<u64>,
+    /// `--pids-limit`; 0 or less is unlimited.
+    pub pids_limit: Option<i64>,
+}
+
+/// A combination of limits podman refuses, in its words.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LimitsError {
+    #[error("minimum memory limit allowed is 6MB")]
+    MemoryTooSmall,
+    #[error("minimum memoryswap limit should be larger than memory limit, see usage")]
+    SwapBelowMemory,
+    #[error("you should always set the memory limit when using memoryswap limit, see usage")]
+    SwapWithoutMemory,
+}
+
 /// The spec's resources from the flags; `None` when no flag asks for a limit.
-pub fn resources(args: &RunArgs) -> Result<Option<LinuxResources>> {
-    let memory = args.memory.filter(|m| *m != 0);
+pub fn resources(limits: &Limits) -> Result<Option<LinuxResources>, LimitsError> {
+    let memory = limits.memory.filter(|m| *m != 0);
     if let Some(m) = memory {
         if m < MIN_MEMORY {
-            bail!("minimum memory limit allowed is 6MB");
+            return Err(LimitsError::MemoryTooSmall);
         }
     }
-    let swap = args.memory_swap.filter(|s| *s != 0);
+    let swap = limits.memory_swap.filter(|s| *s != 0);
     match (memory, swap) {
-        (Some(m), Some(s)) if s > 0 && s < m => {
-            bail!("minimum memoryswap limit should be larger than memory limit, see usage")
-        }
-        (None, Some(s)) if s > 0 => {
-            bail!("you should always set the memory limit when using memoryswap limit, see usage")
-        }
+        (Some(m), Some(s)) if s > 0 && s < m => return Err(LimitsError::SwapBelowMemory),
+        (None, Some(s)) if s > 0 => return Err(LimitsError::SwapWithoutMemory),
         _ => {}
     }
     let mut res = LinuxResources::default();
@@ -99,17 +119,17 @@ pub fn resources(args: &RunArgs) -> Result<Option<LinuxResources>> {
         res.set_memory(Some(mem));
         any = true;
     }
-    if args.cpus.is_some() || args.cpu_shares.is_some() {
+    if limits.cpus.is_some() || limits.cpu_shares.is_some() {
         let mut cpu = LinuxCpu::default();
-        if let Some(n) = args.cpus {
+        if let Some(n) = limits.cpus {
             cpu.set_quota(Some((n * CPU_PERIOD as f64).round() as i64));
             cpu.set_period(Some(CPU_PERIOD));
         }
-        cpu.set_shares(args.cpu_shares);
+        cpu.set_shares(limits.cpu_shares);
         res.set_cpu(Some(cpu));
         any = true;
     }
-    if let Some(p) = args.pids_limit {
+    if let Some(p) = limits.pids_limit {
         let mut pids = LinuxPids::default();
         pids.set_limit(if p <= 0 { -1 } else { p });
         res.set_pids(Some(pids));
@@ -121,7 +141,7 @@ pub fn resources(args: &RunArgs) -> Result<Option<LinuxResources>> {
 /// What to warn when the host cannot apply `res` (`None`: it can). One line, with
 /// podman's wording on cgroup v1.
 pub fn ignored_warning(res: &LinuxResources, host: &CgroupInfo, uid: u32) -> Option<String> {
-    let writes = cgroup::limit_writes(res);
+    let writes = super::cgroup::limit_writes(res);
     if writes.is_empty() {
         return None;
     }
@@ -134,7 +154,7 @@ pub fn ignored_warning(res: &LinuxResources, host: &CgroupInfo, uid: u32) -> Opt
         });
     };
     // The delegated root enables for its children what its parent offers it.
-    let ignored = cgroup::unsupported(&writes, &host.controllers);
+    let ignored = super::cgroup::unsupported(&writes, &host.controllers);
     if ignored.is_empty() {
         return None;
     }
@@ -154,23 +174,63 @@ pub fn ignored_warning(res: &LinuxResources, host: &CgroupInfo, uid: u32) -> Opt
     ))
 }
 
+fn rlimit_kind(name: &str) -> Option<PosixRlimitType> {
+    use PosixRlimitType as T;
+    Some(match name {
+        "core" => T::RlimitCore,
+        "cpu" => T::RlimitCpu,
+        "data" => T::RlimitData,
+        "fsize" => T::RlimitFsize,
+        "locks" => T::RlimitLocks,
+        "memlock" => T::RlimitMemlock,
+        "msgqueue" => T::RlimitMsgqueue,
+        "nice" => T::RlimitNice,
+        "nofile" => T::RlimitNofile,
+        "nproc" => T::RlimitNproc,
+        "rss" => T::RlimitRss,
+        "rtprio" => T::RlimitRtprio,
+        "rttime" => T::RlimitRttime,
+        "sigpending" => T::RlimitSigpending,
+        "stack" => T::RlimitStack,
+        "as" => T::RlimitAs,
+        _ => return None,
+    })
+}
+
+fn limit_value(s: &str) -> Result<u64, String> {
+    match s {
+        "-1" | "unlimited" => Ok(u64::MAX),
+        _ => s
+            .parse::<u64>()
+            .map_err(|_| format!("{s:?} is not a number, -1 or unlimited")),
+    }
+}
+
+/// `NAME=SOFT[:HARD]`; HARD defaults to SOFT.
+pub fn parse_ulimit(s: &str) -> Result<Ulimit, String> {
+    let (name, values) = s.split_once('=').ok_or("expected NAME=SOFT[:HARD]")?;
+    let kind = rlimit_kind(name).ok_or_else(|| format!("unknown ulimit {name:?}"))?;
+    let (soft, hard) = match values.split_once(':') {
+        Some((s, h)) => (limit_value(s)?, limit_value(h)?),
+        None => {
+            let v = limit_value(values)?;
+            (v, v)
+        }
+    };
+    if soft > hard {
+        return Err(format!(
+            "ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
+        ));
+    }
+    Ok(Ulimit { kind, soft, hard })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
-    #[derive(Parser)]
-    #[command(disable_help_flag = true)]
-    struct Cmd {
-        #[command(flatten)]
-        run: RunArgs,
-    }
-
-    fn args(flags: &[&str]) -> RunArgs {
-        let mut v = vec!["x"];
-        v.extend_from_slice(flags);
-        v.push("img");
-        Cmd::try_parse_from(v).unwrap().run
+    fn memory(m: &str) -> Option<i64> {
+        Some(parse_memory(m).unwrap())
     }
 
     #[test]
@@ -198,17 +258,14 @@ mod tests {
 
     #[test]
     fn flags_become_resources() {
-        assert_eq!(resources(&args(&[])).unwrap(), None);
-        let r = resources(&args(&[
-            "-m",
-            "64m",
-            "--cpus",
-            "0.5",
-            "--cpu-shares",
-            "512",
-            "--pids-limit",
-            "50",
-        ]))
+        assert_eq!(resources(&Limits::default()).unwrap(), None);
+        let r = resources(&Limits {
+            memory: memory("64m"),
+            cpus: Some(0.5),
+            cpu_shares: Some(512),
+            pids_limit: Some(50),
+            ..Default::default()
+        })
         .unwrap()
         .unwrap();
         let mem = r.memory().unwrap();
@@ -219,14 +276,12 @@ mod tests {
             (Some(50_000), Some(100_000), Some(512))
         );
         assert_eq!(r.pids().unwrap().limit(), 50);
-        let r = resources(&args(&[
-            "-m",
-            "64m",
-            "--memory-swap",
-            "-1",
-            "--pids-limit",
-            "-1",
-        ]))
+        let r = resources(&Limits {
+            memory: memory("64m"),
+            memory_swap: Some(parse_memory_swap("-1").unwrap()),
+            pids_limit: Some(-1),
+            ..Default::default()
+        })
         .unwrap()
         .unwrap();
         assert_eq!(r.memory().unwrap().swap(), Some(-1));
@@ -235,13 +290,25 @@ mod tests {
 
     #[test]
     fn bad_combinations_refused_with_podmans_words() {
-        let e = resources(&args(&["-m", "1m"])).unwrap_err();
+        let e = resources(&Limits {
+            memory: memory("1m"),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert_eq!(e.to_string(), "minimum memory limit allowed is 6MB");
-        let e = resources(&args(&["-m", "64m", "--memory-swap", "32m"])).unwrap_err();
+        let e = resources(&Limits {
+            memory: memory("64m"),
+            memory_swap: memory("32m"),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(e.to_string().contains("larger than memory limit"));
-        let e = resources(&args(&["--memory-swap", "32m"])).unwrap_err();
+        let e = resources(&Limits {
+            memory_swap: memory("32m"),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(e.to_string().contains("always set the memory limit"));
-        assert!(Cmd::try_parse_from(["x", "--cpu-shares", "1", "img"]).is_err());
     }
 
     fn host(version: Version, delegated: bool, controllers: &[&str]) -> CgroupInfo {
@@ -255,9 +322,13 @@ mod tests {
 
     #[test]
     fn one_warning_naming_the_cause() {
-        let r = resources(&args(&["-m", "64m", "--cpus", "1"]))
-            .unwrap()
-            .unwrap();
+        let r = resources(&Limits {
+            memory: memory("64m"),
+            cpus: Some(1.0),
+            ..Default::default()
+        })
+        .unwrap()
+        .unwrap();
         let v1 = ignored_warning(&r, &host(Version::V1, false, &[]), 1000).unwrap();
         assert_eq!(
             v1,
@@ -290,5 +361,20 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn ulimits() {
+        let u = parse_ulimit("nofile=1024:2048").unwrap();
+        assert_eq!(
+            (u.kind, u.soft, u.hard),
+            (PosixRlimitType::RlimitNofile, 1024, 2048)
+        );
+        let u = parse_ulimit("core=-1").unwrap();
+        assert_eq!((u.soft, u.hard), (u64::MAX, u64::MAX));
+        assert!(parse_ulimit("nofile=10:5").is_err());
+        assert!(parse_ulimit("bogus=1").is_err());
+        assert!(parse_ulimit("nofile").is_err());
+        assert!(parse_ulimit("nofile=x").is_err());
     }
 }
