@@ -1,5 +1,6 @@
 //! The integration test binary: runs the real `rpod` as an unprivileged user.
 
+mod architecture;
 mod attach;
 mod build;
 mod cgroups;
