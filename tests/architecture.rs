@@ -153,7 +153,11 @@ fn modules_import_only_their_own_layer_or_below() {
     }
     problems.sort();
     problems.dedup();
-    assert!(problems.is_empty(), "layering broken:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "layering broken:\n{}",
+        problems.join("\n")
+    );
     if let Some(c) = cycle(&graph) {
         panic!("modules import each other in a cycle: {}", c.join(" → "));
     }
@@ -171,7 +175,10 @@ fn a_cycle_is_named() {
         ("a".to_string(), BTreeSet::from(["b".to_string()])),
         ("b".to_string(), BTreeSet::from(["a".to_string()])),
     ]);
-    assert_eq!(cycle(&graph), Some(vec!["a".into(), "b".into(), "a".into()]));
+    assert_eq!(
+        cycle(&graph),
+        Some(vec!["a".into(), "b".into(), "a".into()])
+    );
     let tree = BTreeMap::from([("a".to_string(), BTreeSet::from(["b".to_string()]))]);
     assert_eq!(cycle(&tree), None);
 }

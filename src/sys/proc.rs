@@ -67,6 +67,14 @@ fn parse_stat(stat: &str) -> Option<(u64, char)> {
     Some((start, state))
 }
 
+/// How many threads this process has now (`/proc/self/stat`, field 20).
+pub fn thread_count() -> Option<usize> {
+    let stat = fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which may itself hold spaces and parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split(' ').nth(17)?.parse().ok()
+}
+
 /// This boot's id: a pid and start time recorded in another boot mean nothing.
 pub fn boot_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
@@ -166,6 +174,17 @@ pub fn signal_name(n: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threads_are_counted() {
+        let before = thread_count().unwrap();
+        assert!(before >= 1);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || rx.recv());
+        assert!(thread_count().unwrap() > before);
+        drop(tx);
+        let _ = t.join();
+    }
 
     #[test]
     fn stat_fields_after_odd_names() {

@@ -507,6 +507,13 @@ const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 /// `clone3` used like fork (no new stack), also returning a pidfd to the child;
 /// the child starts in the cgroup `cgroup` (a directory descriptor) when given.
 fn clone3(flags: CloneFlags, cgroup: Option<BorrowedFd<'_>>) -> nix::Result<Forked> {
+    // The child of a raw clone3 gets the memory of every thread but only the calling
+    // one: a lock another thread holds stays held forever there. Callers fork before
+    // they start threads; debug builds check it (unit tests run in threads by design).
+    #[cfg(all(debug_assertions, not(test)))]
+    if let Some(n) = crate::sys::proc::thread_count().filter(|&n| n > 1) {
+        panic!("clone3 from a process with {n} threads: fork before starting threads");
+    }
     let mut pidfd: libc::c_int = -1;
     // SAFETY: clone_args is plain data; zeroed is a valid starting value.
     let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
