@@ -10,10 +10,11 @@ use anyhow::{Context as _, Result};
 
 use crate::base::lock::{self, Mode};
 use crate::network::{files, ContainerNet, NetworkMode};
+use crate::rootfs::Rootfs;
 use crate::runtime::bundle::{self, Bundle};
 use crate::runtime::monitor::Signals;
 use crate::runtime::spec::{self, Environment, RunOptions};
-use crate::runtime::{self, Rootfs, Stdio};
+use crate::runtime::{self, Stdio};
 use crate::userns::IdMap;
 
 /// What one `RUN` needs.

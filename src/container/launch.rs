@@ -16,9 +16,10 @@ use super::store::ContainerStore;
 use crate::base::atomic;
 use crate::host::cgroups;
 use crate::network::{files, ContainerNet, HostEntry, NetworkMode, PortMapping};
+use crate::rootfs::Rootfs;
 use crate::runtime::bundle::Bundle;
 use crate::runtime::cgroup::Cgroup;
-use crate::runtime::{self, Rootfs, Started, Stdio};
+use crate::runtime::{self, Started, Stdio};
 use crate::userns::IdMap;
 
 /// A started command and its network, to be served by the monitor from now on

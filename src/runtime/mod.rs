@@ -13,7 +13,6 @@
 //! [`bundle`] keeps the container's files (`config.json`, `/etc/hosts` …).
 
 use std::os::fd::{AsFd, BorrowedFd};
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use nix::fcntl::OFlag;
@@ -23,6 +22,7 @@ use nix::sys::stat::Mode;
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
 use crate::network::ContainerNet;
+use crate::rootfs::Rootfs;
 use crate::userns::{self, IdMap};
 
 pub mod bundle;
@@ -32,26 +32,10 @@ pub mod exec;
 pub mod init;
 pub mod monitor;
 pub mod mounts;
-pub mod overlay;
 pub mod process;
 pub mod spec;
 pub mod tty;
 pub mod user;
-
-/// Where the container's root filesystem comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rootfs {
-    /// An exploded root filesystem, bound in as it is (`--rootfs DIR`); writes go to it.
-    Dir(PathBuf),
-    /// Kernel overlayfs mounted inside the user namespace with `userxattr`.
-    /// `lowers` are the image's layer directories **base layer first** (manifest order);
-    /// `upper` and `work` are the container's own, empty at first, on the same filesystem.
-    Overlay {
-        lowers: Vec<PathBuf>,
-        upper: PathBuf,
-        work: PathBuf,
-    },
-}
 
 /// How the container's stdio is connected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
