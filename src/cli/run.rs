@@ -7,7 +7,8 @@ use super::args::{resolve_bind_source, RunArgs};
 use super::pull::{PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::container::notify::{self, NotifySocket, SdNotify};
-use crate::container::{ops, ContainerStore};
+use crate::container::ContainerStore;
+use crate::monitor;
 use crate::network::NetworkMode;
 use crate::runtime::spec::{self, RunOptions};
 
@@ -65,12 +66,12 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     };
     if cmd.detach {
         let level = log::max_level().to_string();
-        ops::start_detached(&store, &ctx.paths, &record.id, &level).map_err(unstarted)?;
+        monitor::start_detached(&store, &ctx.paths, &record.id, &level).map_err(unstarted)?;
         println!("{}", record.id);
         return Ok(0);
     }
     let mut monitor =
-        ops::start_foreground(&store, &record.id, cmd.run.interactive).map_err(unstarted)?;
+        monitor::start_foreground(&store, &record.id, cmd.run.interactive).map_err(unstarted)?;
     if !record.auto_remove {
         monitor.keep_state();
     }

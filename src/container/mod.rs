@@ -13,6 +13,7 @@
 //! <runroot>/containers/<id>/state.json the live state (pids, times, exit code)
 //! <runroot>/containers/<id>/hosts …    the bundle files bound into it
 //! <runroot>/containers/<id>/monitor.pid  the running monitor's pid (systemd's PIDFile=)
+//! <runroot>/containers/<id>/monitor.log  the detached monitor's own messages, if any
 //! ```
 //! A container dir appears by `rename` from `.tmp-<id>` and disappears by `rename` to
 //! `.removed-<id>`, so readers never see half a container and need no lock; every
@@ -38,14 +39,11 @@
 //! runtime dir) the container is shown as exited; its processes died with the monitor
 //! (the init has SIGKILL as its parent-death signal).
 
-pub mod attach;
 pub mod copy;
-pub mod detach;
 pub mod freeze;
 pub mod launch;
 pub mod logs;
 pub mod logwatch;
-pub mod monitor;
 pub mod names;
 pub mod notify;
 pub mod ops;
@@ -54,7 +52,6 @@ pub mod restart;
 pub mod state;
 pub mod store;
 pub mod top;
-pub mod trim;
 pub mod unit;
 
 pub use record::Record;

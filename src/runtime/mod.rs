@@ -5,8 +5,8 @@
 //! (and net) namespaces; [`init`] sets the container up there and execs the command,
 //! which is then pid 1. Where the container has a cgroup of its own ([`cgroup`]) the
 //! clone puts it there, and the child makes its cgroup namespace itself, rooted there.
-//! The calling process stays its parent and is the monitor ([`monitor`]): it relays
-//! signals, terminal I/O and the exit status.
+//! The calling process stays its parent and is its monitor: it relays signals,
+//! terminal I/O and the exit status.
 //!
 //! Layout: [`spec`] builds the spec, [`mounts`] plans and applies the filesystem,
 //! [`user`] and [`caps`] settle who the process is, [`tty`] makes `-t` work, and
@@ -30,7 +30,6 @@ pub mod caps;
 pub mod cgroup;
 pub mod exec;
 pub mod init;
-pub mod monitor;
 pub mod mounts;
 pub mod process;
 pub mod spec;
@@ -77,8 +76,9 @@ pub fn clone_flags(spec: &Spec) -> CloneFlags {
 }
 
 /// Starts the container's command; returns once it has exec'd, or with the setup error
-/// (exit code 126/127 kept). The caller must already block the signals it relays
-/// (see [`monitor::Signals`]), so none is lost between the clone and its wait.
+/// (exit code 126/127 kept). The caller must already block the signals it relays, so
+/// none is lost between the clone and its wait. Called by `container::launch` alone,
+/// the one path that also sets up what surrounds the command.
 /// `net`, when given, adds its namespaces and configures the network in the child;
 /// `cgroup`, when given, is the cgroup the init is born in (see [`cgroup`]).
 pub fn start(

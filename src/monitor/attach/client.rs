@@ -14,7 +14,7 @@ use nix::sys::socket::{self, MsgFlags};
 use super::keys::{DetachKeys, Watch};
 use super::{AttachError, Input, Output, MAX_DATA};
 use crate::container::logs::Stream;
-use crate::runtime::monitor::FORWARDED;
+use crate::monitor::signals::FORWARDED;
 use crate::runtime::tty::{self, RawMode};
 use crate::sys::proc;
 
