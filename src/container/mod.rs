@@ -10,10 +10,10 @@
 //! <root>/containers/<id>/lock          flock: this container's state transitions
 //! <root>/containers/<id>/upper, work/  its writable layer
 //! <root>/containers/<id>/ctr.log       its output, podman's k8s-file format
+//! <root>/containers/<id>/monitor.log   the detached monitor's own messages, if any
 //! <runroot>/containers/<id>/state.json the live state (pids, times, exit code)
 //! <runroot>/containers/<id>/hosts …    the bundle files bound into it
 //! <runroot>/containers/<id>/monitor.pid  the running monitor's pid (systemd's PIDFile=)
-//! <runroot>/containers/<id>/monitor.log  the detached monitor's own messages, if any
 //! ```
 //! A container dir appears by `rename` from `.tmp-<id>` and disappears by `rename` to
 //! `.removed-<id>`, so readers never see half a container and need no lock; every

@@ -85,7 +85,7 @@ fn main(args: MonitorArgs) -> u8 {
         Err(e) => return fail(&mut report, &anyhow::Error::from(e)),
     };
     let level = args.log_level.parse().unwrap_or(log::LevelFilter::Warn);
-    own_log::init(store.run_dir(&args.id).join(own_log::FILE), level);
+    own_log::init(store.dir(&args.id).join(own_log::FILE), level);
     let mut monitor = match Monitor::start(store, &args.id, lock, Mode::Detached) {
         Ok(m) => m,
         Err(e) => return fail(&mut report, &e),

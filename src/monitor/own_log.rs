@@ -1,8 +1,10 @@
 //! The detached monitor's own log. Its stdio is the container's (or `/dev/null`),
 //! so what it has to say (an exit it could not record, a network that would not
-//! stop) goes to `monitor.log` in the container's run dir instead, at the level of
-//! the command that started it. The file is opened at the first message: a monitor
-//! with nothing to say leaves none.
+//! stop) goes to `monitor.log` beside the container's log instead, at the level of
+//! the command that started it. That is the container dir, not the run dir where
+//! the live state is recorded: a run dir that cannot be written to (or was wiped)
+//! still leaves a word about it. The file is opened at the first message: a
+//! monitor with nothing to say leaves none.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -48,7 +50,7 @@ impl Log for FileLog {
             return;
         };
         if file.is_none() {
-            // Not created in a run dir that is gone: the container was removed.
+            // Not created in a container dir that is gone: the container was removed.
             *file = OpenOptions::new()
                 .append(true)
                 .create(true)
