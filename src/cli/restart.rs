@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, args: &RestartArgs) -> Result<u8> {
         let record = store.lookup(q)?;
         let timeout = args.time.unwrap_or(record.stop_timeout);
         ops::stop(&store, &record.id, timeout, record.stop_signal)?;
-        monitor::start_detached(&store, &ctx.paths, &record.id, &level)?;
+        monitor::start::detached(&store, &ctx.paths, &record.id, &level)?;
         println!("{q}");
         Ok(())
     })

@@ -66,12 +66,12 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     };
     if cmd.detach {
         let level = log::max_level().to_string();
-        monitor::start_detached(&store, &ctx.paths, &record.id, &level).map_err(unstarted)?;
+        monitor::start::detached(&store, &ctx.paths, &record.id, &level).map_err(unstarted)?;
         println!("{}", record.id);
         return Ok(0);
     }
     let mut monitor =
-        monitor::start_foreground(&store, &record.id, cmd.run.interactive).map_err(unstarted)?;
+        monitor::start::foreground(&store, &record.id, cmd.run.interactive).map_err(unstarted)?;
     if !record.auto_remove {
         monitor.keep_state();
     }

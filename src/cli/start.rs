@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: &StartArgs) -> Result<u8> {
         }
         let level = log::max_level().to_string();
         let record = store.lookup(&args.containers[0])?;
-        let sock = match monitor::start_attached(&store, &ctx.paths, &record.id, &level)? {
+        let sock = match monitor::start::attached(&store, &ctx.paths, &record.id, &level)? {
             Some(sock) => sock,
             None => core::connect(&store.run_dir(&record.id), &record.id)?,
         };
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: &StartArgs) -> Result<u8> {
     let level = log::max_level().to_string();
     each(&args.containers, |q| {
         let record = store.lookup(q)?;
-        monitor::start_detached(&store, &ctx.paths, &record.id, &level)?;
+        monitor::start::detached(&store, &ctx.paths, &record.id, &level)?;
         println!("{q}");
         Ok(())
     })

@@ -6,7 +6,7 @@
 //!
 //! - [`start`]: starting a recorded container detached or in the foreground;
 //! - [`detach`]: the detached monitor process, spawned by a double fork and a
-//!   re-exec of rpod ([`entry`]), and its report to the starter;
+//!   re-exec of rpod ([`detach::entry`]), and its report to the starter;
 //! - [`supervise`]: the monitor loop itself, exit recording and restarts;
 //! - [`foreground`] and [`signals`]: relaying to a process in the foreground (also
 //!   for `exec` and a build's `RUN`);
@@ -28,7 +28,3 @@ pub mod signals;
 pub mod start;
 pub mod supervise;
 pub mod trim;
-
-pub use detach::entry;
-pub use start::{start_attached, start_detached, start_foreground};
-pub use supervise::{Mode, Monitor};

@@ -15,7 +15,7 @@ use crate::container::store::ContainerStore;
 
 /// Starts container `id` under a detached monitor. Returns its init's pid, or `None`
 /// if it was running already.
-pub fn start_detached(
+pub fn detached(
     store: &ContainerStore,
     paths: &Paths,
     id: &str,
@@ -27,7 +27,7 @@ pub fn start_detached(
 /// Starts container `id` under a detached monitor that has our end of an attach
 /// session from before the command's first byte of output (`start -a`). `None` if it
 /// was running already: attach to it as `rpod attach` does.
-pub fn start_attached(
+pub fn attached(
     store: &ContainerStore,
     paths: &Paths,
     id: &str,
@@ -66,7 +66,7 @@ fn spawn_monitor(
 
 /// Starts container `id` with this process as its monitor, the terminal passing
 /// through; [`Monitor::run`] then waits for it.
-pub fn start_foreground(store: &ContainerStore, id: &str, interactive: bool) -> Result<Monitor> {
+pub fn foreground(store: &ContainerStore, id: &str, interactive: bool) -> Result<Monitor> {
     let lock = store.lock(id)?;
     if store.state(id).running() {
         return Err(OpError::AlreadyRunning(id.to_string()).into());
