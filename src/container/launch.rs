@@ -106,6 +106,145 @@ impl Served {
     }
 }
 
+/// Container `id`'s own cgroup, made ready (controllers, limits) under the user's
+/// delegated subtree; `None` where there is none. A failure to make it is an error
+/// only when the container asks for limits: without, it runs as it would on a host
+/// without delegation.
+fn cgroup(id: &str, spec: &Spec) -> Result<Option<Cgroup>> {
+    let Some((_, parent)) = cgroups::delegation(nix::unistd::getuid().as_raw()) else {
+        return Ok(None);
+    };
+    let res = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+    match Cgroup::create(&parent, id, res) {
+        Ok((cg, ignored)) => {
+            for (flag, controller) in ignored {
+                log::debug!(
+                    "{flag} ignored: no {controller} controller in {}",
+                    parent.display()
+                );
+            }
+            Ok(Some(cg))
+        }
+        Err(e) if res.is_none() => {
+            log::debug!("running without a cgroup of its own: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The network mode a record names.
+pub fn network_mode(record: &Record) -> Result<NetworkMode> {
+    NetworkMode::parse(&record.network)
+        .with_context(|| format!("the network of container {}", record.name))
+}
+
+/// `-p`, plus the image's exposed ports with `-P`.
+pub fn published_ports(record: &Record) -> Result<Vec<PortMapping>> {
+    let explicit = PortMapping::parse_all(&record.publish)?;
+    if !record.publish_all {
+        return Ok(explicit);
+    }
+    Ok(PortMapping::publish_all(&record.exposed, &explicit)?)
+}
+
+/// Ports as bound, podman's `ps` way: `0.0.0.0:8080->80/tcp`.
+pub fn port_strings(ports: &[PortMapping]) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in ports {
+        let ip = match m.host_ip {
+            Some(IpAddr::V6(a)) => format!("[{a}]"),
+            Some(a) => a.to_string(),
+            None => "0.0.0.0".into(),
+        };
+        for (host, ctr) in m.ports() {
+            out.push(format!("{ip}:{host}->{ctr}/{}", m.proto));
+        }
+    }
+    out
+}
+
+/// The root filesystem of a recorded container.
+pub fn rootfs(store: &ContainerStore, record: &Record) -> Rootfs {
+    match &record.rootfs {
+        RootfsSource::Dir(dir) => Rootfs::Dir(dir.clone()),
+        RootfsSource::Layers(lowers) => {
+            let (upper, work) = store.layer_dirs(&record.id);
+            Rootfs::Overlay {
+                lowers: lowers.clone(),
+                upper,
+                work,
+            }
+        }
+    }
+}
+
+/// The container's bundle dir, created if needed (it persists across restarts).
+pub fn bundle(store: &ContainerStore, id: &str) -> Result<Bundle> {
+    let dir = store.run_dir(id);
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("creating container directory {}", dir.display()))?;
+    Ok(Bundle {
+        id: id.to_string(),
+        dir,
+    })
+}
+
+/// The container's `/etc/hosts` and `/etc/resolv.conf`, as podman writes them.
+fn etc_files(
+    etc: &EtcInput<'_>,
+    network: &NetworkMode,
+    hostname: &str,
+) -> Result<(String, String)> {
+    let private = matches!(network, NetworkMode::Private(_));
+    let host_hosts = fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let add_hosts = etc
+        .add_host
+        .iter()
+        .map(|h| HostEntry::parse(h).with_context(|| format!("--add-host {h}")))
+        .collect::<Result<Vec<_>>>()?;
+    let dns = etc
+        .dns
+        .iter()
+        .map(|d| d.parse::<IpAddr>().with_context(|| format!("--dns {d}")))
+        .collect::<Result<Vec<_>>>()?;
+    let hosts = files::hosts(&files::HostsInput {
+        hostname,
+        name: etc.name,
+        add_hosts: &add_hosts,
+        private,
+        host_file: matches!(network, NetworkMode::Host).then_some(host_hosts.as_str()),
+    });
+    let resolv = files::resolv_conf(&dns, etc.dns_search, etc.dns_option, private, &host_resolv);
+    Ok((hosts, resolv))
+}
+
+/// The running container whose network `--network container:NAME` joins: a pidfd
+/// of its init (checked against its start time) and its id.
+fn join_target(store: &ContainerStore, name: &str, own_id: &str) -> Result<(OwnedFd, String)> {
+    let target = store
+        .get(name)
+        .with_context(|| format!("--network container:{name}"))?;
+    if target.record.id == own_id {
+        anyhow::bail!("--network container:{name}: a container cannot join its own network");
+    }
+    let pidfd = target
+        .state
+        .pid
+        .open()
+        .filter(|_| target.state.status == crate::container::state::Status::Running)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--network container:{name}: the container is not running: start it first"
+            )
+        })?;
+    Ok((pidfd, target.record.id))
+}
+
 /// Starts recorded container `record`'s command: the launch its record describes,
 /// in its own bundle dir, with a cgroup of its own. See [`launch`].
 pub fn start(
@@ -253,145 +392,6 @@ fn remove_cgroup(cgroup: Option<Cgroup>) {
             log::debug!("{e}");
         }
     }
-}
-
-/// Container `id`'s own cgroup, made ready (controllers, limits) under the user's
-/// delegated subtree; `None` where there is none. A failure to make it is an error
-/// only when the container asks for limits: without, it runs as it would on a host
-/// without delegation.
-fn cgroup(id: &str, spec: &Spec) -> Result<Option<Cgroup>> {
-    let Some((_, parent)) = cgroups::delegation(nix::unistd::getuid().as_raw()) else {
-        return Ok(None);
-    };
-    let res = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
-    match Cgroup::create(&parent, id, res) {
-        Ok((cg, ignored)) => {
-            for (flag, controller) in ignored {
-                log::debug!(
-                    "{flag} ignored: no {controller} controller in {}",
-                    parent.display()
-                );
-            }
-            Ok(Some(cg))
-        }
-        Err(e) if res.is_none() => {
-            log::debug!("running without a cgroup of its own: {e}");
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The network mode a record names.
-pub fn network_mode(record: &Record) -> Result<NetworkMode> {
-    NetworkMode::parse(&record.network)
-        .with_context(|| format!("the network of container {}", record.name))
-}
-
-/// `-p`, plus the image's exposed ports with `-P`.
-pub fn published_ports(record: &Record) -> Result<Vec<PortMapping>> {
-    let explicit = PortMapping::parse_all(&record.publish)?;
-    if !record.publish_all {
-        return Ok(explicit);
-    }
-    Ok(PortMapping::publish_all(&record.exposed, &explicit)?)
-}
-
-/// Ports as bound, podman's `ps` way: `0.0.0.0:8080->80/tcp`.
-pub fn port_strings(ports: &[PortMapping]) -> Vec<String> {
-    let mut out = Vec::new();
-    for m in ports {
-        let ip = match m.host_ip {
-            Some(IpAddr::V6(a)) => format!("[{a}]"),
-            Some(a) => a.to_string(),
-            None => "0.0.0.0".into(),
-        };
-        for (host, ctr) in m.ports() {
-            out.push(format!("{ip}:{host}->{ctr}/{}", m.proto));
-        }
-    }
-    out
-}
-
-/// The root filesystem of a recorded container.
-pub fn rootfs(store: &ContainerStore, record: &Record) -> Rootfs {
-    match &record.rootfs {
-        RootfsSource::Dir(dir) => Rootfs::Dir(dir.clone()),
-        RootfsSource::Layers(lowers) => {
-            let (upper, work) = store.layer_dirs(&record.id);
-            Rootfs::Overlay {
-                lowers: lowers.clone(),
-                upper,
-                work,
-            }
-        }
-    }
-}
-
-/// The container's bundle dir, created if needed (it persists across restarts).
-pub fn bundle(store: &ContainerStore, id: &str) -> Result<Bundle> {
-    let dir = store.run_dir(id);
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("creating container directory {}", dir.display()))?;
-    Ok(Bundle {
-        id: id.to_string(),
-        dir,
-    })
-}
-
-/// The container's `/etc/hosts` and `/etc/resolv.conf`, as podman writes them.
-fn etc_files(
-    etc: &EtcInput<'_>,
-    network: &NetworkMode,
-    hostname: &str,
-) -> Result<(String, String)> {
-    let private = matches!(network, NetworkMode::Private(_));
-    let host_hosts = fs::read_to_string("/etc/hosts").unwrap_or_default();
-    let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let add_hosts = etc
-        .add_host
-        .iter()
-        .map(|h| HostEntry::parse(h).with_context(|| format!("--add-host {h}")))
-        .collect::<Result<Vec<_>>>()?;
-    let dns = etc
-        .dns
-        .iter()
-        .map(|d| d.parse::<IpAddr>().with_context(|| format!("--dns {d}")))
-        .collect::<Result<Vec<_>>>()?;
-    let hosts = files::hosts(&files::HostsInput {
-        hostname,
-        name: etc.name,
-        add_hosts: &add_hosts,
-        private,
-        host_file: matches!(network, NetworkMode::Host).then_some(host_hosts.as_str()),
-    });
-    let resolv = files::resolv_conf(&dns, etc.dns_search, etc.dns_option, private, &host_resolv);
-    Ok((hosts, resolv))
-}
-
-/// The running container whose network `--network container:NAME` joins: a pidfd
-/// of its init (checked against its start time) and its id.
-fn join_target(store: &ContainerStore, name: &str, own_id: &str) -> Result<(OwnedFd, String)> {
-    let target = store
-        .get(name)
-        .with_context(|| format!("--network container:{name}"))?;
-    if target.record.id == own_id {
-        anyhow::bail!("--network container:{name}: a container cannot join its own network");
-    }
-    let pidfd = target
-        .state
-        .pid
-        .open()
-        .filter(|_| target.state.status == crate::container::state::Status::Running)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "--network container:{name}: the container is not running: start it first"
-            )
-        })?;
-    Ok((pidfd, target.record.id))
 }
 
 #[cfg(test)]
