@@ -12,6 +12,7 @@ pub mod error;
 pub mod host;
 pub mod image;
 pub mod logging;
+pub mod monitor;
 pub mod network;
 pub mod rootfs;
 pub mod runtime;

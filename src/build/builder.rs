@@ -30,7 +30,7 @@ use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
 use crate::image::pull::PullOptions;
 use crate::network::NetworkMode;
-use crate::runtime::overlay::Overlay;
+use crate::rootfs::overlay::Overlay;
 use crate::store::images::ImageRecord;
 use crate::store::{Lease, NewImage, Store};
 use crate::userns::{self, IdMap};

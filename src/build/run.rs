@@ -1,6 +1,8 @@
 //! A `RUN` step: the command in a real container of our runtime, on an overlay
 //! of the stage's layers and a fresh upper dir, with the stage's env, workdir,
 //! user and shell, the private network by default, its output passing through.
+//! It starts as every container does ([`launch::launch`]); what is the step's own
+//! is its throw-away bundle dir and what it takes back out of the upper dir.
 
 use std::fs;
 use std::os::unix::fs::DirBuilderExt;
@@ -9,11 +11,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 
 use crate::base::lock::{self, Mode};
-use crate::network::{files, ContainerNet, NetworkMode};
+use crate::container::launch::{self, EtcInput, Launch, Running};
+use crate::monitor::foreground;
+use crate::monitor::signals::Signals;
+use crate::network::NetworkMode;
+use crate::rootfs::Rootfs;
 use crate::runtime::bundle::{self, Bundle};
-use crate::runtime::monitor::Signals;
 use crate::runtime::spec::{self, Environment, RunOptions};
-use crate::runtime::{self, Rootfs, Stdio};
+use crate::runtime::Stdio;
 use crate::userns::IdMap;
 
 /// What one `RUN` needs.
@@ -96,8 +101,6 @@ fn remove_stale(parent: &Path) {
 
 fn run_in(step: &RunStep<'_>, map: &IdMap, bundle: &Bundle) -> Result<u8> {
     let mount_point = bundle.rootfs_path();
-    fs::create_dir_all(&mount_point)
-        .with_context(|| format!("creating {}", mount_point.display()))?;
     let net_mode = match &step.network {
         NetworkMode::Host => spec::NetworkMode::Host,
         NetworkMode::None => spec::NetworkMode::None,
@@ -121,60 +124,41 @@ fn run_in(step: &RunStep<'_>, map: &IdMap, bundle: &Bundle) -> Result<u8> {
     let env = Environment::host(mount_point, &bundle.dir);
     let spec = spec::build(step.image.as_ref(), &opts, &env)?;
     let hostname = spec::hostname(&opts, &env.host_hostname);
-    let private = matches!(step.network, NetworkMode::Private(_));
-    let host_hosts = fs::read_to_string("/etc/hosts").unwrap_or_default();
-    let hosts = files::hosts(&files::HostsInput {
-        hostname: &hostname,
-        name: &hostname,
-        add_hosts: &[],
-        private,
-        host_file: matches!(step.network, NetworkMode::Host).then_some(host_hosts.as_str()),
-    });
-    let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let resolv = files::resolv_conf(&[], &[], &[], private, &host_resolv);
-    bundle.write_etc(&hostname, &hosts, &resolv)?;
-
-    let rootfs = Rootfs::Overlay {
-        lowers: step.lowers.clone(),
-        upper: step.upper.clone(),
-        work: step.work.clone(),
-    };
-    let net = ContainerNet::prepare(step.network.clone(), &[], step.dns_servers)?;
     let signals = Signals::block()?;
-    let stdio = Stdio {
-        interactive: false,
-        tty: false,
-    };
-    let mut started = if step.quiet {
-        // The child inherits fd 1 at its clone: point it at /dev/null for that
-        // moment only (no other thread runs yet).
-        let saved = nix::unistd::dup(std::io::stdout()).context("saving standard output")?;
-        let null = fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/null")
-            .context("opening /dev/null")?;
-        nix::unistd::dup2_stdout(&null).context("silencing the step's output")?;
-        let started = runtime::start(&spec, &rootfs, stdio, map, Some(&net), None);
-        nix::unistd::dup2_stdout(&saved).context("restoring standard output")?;
-        started?
-    } else {
-        runtime::start(&spec, &rootfs, stdio, map, Some(&net), None)?
-    };
-    let served = match net.start() {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = nix::sys::signal::kill(started.child.pid, nix::sys::signal::Signal::SIGKILL);
-            let _ = started.child.wait();
-            return Err(anyhow::Error::from(e).context("starting the step's network"));
-        }
-    };
-    let code = match runtime::monitor::wait(&mut started, &signals, false) {
-        Ok(c) => c,
-        Err(_) => started.child.wait()?,
-    };
-    if let Err(e) = served.stop() {
-        log::warn!("the build step's network: {e}");
-    }
+    let Running {
+        mut started,
+        served,
+        ..
+    } = launch::launch(
+        Launch {
+            id: &bundle.id,
+            spec: &spec,
+            rootfs: Rootfs::Overlay {
+                lowers: step.lowers.clone(),
+                upper: step.upper.clone(),
+                work: step.work.clone(),
+            },
+            bundle,
+            network: step.network.clone(),
+            ports: Vec::new(),
+            dns_servers: step.dns_servers,
+            etc: EtcInput {
+                name: &hostname,
+                ..EtcInput::default()
+            },
+            hostname: hostname.clone(),
+            containers: None,
+            own_cgroup: false,
+            stdio: Stdio {
+                interactive: false,
+                tty: false,
+            },
+            discard_stdout: step.quiet,
+        },
+        map,
+    )?;
+    let code = foreground::wait_exit(&mut started, &signals, false)?;
+    served.stop();
     let targets: Vec<PathBuf> = spec
         .mounts()
         .iter()

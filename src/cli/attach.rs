@@ -6,10 +6,10 @@ use anyhow::Result;
 
 use super::container::open;
 use super::Context;
-use crate::container::attach::client::{self, End, Session};
-use crate::container::attach::keys::{self, DetachKeys};
-use crate::container::attach::{self, AttachError};
 use crate::container::{ops, ContainerStore, Record};
+use crate::monitor::attach::client::{self, End, Session};
+use crate::monitor::attach::keys::{self, DetachKeys};
+use crate::monitor::attach::{self, AttachError};
 
 /// Attach to a running container
 ///

@@ -8,9 +8,10 @@ use oci_spec::runtime::Spec;
 use super::args::{parse_user, parse_workdir};
 use super::Context;
 use crate::error::exit_error;
+use crate::monitor::foreground;
+use crate::monitor::signals::Signals;
 use crate::runtime::envfile::env_entries;
 use crate::runtime::exec::{self, ExecError, ExecOptions};
-use crate::runtime::monitor::{self, Signals};
 use crate::sys::proc::ProcId;
 
 /// Run a process in a running container
@@ -84,7 +85,7 @@ pub fn run(ctx: &Context, args: &ExecArgs) -> Result<u8> {
     }
     let signals = Signals::block()?;
     let mut started = exec::start(&init, &spec, &opts).map_err(gone_is_not_running)?;
-    monitor::wait(&mut started, &signals, opts.interactive)
+    foreground::wait(&mut started, &signals, opts.interactive)
 }
 
 /// A container whose init ended since it was looked up is one that is not running.

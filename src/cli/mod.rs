@@ -210,7 +210,7 @@ pub fn command() -> clap::Command {
 /// Parses `argv`, runs the command and maps the outcome to podman's exit codes.
 pub fn main() -> ExitCode {
     // A container's monitor is rpod re-executed: it takes no command line.
-    if let Some(code) = crate::container::monitor::entry() {
+    if let Some(code) = crate::monitor::detach::entry() {
         return ExitCode::from(code);
     }
     let cli = match Cli::try_parse() {

@@ -5,6 +5,7 @@ use anyhow::Result;
 use super::container::{each, open, targets};
 use super::Context;
 use crate::container::ops;
+use crate::monitor;
 
 /// Restart one or more containers
 #[derive(Debug, clap::Args)]
@@ -40,7 +41,7 @@ pub fn run(ctx: &Context, args: &RestartArgs) -> Result<u8> {
         let record = store.lookup(q)?;
         let timeout = args.time.unwrap_or(record.stop_timeout);
         ops::stop(&store, &record.id, timeout, record.stop_signal)?;
-        ops::start_detached(&store, &ctx.paths, &record.id, &level)?;
+        monitor::start::detached(&store, &ctx.paths, &record.id, &level)?;
         println!("{q}");
         Ok(())
     })

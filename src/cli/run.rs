@@ -7,7 +7,8 @@ use super::args::RunArgs;
 use super::pull::{pull_flags, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::container::create::create;
-use crate::container::{ops, ContainerStore};
+use crate::container::ContainerStore;
+use crate::monitor;
 
 /// Run a command in a new container
 ///
@@ -57,12 +58,12 @@ pub fn run(ctx: &Context, cmd: &RunCommand) -> Result<u8> {
     };
     if cmd.detach {
         let level = log::max_level().to_string();
-        ops::start_detached(&store, &ctx.paths, &record.id, &level).map_err(unstarted)?;
+        monitor::start::detached(&store, &ctx.paths, &record.id, &level).map_err(unstarted)?;
         println!("{}", record.id);
         return Ok(0);
     }
     let mut monitor =
-        ops::start_foreground(&store, &record.id, cmd.run.interactive).map_err(unstarted)?;
+        monitor::start::foreground(&store, &record.id, cmd.run.interactive).map_err(unstarted)?;
     if !record.auto_remove {
         monitor.keep_state();
     }

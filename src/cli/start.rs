@@ -7,8 +7,8 @@ use anyhow::{bail, Result};
 use super::attach::{self, Options};
 use super::container::{each, open};
 use super::Context;
-use crate::container::attach::keys::{self, DetachKeys};
-use crate::container::{attach as core, ops};
+use crate::monitor::attach::keys::{self, DetachKeys};
+use crate::monitor::{self, attach as core};
 
 /// Start one or more containers
 ///
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: &StartArgs) -> Result<u8> {
         }
         let level = log::max_level().to_string();
         let record = store.lookup(&args.containers[0])?;
-        let sock = match ops::start_attached(&store, &ctx.paths, &record.id, &level)? {
+        let sock = match monitor::start::attached(&store, &ctx.paths, &record.id, &level)? {
             Some(sock) => sock,
             None => core::connect(&store.run_dir(&record.id), &record.id)?,
         };
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: &StartArgs) -> Result<u8> {
     let level = log::max_level().to_string();
     each(&args.containers, |q| {
         let record = store.lookup(q)?;
-        ops::start_detached(&store, &ctx.paths, &record.id, &level)?;
+        monitor::start::detached(&store, &ctx.paths, &record.id, &level)?;
         println!("{q}");
         Ok(())
     })

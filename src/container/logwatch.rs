@@ -5,6 +5,9 @@
 //! by `max-size`) and its kept state; the run dir holds the live state, which
 //! the monitor replaces by rename when the container exits. A timeout still
 //! re-checks, for a monitor killed before it could write anything.
+//!
+//! It is the reading side of the log, with `rpod logs`: the monitor writes and
+//! never watches.
 
 use std::os::fd::AsFd;
 use std::path::Path;

@@ -10,6 +10,7 @@
 //! <root>/containers/<id>/lock          flock: this container's state transitions
 //! <root>/containers/<id>/upper, work/  its writable layer
 //! <root>/containers/<id>/ctr.log       its output, podman's k8s-file format
+//! <root>/containers/<id>/monitor.log   the detached monitor's own messages, if any
 //! <runroot>/containers/<id>/state.json the live state (pids, times, exit code)
 //! <runroot>/containers/<id>/hosts …    the bundle files bound into it
 //! <runroot>/containers/<id>/monitor.pid  the running monitor's pid (systemd's PIDFile=)
@@ -38,16 +39,13 @@
 //! runtime dir) the container is shown as exited; its processes died with the monitor
 //! (the init has SIGKILL as its parent-death signal).
 
-pub mod attach;
 pub mod cidfile;
 pub mod copy;
 pub mod create;
-pub mod detach;
 pub mod freeze;
 pub mod launch;
 pub mod logs;
 pub mod logwatch;
-pub mod monitor;
 pub mod names;
 pub mod notify;
 pub mod ops;
@@ -56,7 +54,6 @@ pub mod restart;
 pub mod state;
 pub mod store;
 pub mod top;
-pub mod trim;
 pub mod unit;
 
 pub use record::Record;

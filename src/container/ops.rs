@@ -1,19 +1,15 @@
-//! What the lifecycle commands do to a container: start (detached or in the
-//! foreground), kill, stop, wait, remove. Each takes the locks in the documented
-//! order and never waits for a process while holding one (see [`crate::container`]).
+//! What the lifecycle commands do to a running or stopped container: kill, stop,
+//! wait, remove (starting it is the monitor's). Each takes the locks in the
+//! documented order and never waits for a process while holding one (see
+//! [`crate::container`]).
 
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use thiserror::Error;
 
-use super::attach;
-use super::detach::{self, MonitorArgs};
-use super::monitor::{Mode, Monitor};
 use super::state::{State, Status};
 use super::store::{Container, ContainerStore};
-use crate::base::paths::Paths;
 use crate::error;
 use crate::sys::proc;
 
@@ -35,67 +31,6 @@ pub enum OpError {
 
 /// podman's exit status for "container state improper" from `rm`.
 pub const EXIT_STATE_IMPROPER: u8 = 2;
-
-/// Starts container `id` under a detached monitor. Returns its init's pid, or `None`
-/// if it was running already.
-pub fn start_detached(
-    store: &ContainerStore,
-    paths: &Paths,
-    id: &str,
-    log_level: &str,
-) -> Result<Option<i32>> {
-    spawn_monitor(store, paths, id, log_level, None)
-}
-
-/// Starts container `id` under a detached monitor that has our end of an attach
-/// session from before the command's first byte of output (`start -a`). `None` if it
-/// was running already: attach to it as `rpod attach` does.
-pub fn start_attached(
-    store: &ContainerStore,
-    paths: &Paths,
-    id: &str,
-    log_level: &str,
-) -> Result<Option<OwnedFd>> {
-    let (ours, theirs) = attach::pair()?;
-    let started = spawn_monitor(store, paths, id, log_level, Some(theirs.as_raw_fd()))?;
-    Ok(started.map(|_| ours))
-}
-
-fn spawn_monitor(
-    store: &ContainerStore,
-    paths: &Paths,
-    id: &str,
-    log_level: &str,
-    attach_fd: Option<RawFd>,
-) -> Result<Option<i32>> {
-    let lock = store.lock(id)?;
-    let state = store.state(id);
-    // Running, or about to be restarted by its live monitor: nothing to do.
-    if state.running() || (state.monitor.alive() && !state.stop_requested) {
-        return Ok(None);
-    }
-    let args = MonitorArgs {
-        root: paths.root.clone(),
-        runroot: paths.runroot.clone(),
-        id: id.to_string(),
-        report_fd: -1,
-        lock_fd: -1,
-        attach_fd,
-        log_level: log_level.to_string(),
-    };
-    let pid = detach::spawn(args, &lock)?;
-    Ok(Some(pid))
-}
-
-/// Starts container `id` with this process as its monitor, the terminal passing
-/// through; [`Monitor::run`] then waits for it.
-pub fn start_foreground(store: &ContainerStore, id: &str, interactive: bool) -> Result<Monitor> {
-    let lock = store.lock(id)?;
-    if store.state(id).running() {
-        return Err(OpError::AlreadyRunning(id.to_string()).into());
-    }
-    Monitor::start(store.clone(), id, lock, Mode::Foreground { interactive })
-}
 
 /// Sends `sig` to a running container's init.
 pub fn kill(c: &Container, sig: i32) -> Result<()> {

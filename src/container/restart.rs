@@ -1,8 +1,8 @@
-//! `--restart`: when the monitor starts a container's command again after it exits,
-//! and how long it waits first.
+//! `--restart`: the policy a container is created with, and whether it says to
+//! start the command again after an exit. The pause before a restart is the
+//! monitor's own.
 
 use std::fmt;
-use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -84,12 +84,6 @@ impl RestartPolicy {
     }
 }
 
-/// The pause before restart number `n` (0-based): 100 ms doubling, at most 10 s, as
-/// Docker does, so a command that fails at once does not spin.
-pub fn backoff(n: u32) -> Duration {
-    Duration::from_millis(100u64.saturating_mul(1u64 << n.min(10))).min(Duration::from_secs(10))
-}
-
 impl fmt::Display for RestartPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -152,12 +146,5 @@ mod tests {
         assert!(!RestartPolicy::Always.should_restart(0, 5, true));
         assert!(!RestartPolicy::No.should_restart(1, 0, false));
         assert!(RestartPolicy::UnlessStopped.should_restart(0, 0, false));
-    }
-
-    #[test]
-    fn backoff_grows_and_stops_growing() {
-        assert_eq!(backoff(0), Duration::from_millis(100));
-        assert_eq!(backoff(1), Duration::from_millis(200));
-        assert_eq!(backoff(30), Duration::from_secs(10));
     }
 }

@@ -120,8 +120,8 @@ pub(crate) fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
 /// Runs `opts.command` in the running container whose init is `init` and whose spec
 /// is `spec`. Returns once the command has exec'd (its pid is then this process's
 /// child), or with the error that kept it from starting (126/127 kept). Without
-/// `detach`, the caller blocks the signals it relays first (see
-/// [`super::monitor::Signals`]) and then waits with [`super::monitor::wait`].
+/// `detach`, the caller blocks the signals it relays first and then waits, as the
+/// monitor's foreground relay does.
 pub fn start(init: &ProcId, spec: &Spec, opts: &ExecOptions) -> Result<Started> {
     let base = spec.process().as_ref().ok_or(ExecError::NoProcess)?;
     if opts.command.is_empty() {

@@ -5,15 +5,14 @@
 //! (and net) namespaces; [`init`] sets the container up there and execs the command,
 //! which is then pid 1. Where the container has a cgroup of its own ([`cgroup`]) the
 //! clone puts it there, and the child makes its cgroup namespace itself, rooted there.
-//! The calling process stays its parent and is the monitor ([`monitor`]): it relays
-//! signals, terminal I/O and the exit status.
+//! The calling process stays its parent and is its monitor: it relays signals,
+//! terminal I/O and the exit status.
 //!
 //! Layout: [`spec`] builds the spec, [`mounts`] plans and applies the filesystem,
 //! [`user`] and [`caps`] settle who the process is, [`tty`] makes `-t` work, and
 //! [`bundle`] keeps the container's files (`config.json`, `/etc/hosts` …).
 
 use std::os::fd::{AsFd, BorrowedFd};
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use nix::fcntl::OFlag;
@@ -23,6 +22,7 @@ use nix::sys::stat::Mode;
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
 use crate::network::ContainerNet;
+use crate::rootfs::Rootfs;
 use crate::userns::{self, IdMap};
 
 pub mod bundle;
@@ -32,28 +32,11 @@ pub mod envfile;
 pub mod exec;
 pub mod init;
 pub mod limits;
-pub mod monitor;
 pub mod mounts;
-pub mod overlay;
 pub mod process;
 pub mod spec;
 pub mod tty;
 pub mod user;
-
-/// Where the container's root filesystem comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rootfs {
-    /// An exploded root filesystem, bound in as it is (`--rootfs DIR`); writes go to it.
-    Dir(PathBuf),
-    /// Kernel overlayfs mounted inside the user namespace with `userxattr`.
-    /// `lowers` are the image's layer directories **base layer first** (manifest order);
-    /// `upper` and `work` are the container's own, empty at first, on the same filesystem.
-    Overlay {
-        lowers: Vec<PathBuf>,
-        upper: PathBuf,
-        work: PathBuf,
-    },
-}
 
 /// How the container's stdio is connected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -95,8 +78,9 @@ pub fn clone_flags(spec: &Spec) -> CloneFlags {
 }
 
 /// Starts the container's command; returns once it has exec'd, or with the setup error
-/// (exit code 126/127 kept). The caller must already block the signals it relays
-/// (see [`monitor::Signals`]), so none is lost between the clone and its wait.
+/// (exit code 126/127 kept). The caller must already block the signals it relays, so
+/// none is lost between the clone and its wait. Called by `container::launch` alone,
+/// the one path that also sets up what surrounds the command.
 /// `net`, when given, adds its namespaces and configures the network in the child;
 /// `cgroup`, when given, is the cgroup the init is born in (see [`cgroup`]).
 pub fn start(

@@ -17,8 +17,8 @@ use nix::sys::statvfs::{fstatvfs, FsFlags};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 use thiserror::Error;
 
-use super::overlay::{Overlay, OverlayError};
-use super::Rootfs;
+use crate::rootfs::overlay::{Overlay, OverlayError};
+use crate::rootfs::Rootfs;
 
 #[derive(Debug, Error)]
 pub enum MountError {

@@ -22,9 +22,9 @@ use super::record::Volume;
 use super::store::{VolumeError, VolumeStore};
 use crate::base::remove::TreeRemover;
 use crate::base::timestamp::Timestamp;
-use crate::runtime::overlay::Overlay;
+use crate::rootfs::overlay::Overlay;
+use crate::rootfs::Rootfs;
 use crate::runtime::spec::BindMount;
-use crate::runtime::Rootfs;
 use crate::userns::IdMap;
 
 /// A volume asked for on the command line: `-v NAME:/path[:OPTIONS]`, `-v /path`

@@ -7,14 +7,13 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{SigSet, SigmaskHow, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::signal::Signal;
 use nix::sys::socket::{self, MsgFlags};
 
 use super::keys::{DetachKeys, Watch};
 use super::{AttachError, Input, Output, MAX_DATA};
 use crate::container::logs::Stream;
-use crate::runtime::monitor::FORWARDED;
+use crate::monitor::signals::Signals;
 use crate::runtime::tty::{self, RawMode};
 use crate::sys::proc;
 
@@ -46,42 +45,6 @@ pub enum End {
 
 /// After the exit status, how long to wait for the monitor to finish (and close).
 const AFTER_EXIT: Duration = Duration::from_secs(5);
-
-/// Signals handled while attached, blocked and read from a signalfd; the previous
-/// mask comes back on drop.
-struct Signals {
-    fd: SignalFd,
-    old: SigSet,
-}
-
-impl Signals {
-    fn block(proxy: bool, winch: bool) -> Result<Option<Signals>, AttachError> {
-        let mut set = SigSet::empty();
-        if proxy {
-            for s in FORWARDED {
-                set.add(s);
-            }
-        }
-        if winch {
-            set.add(Signal::SIGWINCH);
-        }
-        if !proxy && !winch {
-            return Ok(None);
-        }
-        let mut old = SigSet::empty();
-        nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old))
-            .map_err(|e| AttachError::Sys("blocking signals".into(), e))?;
-        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
-            .map_err(|e| AttachError::Sys("creating a signalfd".into(), e))?;
-        Ok(Some(Signals { fd, old }))
-    }
-}
-
-impl Drop for Signals {
-    fn drop(&mut self) {
-        let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);
-    }
-}
 
 fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) {
     while !data.is_empty() {
@@ -125,7 +88,8 @@ pub fn run(sock: OwnedFd, session: Session) -> Result<End, AttachError> {
     let stdin = stdin.as_fd();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let signals = Signals::block(session.sig_proxy.is_some(), session.tty)?;
+    let signals = Signals::block_some(session.sig_proxy.is_some(), session.tty)
+        .map_err(|e| AttachError::Sys(e.step.into(), e.errno))?;
     let _raw = if session.tty && session.stdin {
         RawMode::enter(stdin)
     } else {
@@ -147,7 +111,7 @@ pub fn run(sock: OwnedFd, session: Session) -> Result<End, AttachError> {
             fds.len() - 1
         });
         let sig_at = signals.as_ref().map(|s| {
-            fds.push(PollFd::new(s.fd.as_fd(), PollFlags::POLLIN));
+            fds.push(PollFd::new(s.fd(), PollFlags::POLLIN));
             fds.len() - 1
         });
         let timeout = match exited {
@@ -213,8 +177,7 @@ pub fn run(sock: OwnedFd, session: Session) -> Result<End, AttachError> {
             }
         }
         if let (true, Some(s)) = (sig_ready, &signals) {
-            while let Ok(Some(info)) = s.fd.read_signal() {
-                let sig = info.ssi_signo as i32;
+            while let Some(sig) = s.read() {
                 if sig == Signal::SIGWINCH as i32 {
                     send_size(&sock);
                 } else if let Some(pidfd) = &session.sig_proxy {

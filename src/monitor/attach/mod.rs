@@ -30,7 +30,7 @@ use nix::sys::socket::{self, AddressFamily, SockFlag, SockType, UnixAddr};
 use nix::sys::stat::Mode;
 use thiserror::Error;
 
-use super::logs::Stream;
+use crate::container::logs::Stream;
 
 /// The socket's name in the container's run dir.
 pub const SOCKET: &str = "attach";

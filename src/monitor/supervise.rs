@@ -1,11 +1,11 @@
-//! The detached monitor (conmon's role): rpod re-executed by [`super::detach`], parent
-//! of the container's init for as long as the container lives. It holds the
-//! container's stdio, writes its log, relays the signals it gets, records every exit,
-//! restarts the command as `--restart` says, and removes the container at the end
-//! with `--rm`. Then it exits: it belongs to one container.
+//! A recorded container's monitor (conmon's role): the parent of the container's
+//! init for as long as the container lives, in the foreground (`run`) or detached
+//! (rpod re-executed by [`super::detach`]). Detached, it holds the container's stdio,
+//! writes its log and serves the attach socket; in both modes it relays the signals
+//! it gets, records every exit, restarts the command as `--restart` says (with a
+//! growing pause), and removes the container at the end with `--rm`. Then it exits:
+//! it belongs to one container.
 
-use std::ffi::OsStr;
-use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -17,76 +17,18 @@ use nix::sys::signal::Signal;
 use oci_spec::runtime::Spec;
 
 use super::attach::hub::Hub;
-use super::detach::{self, MonitorArgs, Report};
-use super::launch::{self, Launched};
-use super::logs::{LogWriter, Stream};
-use super::record::Record;
-use super::restart;
-use super::store::{ContainerLock, ContainerStore};
+use super::foreground;
+use super::log_writer::LogWriter;
+use super::signals::Signals;
 use super::trim;
+use crate::container::launch::{self, Running, Served};
+use crate::container::logs::Stream;
+use crate::container::record::Record;
+use crate::container::store::{ContainerError, ContainerLock, ContainerStore, LookupError};
 use crate::error;
-use crate::network::NetHandle;
-use crate::runtime::cgroup::Cgroup;
-use crate::runtime::monitor::Signals;
 use crate::runtime::{Started, Stdio};
 use crate::sys::proc::{self, ProcId};
 use crate::userns::IdMap;
-
-/// Runs the monitor if this process was started as one; `None` otherwise.
-pub fn entry() -> Option<u8> {
-    if std::env::args_os().nth(1).as_deref() != Some(OsStr::new(detach::ARG)) {
-        return None;
-    }
-    let raw = std::env::var(detach::ENV).ok()?;
-    // Not for the id-map helpers (the container's environment comes from its spec).
-    std::env::remove_var(detach::ENV);
-    let Ok(args) = serde_json::from_str::<MonitorArgs>(&raw) else {
-        return Some(error::EXIT_RPOD);
-    };
-    Some(main(args))
-}
-
-fn main(args: MonitorArgs) -> u8 {
-    let _ = nix::sys::prctl::set_name(c"rpod-monitor");
-    // Hold no directory of the caller's busy.
-    let _ = std::env::set_current_dir("/");
-    // SAFETY: the descriptors were passed by our starter for us alone.
-    let (mut report, lock, attached) = unsafe { detach::take_fds(&args) };
-    let store = match ContainerStore::open_dirs(
-        &args.root.join("containers"),
-        &args.runroot.join("containers"),
-    ) {
-        Ok(s) => s,
-        Err(e) => return fail(&mut report, &anyhow::Error::from(e)),
-    };
-    let mut monitor = match Monitor::start(store, &args.id, lock, Mode::Detached) {
-        Ok(m) => m,
-        Err(e) => return fail(&mut report, &e),
-    };
-    if let Some(fd) = attached {
-        monitor.adopt(fd);
-    }
-    let pid = monitor.pid();
-    let msg = serde_json::to_vec(&Report::Started { pid }).unwrap_or_default();
-    let _ = report.write_all(&msg);
-    drop(report);
-    monitor.keep_state();
-    // What starting the container touched is not needed while it waits.
-    trim::shed();
-    monitor.run();
-    0
-}
-
-fn fail(report: &mut std::fs::File, e: &anyhow::Error) -> u8 {
-    let code = error::exit_code(e);
-    let msg = serde_json::to_vec(&Report::Failed {
-        code,
-        message: error::one_line(e),
-    })
-    .unwrap_or_default();
-    let _ = report.write_all(&msg);
-    code
-}
 
 /// The monitor's ends of the container's stdio. The other ends are the monitor's
 /// own fds 0–2, so each restart of the command inherits them again.
@@ -157,10 +99,8 @@ pub struct Monitor {
     io: Io,
     log: Option<LogWriter>,
     started: Option<Started>,
-    /// The running command's network (stack and published ports).
-    served: Option<NetHandle>,
-    /// The running command's own cgroup, removed when it ends.
-    cgroup: Option<Cgroup>,
+    /// What the running command's start set up (network, cgroup), undone at its end.
+    served: Option<Served>,
     /// Detached: the attach socket and its clients.
     hub: Option<Hub>,
     pid: i32,
@@ -199,10 +139,12 @@ impl Monitor {
             Mode::Foreground { .. } => (Io::none(), None),
         };
         let t0 = Instant::now();
-        let launched = launch::start(&store, &record, &spec, stdio(&record, mode), &map)?;
+        let Running {
+            started,
+            served,
+            ports,
+        } = launch::start(&store, &record, &spec, stdio(&record, mode), &map)?;
         log::debug!("container started after {:?}", t0.elapsed());
-        let (started, served, ports, cgroup) = serve(launched)?;
-        log::debug!("network served after {:?}", t0.elapsed());
         let hub = match mode {
             Mode::Detached => attach_hub(&store, &record, &mut io),
             Mode::Foreground { .. } => None,
@@ -214,7 +156,7 @@ impl Monitor {
         let me = ProcId::current();
         state.mark_running(init_id(pid), me);
         state.ports = ports;
-        state.cgroup = cgroup_dir(&cgroup);
+        state.cgroup = served.cgroup_dir();
         store.save_state(&lock, id, &state)?;
         drop(lock);
         // For a `Type=forking` unit (`rpod generate systemd`): systemd reads the main
@@ -225,7 +167,7 @@ impl Monitor {
         {
             log::warn!("writing {}: {e}", pid_file.display());
         }
-        super::notify::monitor_started(record.sdnotify);
+        crate::container::notify::monitor_started(record.sdnotify);
         Ok(Monitor {
             store,
             record,
@@ -237,7 +179,6 @@ impl Monitor {
             log,
             started: Some(started),
             served: Some(served),
-            cgroup,
             hub,
             pid,
             me,
@@ -260,11 +201,31 @@ impl Monitor {
     /// Keeps the state in the container dir too (see [`ContainerStore::keep_state`]).
     pub fn keep_state(&self) {
         let id = &self.record.id;
-        if let Ok(lock) = self.store.lock(id) {
+        if let Some(lock) = self.lock("keeping its state") {
             let state = self.store.raw_state(id);
-            let _ = self
+            if let Err(e) = self
                 .store
-                .keep_state(&lock, id, &state, !self.record.auto_remove);
+                .keep_state(&lock, id, &state, !self.record.auto_remove)
+            {
+                log::error!("container {id}: keeping its state: {e:#}");
+            }
+        }
+    }
+
+    /// The container's lock, to record something (`what`); `None`, logged, when it
+    /// cannot be had. A container removed meanwhile has nothing left to record.
+    fn lock(&self, what: &str) -> Option<ContainerLock> {
+        let id = &self.record.id;
+        match self.store.lock(id) {
+            Ok(lock) => Some(lock),
+            Err(ContainerError::Lookup(LookupError::NotFound(_))) => {
+                log::debug!("container {id} was removed: not {what}");
+                None
+            }
+            Err(e) => {
+                log::error!("container {id}: {what}: {e:#}");
+                None
+            }
         }
     }
 
@@ -284,15 +245,8 @@ impl Monitor {
                 },
                 Outcome::Failed(code) => code,
             };
-            if let Some(net) = self.served.take() {
-                if let Err(e) = net.stop() {
-                    log::warn!("the container's network: {e}");
-                }
-            }
-            if let Some(cg) = self.cgroup.take() {
-                if let Err(e) = cg.remove() {
-                    log::warn!("{e}");
-                }
+            if let Some(served) = self.served.take() {
+                served.stop();
             }
             let again = self.record_exit(code);
             if let Some(hub) = self.hub.as_mut() {
@@ -306,9 +260,14 @@ impl Monitor {
                 break;
             };
             if !self.pause(delay) {
-                let _ = self
-                    .store
-                    .update_state(&self.record.id, |s| s.stop_requested = true);
+                if let Some(lock) = self.lock("recording the stop") {
+                    let id = &self.record.id;
+                    let mut state = self.store.state(id);
+                    state.stop_requested = true;
+                    if let Err(e) = self.store.save_state(&lock, id, &state) {
+                        log::error!("container {id}: recording the stop: {e:#}");
+                    }
+                }
                 self.keep_state();
                 break;
             }
@@ -325,23 +284,23 @@ impl Monitor {
                 &self.store.dir(&self.record.id),
                 &self.spec,
             );
-            if let Ok(true) = self.store.remove(&self.record.id, |_| Ok(())) {
-                anonymous.remove();
+            match self.store.remove(&self.record.id, |_| Ok(())) {
+                Ok(true) => anonymous.remove(),
+                Ok(false) => {}
+                Err(e) => log::error!("removing container {}: {e:#}", self.record.id),
             }
         }
         code
     }
 
-    /// The foreground watch: the terminal passes through (see
-    /// [`crate::runtime::monitor::wait`]).
+    /// The foreground watch: the terminal passes through (see [`foreground::wait`]).
     fn relay(&mut self, mut started: Started, interactive: bool) -> i32 {
-        match crate::runtime::monitor::wait(&mut started, &self.signals, interactive) {
+        match foreground::wait_exit(&mut started, &self.signals, interactive) {
             Ok(code) => i32::from(code),
-            Err(_) => started
-                .child
-                .wait()
-                .map(i32::from)
-                .unwrap_or(error::EXIT_RPOD as i32),
+            Err(e) => {
+                log::error!("container {}: {e:#}", self.record.id);
+                error::EXIT_RPOD as i32
+            }
         }
     }
 
@@ -349,7 +308,7 @@ impl Monitor {
     /// container stays exited (or is gone).
     fn record_exit(&self, code: i32) -> Option<Duration> {
         let id = &self.record.id;
-        let lock = self.store.lock(id).ok()?;
+        let lock = self.lock("recording its exit")?;
         let mut state = self.store.raw_state(id);
         if state.monitor != self.me {
             // Another monitor has taken the container over (a `start` while this one
@@ -361,13 +320,18 @@ impl Monitor {
             self.record
                 .restart
                 .should_restart(code, state.restart_count, state.stop_requested);
-        let _ = self.store.save_state(&lock, id, &state);
+        if let Err(e) = self.store.save_state(&lock, id, &state) {
+            log::error!("container {id}: recording exit status {code}: {e:#}");
+        }
         if again {
-            Some(restart::backoff(state.restart_count))
+            Some(backoff(state.restart_count))
         } else {
-            let _ = self
+            if let Err(e) = self
                 .store
-                .keep_state(&lock, id, &state, !self.record.auto_remove);
+                .keep_state(&lock, id, &state, !self.record.auto_remove)
+            {
+                log::error!("container {id}: keeping exit status {code}: {e:#}");
+            }
             None
         }
     }
@@ -377,7 +341,7 @@ impl Monitor {
         let id = self.record.id.clone();
         // Held through the start, so a `stop` either comes first (and is seen here)
         // or finds the container running.
-        let lock = self.store.lock(&id).ok()?;
+        let lock = self.lock("restarting it")?;
         let mut state = self.store.raw_state(&id);
         if state.stop_requested || state.monitor != self.me {
             return None;
@@ -385,27 +349,26 @@ impl Monitor {
         state.restart_count += 1;
         let stdio = stdio(&self.record, self.mode);
         let outcome = match launch::start(&self.store, &self.record, &self.spec, stdio, &self.map) {
-            Ok(launched) => match serve(launched) {
-                Ok((started, served, ports, cgroup)) => {
-                    self.pid = started.child.pid.as_raw();
-                    self.served = Some(served);
-                    state.mark_running(init_id(self.pid), self.me);
-                    state.ports = ports;
-                    state.cgroup = cgroup_dir(&cgroup);
-                    self.cgroup = cgroup;
-                    Outcome::Ran(started)
-                }
-                Err(e) => {
-                    state.error = error::one_line(&e);
-                    Outcome::Failed(error::exit_code(&e) as i32)
-                }
-            },
+            Ok(Running {
+                started,
+                served,
+                ports,
+            }) => {
+                self.pid = started.child.pid.as_raw();
+                state.mark_running(init_id(self.pid), self.me);
+                state.ports = ports;
+                state.cgroup = served.cgroup_dir();
+                self.served = Some(served);
+                Outcome::Ran(started)
+            }
             Err(e) => {
                 state.error = error::one_line(&e);
                 Outcome::Failed(error::exit_code(&e) as i32)
             }
         };
-        let _ = self.store.save_state(&lock, &id, &state);
+        if let Err(e) = self.store.save_state(&lock, &id, &state) {
+            log::error!("container {id}: recording its restart: {e:#}");
+        }
         Some(outcome)
     }
 
@@ -552,35 +515,10 @@ fn sources<'a>(io: &'a Io, pty: Option<&'a OwnedFd>) -> Vec<(BorrowedFd<'a>, Str
     .collect()
 }
 
-/// Starts serving a launched command's network; a network that cannot be served
-/// takes the command down with it. Returns the ports as bound, for the state, and
-/// the command's cgroup.
-fn serve(launched: Launched) -> Result<(Started, NetHandle, Vec<String>, Option<Cgroup>)> {
-    let Launched {
-        started,
-        net,
-        cgroup,
-    } = launched;
-    let ports = launch::port_strings(net.ports());
-    match net.start() {
-        Ok(served) => Ok((started, served, ports, cgroup)),
-        Err(e) => {
-            let _ = proc::send_signal(&started.child.pidfd, libc::SIGKILL);
-            let _ = started.child.wait();
-            if let Some(cg) = cgroup {
-                let _ = cg.remove();
-            }
-            Err(anyhow::Error::from(e).context("starting the container's network"))
-        }
-    }
-}
-
-/// The cgroup directory as the state records it.
-fn cgroup_dir(cgroup: &Option<Cgroup>) -> String {
-    cgroup
-        .as_ref()
-        .map(|c| c.dir().display().to_string())
-        .unwrap_or_default()
+/// The pause before restart number `n` (0-based): 100 ms doubling, at most 10 s, as
+/// Docker does, so a command that fails at once does not spin.
+pub fn backoff(n: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1u64 << n.min(10))).min(Duration::from_secs(10))
 }
 
 /// The container's stdio as the runtime sets it up: the monitor's fds 0–2 (the pipes
@@ -636,5 +574,17 @@ fn copy_once(
         Err(Errno::EINTR) => Copied::Data,
         Err(Errno::EAGAIN) => Copied::Empty,
         Err(_) => Copied::Closed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stops_growing() {
+        assert_eq!(backoff(0), Duration::from_millis(100));
+        assert_eq!(backoff(1), Duration::from_millis(200));
+        assert_eq!(backoff(30), Duration::from_secs(10));
     }
 }

@@ -1,88 +1,20 @@
-//! The foreground monitor: `rpod run` stays the parent of the container's pid 1,
-//! relays the signals it receives (through the pidfd, so never to a recycled pid),
-//! copies terminal I/O with `-t`, and returns the container's exit status.
+//! The foreground relay: `rpod run`, `rpod exec` and a build's `RUN` stay the
+//! parent of the process they started, relay the signals they receive (through the
+//! pidfd, so never to a recycled pid), copy terminal I/O with `-t`, and return its
+//! exit status.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{SigSet, SigmaskHow, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::signal::Signal;
 
-use super::tty::{self, EofOffer, RawMode};
-use super::Started;
-
-/// Signals relayed to the container's pid 1.
-pub const FORWARDED: [Signal; 6] = [
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-];
-
-/// Relayed signals (and SIGWINCH), blocked and read from a signalfd; the previous mask
-/// comes back on drop.
-pub struct Signals {
-    fd: SignalFd,
-    old: SigSet,
-}
-
-impl Signals {
-    /// Blocks the relayed signals. Call before [`super::start`]: a signal that arrives
-    /// while the container starts then waits in the queue instead of killing rpod.
-    pub fn block() -> Result<Signals> {
-        let mut set = SigSet::empty();
-        for s in FORWARDED {
-            set.add(s);
-        }
-        set.add(Signal::SIGWINCH);
-        let mut old = SigSet::empty();
-        nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old))
-            .context("blocking signals")?;
-        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
-            .context("creating a signalfd")?;
-        Ok(Signals { fd, old })
-    }
-}
-
-impl Signals {
-    /// The signalfd, to poll.
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-
-    /// The next pending signal's number, if any.
-    pub fn read(&self) -> Option<i32> {
-        match self.fd.read_signal() {
-            Ok(Some(info)) => Some(info.ssi_signo as i32),
-            _ => None,
-        }
-    }
-}
-
-impl Drop for Signals {
-    fn drop(&mut self) {
-        let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);
-    }
-}
-
-fn send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
-    // SAFETY: pidfd_send_signal with a null siginfo sends like kill(2).
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            pidfd.as_raw_fd(),
-            sig,
-            std::ptr::null::<libc::siginfo_t>(),
-            0u32,
-        )
-    };
-    Errno::result(rc).map(drop)
-}
+use super::signals::Signals;
+use crate::runtime::tty::{self, EofOffer, RawMode};
+use crate::runtime::Started;
+use crate::sys::proc;
 
 /// Relays until the container's pid 1 exits, then returns its status (128+N for signal N).
 /// `interactive` copies stdin to the pty (with `-t`; without it the container reads
@@ -108,7 +40,7 @@ pub fn wait(started: &mut Started, signals: &Signals, interactive: bool) -> Resu
     let mut next_offer = Instant::now();
     loop {
         let mut fds = Vec::with_capacity(4);
-        fds.push(PollFd::new(signals.fd.as_fd(), PollFlags::POLLIN));
+        fds.push(PollFd::new(signals.fd(), PollFlags::POLLIN));
         fds.push(PollFd::new(pidfd, PollFlags::POLLIN));
         let pty_at = pty.filter(|_| pty_open).map(|p| {
             fds.push(PollFd::new(p, PollFlags::POLLIN));
@@ -156,15 +88,14 @@ pub fn wait(started: &mut Started, signals: &Signals, interactive: bool) -> Resu
         drop(fds);
 
         if sig_ready {
-            while let Ok(Some(info)) = signals.fd.read_signal() {
-                let sig = info.ssi_signo as i32;
+            while let Some(sig) = signals.read() {
                 if sig == Signal::SIGWINCH as i32 {
                     if let (Some(p), Some(ws)) = (pty, tty::own_window_size()) {
                         let _ = tty::set_window_size(p, &ws);
                     }
                 } else {
                     // ESRCH: it is exiting already; the pidfd will say so.
-                    let _ = send_signal(pidfd, sig);
+                    let _ = proc::send_signal(pidfd, sig);
                 }
             }
         }
@@ -238,4 +169,16 @@ fn copy(from: BorrowedFd<'_>, to: BorrowedFd<'_>, buf: &mut [u8]) -> bool {
         }
     }
     true
+}
+
+/// [`wait`], and when relaying fails, still the command's own status: the caller
+/// gets an exit status whenever the process could be reaped.
+pub fn wait_exit(started: &mut Started, signals: &Signals, interactive: bool) -> Result<u8> {
+    match wait(started, signals, interactive) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            log::debug!("relaying to the container: {e:#}");
+            Ok(started.child.wait()?)
+        }
+    }
 }

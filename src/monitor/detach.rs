@@ -1,14 +1,16 @@
-//! Starting a detached monitor: a double fork (so it is nobody's child and no
-//! terminal's), `setsid`, stdio on `/dev/null`, then a re-exec of rpod itself into
-//! [`super::monitor`]. The starter waits for one report on a pipe: the container's
-//! pid once its command runs, or the error (with its exit code) that stopped it.
+//! The detached monitor process, both ends. The starter ([`spawn`]): a double fork
+//! (so the monitor is nobody's child and no terminal's), `setsid`, stdio on
+//! `/dev/null`, then a re-exec of rpod itself, which [`entry`] recognises and turns
+//! into the container's [`Monitor`]. The starter waits for one report on a pipe:
+//! the container's pid once its command runs, or the error (with its exit code)
+//! that stopped it.
 //!
 //! Re-exec rather than fork alone: a forked monitor would keep the starter's whole
 //! resident memory (parsed image config, store indexes, pull buffers) for as long as
 //! the container lives; a fresh image maps only what monitoring touches.
 
-use std::ffi::{CString, OsString};
-use std::io::Read;
+use std::ffi::{CString, OsStr, OsString};
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
@@ -17,7 +19,10 @@ use anyhow::{bail, Context, Result};
 use nix::fcntl::OFlag;
 use serde::{Deserialize, Serialize};
 
-use super::store::ContainerLock;
+use super::own_log;
+use super::supervise::{Mode, Monitor};
+use super::trim;
+use crate::container::store::{ContainerLock, ContainerStore};
 use crate::error;
 
 /// The environment variable carrying [`MonitorArgs`] to the re-executed monitor.
@@ -50,6 +55,69 @@ pub enum Report {
     Started { pid: i32 },
     /// It could not be started.
     Failed { code: u8, message: String },
+}
+
+/// Runs the monitor if this process was started as one; `None` otherwise.
+pub fn entry() -> Option<u8> {
+    if std::env::args_os().nth(1).as_deref() != Some(OsStr::new(ARG)) {
+        return None;
+    }
+    let raw = std::env::var(ENV).ok()?;
+    // Not for the id-map helpers (the container's environment comes from its spec).
+    std::env::remove_var(ENV);
+    let Ok(args) = serde_json::from_str::<MonitorArgs>(&raw) else {
+        return Some(error::EXIT_RPOD);
+    };
+    Some(main(args))
+}
+
+fn main(args: MonitorArgs) -> u8 {
+    let _ = nix::sys::prctl::set_name(c"rpod-monitor");
+    // Hold no directory of the caller's busy.
+    let _ = std::env::set_current_dir("/");
+    // SAFETY: the descriptors were passed by our starter for us alone.
+    let (mut report, lock, attached) = unsafe { take_fds(&args) };
+    let store = match ContainerStore::open_dirs(
+        &args.root.join("containers"),
+        &args.runroot.join("containers"),
+    ) {
+        Ok(s) => s,
+        Err(e) => return fail(&mut report, &anyhow::Error::from(e)),
+    };
+    let level = args.log_level.parse().unwrap_or(log::LevelFilter::Warn);
+    own_log::init(store.dir(&args.id).join(own_log::FILE), level);
+    let mut monitor = match Monitor::start(store, &args.id, lock, Mode::Detached) {
+        Ok(m) => m,
+        Err(e) => return fail(&mut report, &e),
+    };
+    if let Some(fd) = attached {
+        monitor.adopt(fd);
+    }
+    let pid = monitor.pid();
+    let msg = serde_json::to_vec(&Report::Started { pid }).unwrap_or_default();
+    if let Err(e) = report.write_all(&msg) {
+        // The starter is gone (killed while it waited); the container runs on.
+        log::warn!("container {}: reporting its start: {e}", args.id);
+    }
+    drop(report);
+    monitor.keep_state();
+    // What starting the container touched is not needed while it waits.
+    trim::shed();
+    monitor.run();
+    0
+}
+
+fn fail(report: &mut std::fs::File, e: &anyhow::Error) -> u8 {
+    let code = error::exit_code(e);
+    let msg = serde_json::to_vec(&Report::Failed {
+        code,
+        message: error::one_line(e),
+    })
+    .unwrap_or_default();
+    if let Err(err) = report.write_all(&msg) {
+        log::error!("reporting a failed start ({}): {err}", error::one_line(e));
+    }
+    code
 }
 
 /// Starts the monitor of container `args.id` with `lock` held, and waits for its
