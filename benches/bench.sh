@@ -33,7 +33,6 @@ Environment:
 EOF
 }
 
-NOTE_PREFIX="bench"
 # shellcheck source=benches/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

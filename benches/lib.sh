@@ -4,12 +4,14 @@
 # a runtime dir per tool, running a command as the test user in one tool's
 # environment, the end of podman's pause processes, and the median.
 #
-# A script sets NOTE_PREFIX and defines `usage` and `cleanup` before it calls
-# parse_args and make_work; make_work arms `cleanup` for every way out.
+# A script defines `usage` and `cleanup` before it calls parse_args and
+# make_work; make_work arms `cleanup` for every way out. Its messages start with
+# NOTE_PREFIX, by default the script's name.
 
 # shellcheck disable=SC2034 # the scripts read these
 {
 	ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	NOTE_PREFIX=${NOTE_PREFIX:-$(basename "$0" .sh)}
 	BENCH_USER=${BENCH_USER:-rpodtest}
 	USER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	REGISTRY=127.0.0.1:5000

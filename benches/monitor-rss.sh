@@ -15,7 +15,6 @@
 set -euo pipefail
 
 usage() { sed -n '2,14p' "${BASH_SOURCE[0]}"; }
-NOTE_PREFIX="monitor-rss"
 # shellcheck source=benches/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

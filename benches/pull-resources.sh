@@ -14,7 +14,6 @@
 set -euo pipefail
 
 usage() { sed -n '2,14p' "${BASH_SOURCE[0]}"; }
-NOTE_PREFIX="pull-resources"
 # shellcheck source=benches/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
