@@ -5,7 +5,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{busybox, rpod_bin, run_d, Output, TestEnv};
+use crate::common::{busybox, inspect, rpod_bin, run_d, Output, TestEnv};
 
 /// Waits until container `name` has printed `needle` (as its log shows).
 fn wait_for_log(env: &TestEnv, name: &str, needle: &str) {
@@ -38,9 +38,7 @@ fn sh(env: &TestEnv, script: &str) -> Output {
 }
 
 fn status(env: &TestEnv, name: &str) -> String {
-    let out = env.rpod(&["inspect", "--format", "{{.State.Status}}", name]);
-    out.assert_ok();
-    out.stdout.trim().to_string()
+    inspect(env, name, "{{.State.Status}}")
 }
 
 /// The numbers of the `tick N` lines in `text`.

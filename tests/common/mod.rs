@@ -215,6 +215,28 @@ pub fn pulled(env: &TestEnv, name_tag: &str) -> String {
     img
 }
 
+/// `rpod inspect --format FORMAT NAME`, trimmed.
+#[track_caller]
+pub fn inspect(env: &TestEnv, name: &str, format: &str) -> String {
+    let out = env.rpod(&["inspect", "--format", format, name]);
+    out.assert_ok();
+    out.stdout.trim().to_string()
+}
+
+/// Polls `check` every 50 ms until it holds; fails the test with `what` after `secs`
+/// seconds.
+#[track_caller]
+pub fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(
+            Instant::now() < end,
+            "timed out after {secs}s waiting for {what}"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// `rpod run -d ARGS…`, returning the id it printed.
 #[track_caller]
 pub fn run_d(env: &TestEnv, args: &[&str]) -> String {
