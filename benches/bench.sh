@@ -33,21 +33,13 @@ Environment:
 EOF
 }
 
-die() {
-	echo "Error: $*" >&2
-	exit 1
-}
-note() { echo "bench: $*" >&2; }
+# shellcheck source=benches/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH_USER=${BENCH_USER:-rpodtest}
 WARMUP=${BENCH_WARMUP:-3}
 MIN_RUNS=${BENCH_MIN_RUNS:-10}
 MAX_RUNS=${BENCH_MAX_RUNS:-30}
 TIMEOUT=${BENCH_TIMEOUT:-300}
-USER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-# shellcheck disable=SC2034 # for case files
-REGISTRY=127.0.0.1:5000
 TOOLS=(rpod podman floor)
 
 # ---------------------------------------------------------------------------
@@ -64,7 +56,10 @@ TOOLS=(rpod podman floor)
 #                                     before timing (e.g. pull the fixture).
 #   prepare_TOOL=CMD                  hyperfine --prepare for TOOL (before every
 #                                     run, untimed; e.g. empty the store).
-# Case files may use $RPOD, $PODMAN and $REGISTRY. Every tool column has its own
+#   pull=IMAGE                        setup_rpod and setup_podman pulling IMAGE
+#                                     (podman with --tls-verify=false).
+# Case files may use $RPOD, $PODMAN and $REGISTRY, and write the helper programs
+# their rows run with case_file. Every tool column has its own
 # XDG_DATA_HOME and XDG_RUNTIME_DIR, so stores never mix and podman's state from
 # the user's own use plays no part.
 # ---------------------------------------------------------------------------
@@ -85,12 +80,31 @@ bench_case() {
 		rpod | podman | floor | needs | setup_rpod | setup_podman | setup_floor | prepare_rpod | prepare_podman | prepare_floor)
 			ROW[$name:$key]=${kv#*=}
 			;;
+		pull)
+			ROW[$name:setup_rpod]="$RPOD pull -q ${kv#*=}"
+			ROW[$name:setup_podman]="$PODMAN pull -q --tls-verify=false ${kv#*=}"
+			;;
 		*) die "bench_case $name: unknown key '$key'" ;;
 		esac
 	done
 	for key in "${TOOLS[@]}"; do
 		[[ -n ${ROW[$name:$key]:-} ]] || die "bench_case $name: $key= is required"
 	done
+}
+
+# case_file VAR NAME MODE: the text on stdin as the file NAME in the run's work
+# dir, which the test user can read (the checkout need not be), with MODE; its
+# path in VAR. Without a work dir (--list) VAR is just NAME.
+case_file() {
+	local -n _path=$1
+	if [[ -n ${WORK:-} && -d $WORK ]]; then
+		_path=$WORK/$2
+		cat >"$_path"
+		chmod "$3" "$_path"
+	else
+		_path=$2
+		cat >/dev/null
+	fi
 }
 
 load_cases() {
@@ -102,20 +116,6 @@ load_cases() {
 	[[ ${#ROW_NAMES[@]} -gt 0 ]] || die "no rows in $ROOT/benches/cases/"
 }
 
-# ---------------------------------------------------------------------------
-# Running as the test user.
-# ---------------------------------------------------------------------------
-
-# as_user TOOL CMD...: CMD as the test user, in TOOL's isolated environment.
-as_user() {
-	local tool=$1
-	shift
-	(cd "$WORK" && setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups \
-		env -i HOME="$USER_HOME" USER="$BENCH_USER" LOGNAME="$BENCH_USER" LANG=C.UTF-8 \
-		PATH="$USER_PATH" XDG_RUNTIME_DIR="$RUN/$tool" XDG_DATA_HOME="$WORK/$tool/data" \
-		"$@")
-}
-
 # The commands are split on blanks, as hyperfine -N does; none needs quoting.
 words() {
 	local -n _out=$1
@@ -123,69 +123,30 @@ words() {
 }
 
 cleanup() {
-	local tool pidfile pid
 	# Rows may leave containers running (40-lifecycle.sh): remove them while
 	# their stores still exist.
 	if [[ -n ${WORK:-} && -x ${RPOD:-} ]]; then
 		as_user rpod "$RPOD" rm -a -f -t 0 >/dev/null 2>&1 || true
 		as_user podman "$PODMAN" rm -a -f -t 0 >/dev/null 2>&1 || true
 	fi
-	for tool in "${TOOLS[@]}"; do
-		# Rootless podman leaves a pause process holding its user namespace;
-		# it was started by this run (its runtime dir is ours), so end it.
-		pidfile=${RUN:-/nonexistent}/$tool/libpod/tmp/pause.pid
-		[[ -f $pidfile ]] || continue
-		pid=$(<"$pidfile")
-		[[ $pid =~ ^[0-9]+$ ]] || continue
-		[[ $(stat -c %U "/proc/$pid" 2>/dev/null) == "$BENCH_USER" ]] || continue
-		kill -TERM "$pid" 2>/dev/null || continue
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	[[ -n ${RUN:-} ]] && rm -rf "$RUN"
-	if [[ -n ${WORK:-} ]]; then
-		if [[ $KEEP == 1 ]]; then
-			note "kept $WORK"
-		else
-			rm -rf "$WORK"
-		fi
-	fi
+	kill_pause_processes
+	remove_work
 }
 
 # ---------------------------------------------------------------------------
 # Preconditions: each missing piece is named with its fix.
 # ---------------------------------------------------------------------------
-require() {
-	command -v "$1" >/dev/null || die "'$1' not found: install $2"
-}
-
 check_host() {
-	[[ $(id -u) == 0 ]] || die "run as root (the tools themselves run as $BENCH_USER)"
-	require setpriv "util-linux"
-	require hyperfine "hyperfine (apt-get install hyperfine)"
-	require jq "jq (apt-get install jq)"
-	require timeout "coreutils"
-	USER_UID=$(id -u "$BENCH_USER" 2>/dev/null) ||
-		die "user $BENCH_USER does not exist: run tests/setup-host.sh first"
-	USER_HOME=$(getent passwd "$BENCH_USER" | cut -d: -f6)
+	require_root "the tools"
+	require setpriv "install util-linux"
+	require hyperfine "install hyperfine (apt-get install hyperfine)"
+	require jq "install jq (apt-get install jq)"
+	require timeout "install coreutils"
+	find_user
 	grep -qE "^($BENCH_USER|$USER_UID):" /etc/subuid ||
 		die "$BENCH_USER has no range in /etc/subuid: run tests/setup-host.sh first"
 	[[ -d /run/user/$USER_UID && $(stat -c %U "/run/user/$USER_UID") == "$BENCH_USER" ]] ||
 		die "/run/user/$USER_UID missing or not owned by $BENCH_USER: run tests/setup-host.sh first"
-}
-
-build_rpod() {
-	if [[ -n $RPOD_SRC ]]; then
-		[[ -x $RPOD_SRC ]] || die "--rpod $RPOD_SRC: not an executable file"
-		return
-	fi
-	require cargo "Rust (https://rustup.rs) or pass --rpod PATH"
-	note "cargo build --release"
-	(cd "$ROOT" && cargo build --release >&2) || die "cargo build --release failed"
-	RPOD_SRC=$ROOT/target/release/rpod
 }
 
 # The program a command starts must exist for the user; otherwise the whole run
@@ -260,12 +221,7 @@ measure() {
 }
 
 ratio() {
-	local a=${MEDIAN[$1]:-} b=${MEDIAN[$2]:-}
-	if [[ -z $a || -z $b ]]; then
-		echo "n/a"
-	else
-		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×", a / b }'
-	fi
+	ratio_of "${MEDIAN[$1]:-}" "${MEDIAN[$2]:-}"
 }
 
 print_table() {
@@ -280,31 +236,12 @@ print_table() {
 
 # ---------------------------------------------------------------------------
 main() {
-	local list=0 arg row tool
+	local row tool
 	local -a selected=()
-	KEEP=0
-	RPOD_SRC=
-	while [[ $# -gt 0 ]]; do
-		arg=$1
-		shift
-		case $arg in
-		--rpod)
-			[[ $# -gt 0 ]] || die "--rpod needs a path"
-			RPOD_SRC=$(realpath -- "$1")
-			shift
-			;;
-		--keep) KEEP=1 ;;
-		--list) list=1 ;;
-		-h | --help)
-			usage
-			exit 0
-			;;
-		-*) die "unknown option $arg (see --help)" ;;
-		*) selected+=("$arg") ;;
-		esac
-	done
+	parse_args --rpod --keep --list -- "$@"
+	selected=("${ARGS[@]}")
 
-	if [[ $list == 1 ]]; then
+	if [[ $LIST == 1 ]]; then
 		RPOD=rpod PODMAN=podman
 		load_cases
 		for row in "${ROW_NAMES[@]}"; do
@@ -316,11 +253,7 @@ main() {
 	check_host
 	# shellcheck disable=SC2034 # for case files
 	PODMAN=podman
-	WORK=$(mktemp -d /tmp/rpod-bench.XXXXXX)
-	RUN=/run/user/$USER_UID/rpod-bench.${WORK##*.}
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM
-	RPOD=$WORK/bin/rpod
+	make_work rpod-bench rpod-bench
 
 	# Rows first, so a mistyped name costs no build.
 	load_cases
@@ -331,14 +264,9 @@ main() {
 
 	build_rpod
 	# World-readable so the test user reaches the binary; the tool dirs are its own.
-	chmod 755 "$WORK"
-	install -d -m 755 "$WORK/bin"
-	install -m 755 "$RPOD_SRC" "$RPOD"
+	install_rpod
 	install -d -m 755 -o "$BENCH_USER" -g "$BENCH_USER" "$WORK/out"
-	install -d -m 700 -o "$BENCH_USER" -g "$BENCH_USER" "$RUN"
-	for tool in "${TOOLS[@]}"; do
-		install -d -m 700 -o "$BENCH_USER" -g "$BENCH_USER" "$WORK/$tool" "$WORK/$tool/data" "$RUN/$tool"
-	done
+	make_tool_dirs "${TOOLS[@]}"
 
 	as_user rpod "$RPOD" version >/dev/null 2>&1 ||
 		die "$RPOD_SRC does not run as $BENCH_USER ('rpod version' failed)"

@@ -31,48 +31,21 @@ Environment:
 EOF
 }
 
-die() {
-	echo "Error: $*" >&2
-	exit 1
-}
-note() { echo "net-bench: $*" >&2; }
+NOTE_PREFIX="net-bench"
+# shellcheck source=benches/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH_USER=${BENCH_USER:-rpodtest}
 SECONDS_PER_RUN=${NET_SECONDS:-5}
 REPEAT=${NET_REPEAT:-3}
 REQUESTS=${NET_REQUESTS:-2000}
 CONCURRENCY=${NET_CONCURRENCY:-4}
 SETUP_RUNS=${NET_SETUP_RUNS:-20}
 ONLY=${NET_ONLY:-published outbound http setup}
-REGISTRY=127.0.0.1:5000
 IMAGE=$REGISTRY/busybox
-USER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # The host's iperf3 and python3, run inside busybox containers through read-only
 # binds of /usr (the image has no /usr, /lib or /lib64 of its own).
 HOST_USR=(-v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro)
 TOOLS=(rpod podman)
-KEEP=0
-RPOD_SRC=
-
-# ---------------------------------------------------------------------------
-# The test user, each tool with its own store and runtime dir.
-# ---------------------------------------------------------------------------
-# user_cmd TOOL CMD...: sets USER_CMD to CMD run as the test user in TOOL's
-# environment. A plain command, so `"${USER_CMD[@]}" &` gives its own pid in $!.
-user_cmd() {
-	local tool=$1
-	shift
-	USER_CMD=(setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups
-		env -i -C "$WORK" HOME="$USER_HOME" USER="$BENCH_USER" LOGNAME="$BENCH_USER" LANG=C.UTF-8
-		PATH="$USER_PATH" XDG_RUNTIME_DIR="$RUN/$tool" XDG_DATA_HOME="$WORK/$tool/data"
-		"$@")
-}
-
-as_user() {
-	user_cmd "$@"
-	"${USER_CMD[@]}"
-}
 
 tool_cmd() {
 	case $1 in
@@ -128,6 +101,31 @@ stop() {
 	kill -TERM "${PID[$name]}" 2>/dev/null || true
 	wait "${PID[$name]}" 2>/dev/null || true
 	unset "CTL[$name]"
+}
+
+# stop_each NAME: the containers NAME-TOOL of every tool.
+stop_each() {
+	local tool
+	for tool in "${TOOLS[@]}"; do
+		stop "$1-$tool"
+	done
+}
+
+# start_host_iperf PORT: the floor's iperf3 server, on the host as the test user;
+# its pid in HOST_IPERF.
+start_host_iperf() {
+	user_cmd rpod iperf3 -s -p "$1"
+	"${USER_CMD[@]}" >/dev/null 2>&1 &
+	HOST_IPERF=$!
+	sleep 0.5
+}
+
+# end_host_server VAR: ends the host process whose pid is in VAR, and clears VAR.
+end_host_server() {
+	local -n _pid=$1
+	kill "$_pid" 2>/dev/null || true
+	wait "$_pid" 2>/dev/null || true
+	_pid=
 }
 
 # Pids of the processes of `tool`'s environment whose command name is one of
@@ -188,7 +186,7 @@ setup_veth() {
 }
 
 cleanup() {
-	local name tool pidfile pid
+	local name
 	for name in "${!CTL[@]}"; do
 		stop "$name"
 	done
@@ -196,27 +194,15 @@ cleanup() {
 	[[ -n ${HOST_HTTPD:-} ]] && kill "$HOST_HTTPD" 2>/dev/null
 	[[ -n $VETH ]] && ip link del "$VETH" 2>/dev/null
 	[[ -n $NS ]] && ip netns del "$NS" 2>/dev/null
-	for tool in "${TOOLS[@]}"; do
-		pidfile=${RUN:-/nonexistent}/$tool/libpod/tmp/pause.pid
-		[[ -f $pidfile ]] || continue
-		pid=$(<"$pidfile")
-		[[ $pid =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null
-	done
+	kill_pause_processes
 	wait 2>/dev/null
-	[[ -n ${RUN:-} ]] && rm -rf "$RUN"
-	if [[ -n ${WORK:-} ]]; then
-		if [[ $KEEP == 1 ]]; then note "kept $WORK"; else rm -rf "$WORK"; fi
-	fi
+	remove_work
 }
 
 # ---------------------------------------------------------------------------
 # Measuring. Figures are kept in GB/s, requests/s, ms or MB; rows print them.
 # ---------------------------------------------------------------------------
 declare -A VAL=()
-
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # iperf3 client JSON on stdin → GB/s received.
 gbps() {
@@ -242,7 +228,7 @@ iperf_run() {
 settle() {
 	local key
 	for key in "${!FIGURES[@]}"; do
-		VAL[$key]=$(tr ' ' '\n' <<<"${FIGURES[$key]}" | grep . | median)
+		VAL[$key]=$(median <<<"${FIGURES[$key]}")
 		note "$key: ${FIGURES[$key]}GB/s"
 	done
 	FIGURES=()
@@ -265,10 +251,7 @@ while ! netstat -ltn | grep -q ':5201 '; do sleep 0.05; done" \
 			"${HOST_USR[@]}" -p "$port:5201"
 	done
 	port=$(free_port)
-	user_cmd rpod iperf3 -s -p "$port"
-	"${USER_CMD[@]}" >/dev/null 2>&1 &
-	HOST_IPERF=$!
-	sleep 0.5
+	start_host_iperf "$port"
 	ports[floor]=$port
 	local i
 	for i in $(seq 1 "$REPEAT"); do
@@ -304,12 +287,8 @@ while ! netstat -ltn | grep -q ':5201 '; do sleep 0.05; done" \
 		note "memory: $tool $(for p in "${pids[@]}"; do printf '%s(%s) ' "$p" "$(cat "/proc/$p/comm")"; done)" \
 			"→ RSS ${VAL[rss:$tool]} MB, private dirty ${VAL[uss:$tool]} MB"
 	done
-	for tool in "${TOOLS[@]}"; do
-		stop "iperf-$tool"
-	done
-	kill "$HOST_IPERF" 2>/dev/null || true
-	wait "$HOST_IPERF" 2>/dev/null || true
-	HOST_IPERF=
+	stop_each iperf
+	end_host_server HOST_IPERF
 }
 
 # Outbound: iperf3 in the container to a server on the host's loopback through
@@ -317,10 +296,7 @@ while ! netstat -ltn | grep -q ':5201 '; do sleep 0.05; done" \
 outbound_throughput() {
 	local port tool dir flag
 	port=$(free_port)
-	user_cmd rpod iperf3 -s -p "$port"
-	"${USER_CMD[@]}" >/dev/null 2>&1 &
-	HOST_IPERF=$!
-	sleep 0.5
+	start_host_iperf "$port"
 	local i
 	for i in $(seq 1 "$REPEAT"); do
 		for dir in up down; do
@@ -335,9 +311,7 @@ outbound_throughput() {
 		done
 	done
 	settle
-	kill "$HOST_IPERF" 2>/dev/null || true
-	wait "$HOST_IPERF" 2>/dev/null || true
-	HOST_IPERF=
+	end_host_server HOST_IPERF
 }
 
 # Requests per second of `ab` against URL (its own limits: REQUESTS and 60 s).
@@ -378,14 +352,10 @@ connection_rate() {
 	done
 	for tool in "${TOOLS[@]}" floor; do
 		note "http:$tool: ${runs[$tool]}requests/s"
-		VAL[http:$tool]=$(tr ' ' '\n' <<<"${runs[$tool]}" | grep . | median) || true
+		VAL[http:$tool]=$(median <<<"${runs[$tool]}") || true
 	done
-	for tool in "${TOOLS[@]}"; do
-		stop "httpd-$tool"
-	done
-	kill "$HOST_HTTPD" 2>/dev/null || true
-	wait "$HOST_HTTPD" 2>/dev/null || true
-	HOST_HTTPD=
+	stop_each httpd
+	end_host_server HOST_HTTPD
 }
 
 # Median wall time (ms) of `run --rm busybox true` per network. The variants
@@ -423,7 +393,7 @@ setup_cost() {
 		tool=${variant%%:*}
 		net=${variant#*:}
 		[[ -n ${times[$variant]:-} ]] || continue
-		ms=$(tr ' ' '\n' <<<"${times[$variant]}" | grep . | median | awk '{ print $1 / 1000 }')
+		ms=$(median <<<"${times[$variant]}" | awk '{ print $1 / 1000 }')
 		VAL[setup-$net:$tool]=$ms
 	done
 	for tool in "${TOOLS[@]}"; do
@@ -450,12 +420,7 @@ cell() {
 }
 
 ratio() {
-	local a=${VAL[$1]:-} b=${VAL[$2]:-}
-	if [[ -z $a || -z $b ]] || awk -v b="$b" 'BEGIN { exit !(b == 0) }'; then
-		echo "n/a"
-	else
-		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×", a / b }'
-	fi
+	ratio_of "${VAL[$1]:-}" "${VAL[$2]:-}"
 }
 
 row() {
@@ -487,55 +452,22 @@ print_table() {
 }
 
 main() {
-	local arg tool
-	while [[ $# -gt 0 ]]; do
-		arg=$1
-		shift
-		case $arg in
-		--rpod)
-			[[ $# -gt 0 ]] || die "--rpod needs a path"
-			RPOD_SRC=$(realpath -- "$1")
-			shift
-			;;
-		--keep) KEEP=1 ;;
-		-h | --help)
-			usage
-			exit 0
-			;;
-		*) die "unknown argument $arg (see --help)" ;;
-		esac
-	done
-	[[ $(id -u) == 0 ]] || die "run as root (the tools themselves run as $BENCH_USER)"
+	local tool
+	parse_args --rpod --keep -- "$@"
+	[[ ${#ARGS[@]} == 0 ]] || die "unknown argument ${ARGS[0]} (see --help)"
+	require_root "the tools"
 	for tool in iperf3 ab jq podman busybox python3 setpriv; do
-		command -v "$tool" >/dev/null || die "'$tool' not found: run tests/setup-host.sh"
+		require "$tool" "run tests/setup-host.sh"
 	done
-	USER_UID=$(id -u "$BENCH_USER") || die "no user $BENCH_USER: run tests/setup-host.sh"
-	USER_HOME=$(getent passwd "$BENCH_USER" | cut -d: -f6)
-	curl -fsS -o /dev/null --max-time 2 "http://$REGISTRY/v2/" ||
-		die "no registry on $REGISTRY: tests/registry.sh start && tests/fixtures/push.sh"
-	if [[ -z $RPOD_SRC ]]; then
-		note "cargo build --release"
-		(cd "$ROOT" && cargo build --release >&2) || die "cargo build --release failed"
-		RPOD_SRC=$ROOT/target/release/rpod
-	fi
+	find_user
+	require_registry "$REGISTRY"
+	build_rpod
 
 	LIMIT=(timeout --kill-after=5 $((SECONDS_PER_RUN + 60)))
-	WORK=$(mktemp -d /tmp/rpod-netbench.XXXXXX)
-	# Keep it short: with a runtime dir of more than ~40 characters, podman 4.3
-	# waits 20 s for every container's exit (a socket path under it passes the
-	# 108-byte limit).
-	RUN=/run/user/$USER_UID/rpod-nb.${WORK##*.}
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM
-	chmod 755 "$WORK"
-	install -d -m 755 "$WORK/bin"
-	RPOD=$WORK/bin/rpod
-	install -m 755 "$RPOD_SRC" "$RPOD"
-	install -d -m 700 -o "$BENCH_USER" -g "$BENCH_USER" "$RUN"
+	make_work rpod-netbench rpod-nb
+	install_rpod
 	install -d -m 755 -o "$BENCH_USER" -g "$BENCH_USER" "$WORK/out"
-	for tool in "${TOOLS[@]}"; do
-		install -d -m 700 -o "$BENCH_USER" -g "$BENCH_USER" "$WORK/$tool" "$WORK/$tool/data" "$RUN/$tool"
-	done
+	make_tool_dirs "${TOOLS[@]}"
 	as_user rpod "$RPOD" pull -q "$IMAGE" >/dev/null
 	as_user podman podman pull -q --tls-verify=false "$IMAGE" >/dev/null
 	setup_veth || true

@@ -5,7 +5,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{busybox, rpod_bin, run_d, TestEnv};
+use crate::common::{busybox, inspect, rpod_bin, run_d, Output, TestEnv};
 
 /// Waits until container `name` has printed `needle` (as its log shows).
 fn wait_for_log(env: &TestEnv, name: &str, needle: &str) {
@@ -23,10 +23,22 @@ fn wait_for_log(env: &TestEnv, name: &str, needle: &str) {
     }
 }
 
+/// `rpod run -d EXTRA --network none --name NAME IMG sh -c SCRIPT`, once SCRIPT has
+/// printed `ready`.
+fn run_until_ready(env: &TestEnv, img: &str, extra: &[&str], name: &str, script: &str) {
+    let mut args = extra.to_vec();
+    args.extend(["--network", "none", "--name", name, img, "sh", "-c", script]);
+    run_d(env, &args);
+    wait_for_log(env, name, "ready");
+}
+
+/// A shell script run as the test user, given 30 s.
+fn sh(env: &TestEnv, script: &str) -> Output {
+    env.command("sh", &["-c", script]).timeout(30).run()
+}
+
 fn status(env: &TestEnv, name: &str) -> String {
-    let out = env.rpod(&["inspect", "--format", "{{.State.Status}}", name]);
-    out.assert_ok();
-    out.stdout.trim().to_string()
+    inspect(env, name, "{{.State.Status}}")
 }
 
 /// The numbers of the `tick N` lines in `text`.
@@ -74,21 +86,7 @@ fn sees_the_output_of_a_running_container_from_the_moment_it_attaches() {
 fn run_di_keeps_stdin_open_for_a_later_attach() {
     let env = TestEnv::new();
     let img = busybox(&env);
-    run_d(
-        &env,
-        &[
-            "-i",
-            "--network",
-            "none",
-            "--name",
-            "cat",
-            &img,
-            "sh",
-            "-c",
-            "echo ready; cat",
-        ],
-    );
-    wait_for_log(&env, "cat", "ready");
+    run_until_ready(&env, &img, &["-i"], "cat", "echo ready; cat");
     // Still waiting for input: its stdin was not /dev/null.
     thread::sleep(Duration::from_millis(300));
     assert_eq!(status(&env, "cat"), "running");
@@ -119,7 +117,7 @@ fn no_stdin_leaves_the_container_input_alone() {
     // Output only: an attach that ends does not end cat's input.
     let bin = rpod_bin().display().to_string();
     let script = format!("timeout --preserve-status -s INT 1 {bin} attach --no-stdin --sig-proxy=false c; echo rc=$?");
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     assert!(out.stdout.contains("rc=130"), "{out}");
     assert_eq!(status(&env, "c"), "running");
     env.rpod(&["rm", "-f", "-t", "0", "c"]).assert_ok();
@@ -140,7 +138,7 @@ fn a_tty_container_through_a_pty_detaches_with_the_keys() {
            printf '\\020\\021'; sleep 1) | \
          script -qec 'stty rows 33 cols 77; {bin} attach sh' /dev/null; echo rc=$?"
     );
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     out.assert_ok();
     // The window size travelled, and the shell answered through the pty.
     assert!(out.stdout.contains("33 77"), "{out}");
@@ -154,7 +152,7 @@ fn a_tty_container_through_a_pty_detaches_with_the_keys() {
         "(sleep 1; printf 'echo again\\r'; sleep 0.5; printf 'exit 5\\r'; sleep 1) | \
          script -qec '{bin} attach --detach-keys=ctrl-x sh' /dev/null; echo rc=$?"
     );
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     assert!(out.stdout.contains("again"), "{out}");
     assert!(out.stdout.contains("rc=5"), "{out}");
     assert_eq!(status(&env, "sh"), "exited");
@@ -187,7 +185,7 @@ fn exit_status_of_a_container_ending_while_attached() {
     let script = format!(
         "{bin} attach k & p=$!; sleep 1; {bin} kill -s KILL k >/dev/null; wait $p; echo rc=$?"
     );
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     assert!(out.stdout.contains("rc=137"), "{out}");
 }
 
@@ -195,23 +193,16 @@ fn exit_status_of_a_container_ending_while_attached() {
 fn signals_reach_the_container_with_sig_proxy() {
     let env = TestEnv::new();
     let img = busybox(&env);
-    run_d(
+    run_until_ready(
         &env,
-        &[
-            "--network",
-            "none",
-            "--name",
-            "t",
-            &img,
-            "sh",
-            "-c",
-            "trap 'echo caught; exit 42' TERM; echo ready; while :; do sleep 0.1; done",
-        ],
+        &img,
+        &[],
+        "t",
+        "trap 'echo caught; exit 42' TERM; echo ready; while :; do sleep 0.1; done",
     );
-    wait_for_log(&env, "t", "ready");
     let bin = rpod_bin().display().to_string();
     let script = format!("{bin} attach t & p=$!; sleep 1; kill -TERM $p; wait $p; echo rc=$?");
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     assert!(out.stdout.contains("caught"), "{out}");
     assert!(out.stdout.contains("rc=42"), "{out}");
 }
@@ -245,21 +236,13 @@ fn attaching_to_a_container_that_does_not_run_is_refused() {
 fn two_clients_at_once() {
     let env = TestEnv::new();
     let img = busybox(&env);
-    run_d(
+    run_until_ready(
         &env,
-        &[
-            "-i",
-            "--network",
-            "none",
-            "--name",
-            "echo",
-            &img,
-            "sh",
-            "-c",
-            "echo ready; while read l; do echo got $l; done; echo bye; exit 3",
-        ],
+        &img,
+        &["-i"],
+        "echo",
+        "echo ready; while read l; do echo got $l; done; echo bye; exit 3",
     );
-    wait_for_log(&env, "echo", "ready");
     let bin = rpod_bin().display().to_string();
     let dir = env.home().display().to_string();
     // One watches; the other writes and ends its input, which ends the loop.
@@ -268,7 +251,7 @@ fn two_clients_at_once() {
          printf 'one\\ntwo\\n' | {bin} attach echo > {dir}/b.out; echo b=$?; \
          wait $a; echo a=$?; echo A; cat {dir}/a.out; echo B; cat {dir}/b.out"
     );
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     out.assert_ok();
     let expected = "got one\ngot two\nbye\n";
     assert_eq!(
@@ -298,7 +281,7 @@ fn start_attach_sees_everything_and_detaches() {
         "(sleep 1; printf 'echo first-$((1+1))\\r'; sleep 1; printf '\\020\\021'; sleep 0.5) | \
          script -qec '{bin} start -ai later' /dev/null; echo rc=$?"
     );
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     assert!(out.stdout.contains("first-2"), "{out}");
     assert!(out.stdout.contains("rc=0"), "{out}");
     // Detached, not stopped; a second start -a attaches to it as it runs.
@@ -307,7 +290,7 @@ fn start_attach_sees_everything_and_detaches() {
         "(sleep 1; printf 'exit 6\\r'; sleep 1) | \
          script -qec '{bin} start -ai later' /dev/null; echo rc=$?"
     );
-    let out = env.command("sh", &["-c", &script]).timeout(30).run();
+    let out = sh(&env, &script);
     assert!(out.stdout.contains("rc=6"), "{out}");
     assert_eq!(status(&env, "later"), "exited");
 }

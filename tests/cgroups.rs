@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{busybox, rpod_bin, Output, TestEnv, TEST_USER};
+use crate::common::{busybox, rpod_bin, wait_for, Output, TestEnv, TEST_USER};
 
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -153,14 +153,6 @@ fn counter(pid: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(10);
-    while !ok() {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 const LOOP: &str =
     "trap 'exit 0' TERM; i=0; while :; do i=$((i+1)); echo $i > /tmp/n; usleep 20000; done";
 
@@ -188,7 +180,7 @@ fn pause_freezes_the_container_and_unpause_lets_it_go_on() {
     let own = d.ok(&env, &["exec", "cnt", "cat", "/proc/self/cgroup"]);
     assert!(own.lines().any(|l| l == "0::/"), "{own}");
 
-    wait_until("the loop to count", || counter(&pid) > 2);
+    wait_for("the loop to count", 10, || counter(&pid) > 2);
     assert_eq!(d.ok(&env, &["pause", "cnt"]), "cnt");
     assert!(fs::read_to_string(cg.join("cgroup.events"))
         .unwrap()
@@ -224,7 +216,9 @@ fn pause_freezes_the_container_and_unpause_lets_it_go_on() {
     assert_eq!(filtered, "cnt");
 
     assert_eq!(d.ok(&env, &["unpause", "cnt"]), "cnt");
-    wait_until("the counter to move again", || counter(&pid) > frozen + 2);
+    wait_for("the counter to move again", 10, || {
+        counter(&pid) > frozen + 2
+    });
     assert_error(&d.rpod(&env, &["unpause", "cnt"]), 125, "is not paused");
     assert_eq!(
         d.ok(&env, &["ps", "--format", "{{.Status}}"])
@@ -437,7 +431,7 @@ fn kill_and_rm_of_paused_containers_and_a_lost_monitor() {
     let cg = d.dir.join(format!("rpod-{id}"));
     d.ok(&env, &["pause", "k"]);
     d.ok(&env, &["kill", "k"]);
-    wait_until("the kill to be recorded", || {
+    wait_for("the kill to be recorded", 10, || {
         d.ok(&env, &["ps", "-a", "--format", "{{.Status}}"])
             .starts_with("Exited (137)")
     });
@@ -466,7 +460,7 @@ fn kill_and_rm_of_paused_containers_and_a_lost_monitor() {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    wait_until("the container to be seen as exited", || {
+    wait_for("the container to be seen as exited", 10, || {
         d.ok(&env, &["ps", "-a", "--format", "{{.State}}"]) == "exited"
     });
     assert!(cg.exists());

@@ -56,6 +56,15 @@ fn pull(env: &TestEnv, reference: &str, flags: &[&str]) -> String {
     id
 }
 
+/// `rpod pull -q REF`, which must be refused: exit 125 and one error line.
+#[track_caller]
+fn pull_refused(env: &TestEnv, reference: &str) -> Output {
+    let out = env.cmd(&["pull", "-q", reference]).timeout(PULL_SECS).run();
+    out.assert_code(125);
+    out.assert_one_error_line();
+    out
+}
+
 /// `rpod image inspect QUERY`, the one object.
 fn inspect(env: &TestEnv, query: &str) -> Value {
     let out = env.rpod(&["image", "inspect", query]);

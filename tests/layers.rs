@@ -6,7 +6,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{busybox, TestEnv};
+use crate::common::{busybox, Output, TestEnv};
 
 /// Past Docker's 127-layer limit, and nearly four times what `lowerdir=` of absolute store
 /// paths under a home directory fits in a page.
@@ -27,6 +27,23 @@ fn context(env: &TestEnv, name: &str, containerfile: &str, files: &[(String, Str
     dir.to_string_lossy().into_owned()
 }
 
+/// `rpod build -q -t TAG CTX`, which must succeed.
+fn build(env: &TestEnv, tag: &str, ctx: &str) {
+    env.cmd(&["build", "-q", "-t", tag, ctx])
+        .timeout(BUILD_SECS)
+        .run()
+        .assert_ok();
+}
+
+/// `cat PATHS…` in a container of `image` without a network, which must succeed.
+fn cat_in(env: &TestEnv, image: &str, paths: &[&str]) -> Output {
+    let mut args = vec!["run", "--rm", "--network", "none", image, "cat"];
+    args.extend_from_slice(paths);
+    let out = env.cmd(&args).timeout(120).run();
+    out.assert_ok();
+    out
+}
+
 #[test]
 fn an_image_of_130_layers_builds_runs_and_copies_out() {
     let env = TestEnv::new();
@@ -42,10 +59,7 @@ fn an_image_of_130_layers_builds_runs_and_copies_out() {
     let last = FILES - 1;
     cf.push_str(&format!("RUN cat /f0 /f{last} > /ends && echo top > /f0\n"));
     let ctx = context(&env, "many", &cf, &files);
-    env.cmd(&["build", "-q", "-t", "many", &ctx])
-        .timeout(BUILD_SECS)
-        .run()
-        .assert_ok();
+    build(&env, "many", &ctx);
 
     let out = env.rpod(&[
         "image",
@@ -59,22 +73,7 @@ fn an_image_of_130_layers_builds_runs_and_copies_out() {
     assert!(layers > FILES, "{layers} layers\n{out}");
 
     // The lowest and highest COPY layers, the RUN's layer, and the shadowing.
-    let out = env
-        .cmd(&[
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "many",
-            "cat",
-            "/f1",
-            &format!("/f{last}"),
-            "/ends",
-            "/f0",
-        ])
-        .timeout(120)
-        .run();
-    out.assert_ok();
+    let out = cat_in(&env, "many", &["/f1", &format!("/f{last}"), "/ends", "/f0"]);
     assert_eq!(
         out.stdout_lines(),
         [
@@ -93,24 +92,8 @@ fn an_image_of_130_layers_builds_runs_and_copies_out() {
         &format!("FROM {base}\nCOPY --from=many /ends /f1 /\n"),
         &[],
     );
-    env.cmd(&["build", "-q", "-t", "picked", &from])
-        .timeout(BUILD_SECS)
-        .run()
-        .assert_ok();
-    let out = env
-        .cmd(&[
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "picked",
-            "cat",
-            "/ends",
-            "/f1",
-        ])
-        .timeout(120)
-        .run();
-    out.assert_ok();
+    build(&env, "picked", &from);
+    let out = cat_in(&env, "picked", &["/ends", "/f1"]);
     assert_eq!(
         out.stdout_lines(),
         ["layer 0", &format!("layer {last}"), "layer 1"]

@@ -5,27 +5,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::common::{busybox, rpod_bin, run_d, Output, TestEnv};
-
-/// Polls `check` every 50 ms for up to `secs` seconds; fails the test with `what`.
-#[track_caller]
-fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out after {secs}s waiting for {what}");
-}
-
-/// `rpod inspect --format FORMAT NAME`, trimmed.
-fn inspect(env: &TestEnv, name: &str, format: &str) -> String {
-    let out = env.rpod(&["inspect", "--format", format, name]);
-    out.assert_ok();
-    out.stdout.trim().to_string()
-}
+use crate::common::{busybox, inspect, rpod_bin, run_d, wait_for, Output, TestEnv};
 
 /// Names and states from `ps -a`, one `name state` line each.
 fn states(env: &TestEnv) -> Vec<String> {

@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{busybox, image, run_d, Output, TestEnv, TEST_USER};
+use crate::common::{
+    assert_host_interfaces, busybox, http, image, run_d, Output, TestEnv, TEST_USER,
+};
 
 /// Bind mounts that let the busybox image run the host's python3 (UDP echo).
 const HOST_USR: [&str; 6] = [
@@ -127,31 +129,8 @@ fn remote_addr(body: &str) -> String {
 
 /// A plain HTTP/1.0 GET: (status, body).
 fn http_get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-        .unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut reply = Vec::new();
-    s.read_to_end(&mut reply)
-        .unwrap_or_else(|e| panic!("read from {addr}: {e}"));
-    // CGI replies end their header with bare newlines.
-    let (split, sep) = match reply.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(at) => (at, 4),
-        None => (
-            reply
-                .windows(2)
-                .position(|w| w == b"\n\n")
-                .unwrap_or_else(|| panic!("no HTTP header from {addr}: {reply:?}")),
-            2,
-        ),
-    };
-    let head = String::from_utf8_lossy(&reply[..split]).into_owned();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line from {addr}: {head}"));
-    (status, reply[split + sep..].to_vec())
+    http::get(addr, path, None, Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }
 
 fn http_text(addr: SocketAddr, path: &str) -> String {
@@ -1164,12 +1143,6 @@ fn network_none_and_host() {
     let flags = u32::from_str_radix(lines[2].trim_start_matches("0x"), 16).unwrap();
     assert_eq!(flags & 1, 1, "lo is up\n{out}");
 
-    let mut host: Vec<String> = fs::read_dir("/sys/class/net")
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    host.sort();
     let out = env.rpod(&[
         "run",
         "--rm",
@@ -1180,10 +1153,7 @@ fn network_none_and_host() {
         "-c",
         "ls /sys/class/net",
     ]);
-    out.assert_ok();
-    let mut seen: Vec<String> = out.stdout.split_whitespace().map(String::from).collect();
-    seen.sort();
-    assert_eq!(seen, host, "{out}");
+    assert_host_interfaces(&out);
 }
 
 #[test]

@@ -1,6 +1,15 @@
 //! `--network container:NAME`: a second container in the network of a running one.
 
-use crate::common::{image, TestEnv};
+use crate::common::{image, Output, TestEnv};
+
+/// `rpod run --rm -q --network container:NAME EXTRA… IMG true`.
+fn run_in_network_of(env: &TestEnv, name: &str, extra: &[&str], img: &str) -> Output {
+    let network = format!("container:{name}");
+    let mut args = vec!["run", "--rm", "-q", "--network", &network];
+    args.extend_from_slice(extra);
+    args.extend([img, "true"]);
+    env.rpod(&args)
+}
 
 #[test]
 fn container_network_is_shared_with_a_running_container() {
@@ -45,43 +54,17 @@ fn container_network_is_shared_with_a_running_container() {
 fn container_network_of_a_missing_or_stopped_container_is_125() {
     let env = TestEnv::new();
     let img = image("busybox");
-    let out = env.rpod(&[
-        "run",
-        "--rm",
-        "-q",
-        "--network",
-        "container:nope",
-        &img,
-        "true",
-    ]);
+    let out = run_in_network_of(&env, "nope", &[], &img);
     out.assert_code(125).assert_one_error_line();
     assert!(out.stderr.contains("nope"), "{out}");
     env.rpod(&["create", "-q", "--name", "idle", &img, "true"])
         .assert_ok();
-    let out = env.rpod(&[
-        "run",
-        "--rm",
-        "-q",
-        "--network",
-        "container:idle",
-        &img,
-        "true",
-    ]);
+    let out = run_in_network_of(&env, "idle", &[], &img);
     out.assert_code(125).assert_one_error_line();
     assert!(out.stderr.contains("not running"), "{out}");
     // Ports belong to the container that owns the network: as podman, a warning
     // that they are discarded, then the same error.
-    let out = env.rpod(&[
-        "run",
-        "--rm",
-        "-q",
-        "--network",
-        "container:idle",
-        "-p",
-        "8080:80",
-        &img,
-        "true",
-    ]);
+    let out = run_in_network_of(&env, "idle", &["-p", "8080:80"], &img);
     out.assert_code(125);
     let lines = out.stderr_lines();
     assert_eq!(lines.len(), 2, "{out}");

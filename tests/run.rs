@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{rpod_bin, Output, TestEnv, TEST_USER};
+use crate::common::{assert_host_interfaces, rpod_bin, Output, TestEnv, TEST_USER};
 
 /// A busybox root filesystem owned by the test user, with a passwd and group file.
 fn rootfs(env: &TestEnv) -> String {
@@ -417,17 +417,8 @@ fn network_modes() {
     );
     out.assert_ok();
     assert_eq!(out.stdout.trim(), "0x9", "lo is up\n{out}");
-    let mut host: Vec<String> = fs::read_dir("/sys/class/net")
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    host.sort();
     let out = run(&env, &root, &["--network", "host", "ls", "/sys/class/net"]);
-    out.assert_ok();
-    let mut seen: Vec<String> = out.stdout.split_whitespace().map(String::from).collect();
-    seen.sort();
-    assert_eq!(seen, host, "{out}");
+    assert_host_interfaces(&out);
     let out = run(&env, &root, &["--network", "bogus", "true"]);
     out.assert_code(125).assert_one_error_line();
 }

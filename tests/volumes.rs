@@ -406,50 +406,33 @@ fn read_only_volumes_refuse_writes() {
 fn chown_option_gives_the_content_to_the_container_user() {
     let env = TestEnv::new();
     let ml = image("multilayer:latest");
-    let out = env.rpod(&[
-        "run",
-        "--rm",
-        "-u",
-        "1000:1000",
-        "-v",
-        "mine:/fixture:U",
-        &ml,
-        "sh",
-        "-c",
-        "find /fixture -exec stat -c %u:%g {} + | sort -u; touch /fixture/new && echo wrote",
-    ]);
-    out.assert_ok();
-    assert_eq!(out.stdout_lines(), ["1000:1000", "wrote"], "{out}");
-    // Without U, a new volume at a path the image lacks belongs to the container user.
-    let out = env.rpod(&[
-        "run",
-        "--rm",
-        "-u",
-        "1000:1000",
-        "-v",
-        "fresh:/newdir",
-        &ml,
-        "sh",
-        "-c",
-        "stat -c %u:%g /newdir; touch /newdir/x && echo wrote",
-    ]);
-    out.assert_ok();
-    assert_eq!(out.stdout_lines(), ["1000:1000", "wrote"], "{out}");
+    // `run --rm -u 1000:1000 -v VOLUME multilayer CMD…`, which must succeed.
+    let as_1000 = |volume: &str, cmd: &[&str]| {
+        let mut args = vec!["run", "--rm", "-u", "1000:1000", "-v", volume, &ml];
+        args.extend_from_slice(cmd);
+        let out = env.rpod(&args);
+        out.assert_ok();
+        out
+    };
+    for (volume, script) in [
+        (
+            "mine:/fixture:U",
+            "find /fixture -exec stat -c %u:%g {} + | sort -u; touch /fixture/new && echo wrote",
+        ),
+        // Without U, a new volume at a path the image lacks belongs to the container user.
+        (
+            "fresh:/newdir",
+            "stat -c %u:%g /newdir; touch /newdir/x && echo wrote",
+        ),
+    ] {
+        let out = as_1000(volume, &["sh", "-c", script]);
+        assert_eq!(out.stdout_lines(), ["1000:1000", "wrote"], "{out}");
+    }
     // ... and the owner of the image's directory where the image has one.
-    let out = env.rpod(&[
-        "run",
-        "--rm",
-        "-u",
-        "1000:1000",
-        "-v",
+    let out = as_1000(
         "home:/fixture/home-1000",
-        &ml,
-        "stat",
-        "-c",
-        "%u:%g %a",
-        "/fixture/home-1000",
-    ]);
-    out.assert_ok();
+        &["stat", "-c", "%u:%g %a", "/fixture/home-1000"],
+    );
     assert_eq!(out.stdout, "1000:1000 700\n", "{out}");
 }
 

@@ -5,16 +5,14 @@
 # it: entering a user namespace with a mount namespace and running true.
 bench_case run "run --rm busybox true (default network)" \
 	needs=run \
-	setup_rpod="$RPOD pull -q $REGISTRY/busybox" \
-	setup_podman="$PODMAN pull -q --tls-verify=false $REGISTRY/busybox" \
+	pull="$REGISTRY/busybox" \
 	rpod="$RPOD run --rm $REGISTRY/busybox true" \
 	podman="$PODMAN run --rm $REGISTRY/busybox true" \
 	floor="unshare -Urm true"
 
 bench_case run-none "run --rm --network none busybox true" \
 	needs=run \
-	setup_rpod="$RPOD pull -q $REGISTRY/busybox" \
-	setup_podman="$PODMAN pull -q --tls-verify=false $REGISTRY/busybox" \
+	pull="$REGISTRY/busybox" \
 	rpod="$RPOD run --rm --network none $REGISTRY/busybox true" \
 	podman="$PODMAN run --rm --network none $REGISTRY/busybox true" \
 	floor="unshare -Urmn true"

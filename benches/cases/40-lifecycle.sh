@@ -7,11 +7,8 @@
 # timed run needs, untimed.
 
 # A helper the rows share: `lifecycle-fill TOOL N IMAGE` leaves exactly N containers,
-# the last ten of them running. Written at load time into the run's work dir, which
-# the test user can read (the checkout need not be).
-if [[ -n ${WORK:-} && -d $WORK ]]; then
-	LIFECYCLE_FILL=$WORK/lifecycle-fill
-	cat >"$LIFECYCLE_FILL" <<'EOF'
+# the last ten of them running.
+case_file LIFECYCLE_FILL lifecycle-fill 755 <<'EOF'
 #!/bin/sh
 # lifecycle-fill TOOL N IMAGE: remove every container, then create N, starting the last ten.
 set -e
@@ -27,15 +24,10 @@ while [ "$i" -le "$n" ]; do
 	i=$((i + 1))
 done
 EOF
-	chmod 755 "$LIFECYCLE_FILL"
-else
-	LIFECYCLE_FILL=lifecycle-fill
-fi
 
 bench_case run-d "run -d --network none busybox sleep (returns once it runs)" \
 	needs=run \
-	setup_rpod="$RPOD pull -q $REGISTRY/busybox" \
-	setup_podman="$PODMAN pull -q --tls-verify=false $REGISTRY/busybox" \
+	pull="$REGISTRY/busybox" \
 	prepare_rpod="$RPOD rm -a -f -t 0" \
 	prepare_podman="$PODMAN rm -a -f -t 0" \
 	prepare_floor="true" \
@@ -45,8 +37,7 @@ bench_case run-d "run -d --network none busybox sleep (returns once it runs)" \
 
 bench_case stop-t0 "stop -t 0 of a running container (until its exit is recorded)" \
 	needs=stop \
-	setup_rpod="$RPOD pull -q $REGISTRY/busybox" \
-	setup_podman="$PODMAN pull -q --tls-verify=false $REGISTRY/busybox" \
+	pull="$REGISTRY/busybox" \
 	prepare_rpod="$LIFECYCLE_FILL $RPOD 1 $REGISTRY/busybox" \
 	prepare_podman="$LIFECYCLE_FILL $PODMAN 1 $REGISTRY/busybox" \
 	prepare_floor="true" \

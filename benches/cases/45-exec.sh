@@ -6,20 +6,15 @@
 # uts, ipc and network namespaces of a sleeping process that `unshare` made, and
 # `true` there (through a one-line sh that reads the process's pid).
 
-# Helpers, written at load time into the run's work dir, which the test user can
-# read (the checkout need not be).
-if [[ -n ${WORK:-} && -d $WORK ]]; then
-	EXEC_TARGET=$WORK/exec-target
-	cat >"$EXEC_TARGET" <<'EOF'
+case_file DETACHED_TARGET detached-target 755 <<'EOF'
 #!/bin/sh
-# exec-target TOOL IMAGE: one running container named bench-exec.
+# detached-target TOOL IMAGE NAME: one running container NAME (47-cp.sh's too).
 set -e
-"$1" rm -f -t 0 bench-exec >/dev/null 2>&1 || true
+"$1" rm -f -t 0 "$3" >/dev/null 2>&1 || true
 "$1" image exists "$2" || "$1" pull -q --tls-verify=false "$2" >/dev/null
-"$1" run -d --name bench-exec --network none "$2" sleep 100000 >/dev/null
+"$1" run -d --name "$3" --network none "$2" sleep 100000 >/dev/null
 EOF
-	EXEC_FLOOR_TARGET=$WORK/exec-floor-target
-	cat >"$EXEC_FLOOR_TARGET" <<'EOF'
+case_file EXEC_FLOOR_TARGET exec-floor-target 755 <<'EOF'
 #!/bin/sh
 # exec-floor-target: a waiting process in its own user, mount, pid, uts, ipc and
 # network namespaces, its pid in the runtime dir; it ends once the benchmark has
@@ -44,24 +39,17 @@ done
 echo "exec-floor-target: the process did not start" >&2
 exit 1
 EOF
-	EXEC_FLOOR=$WORK/exec-floor
-	cat >"$EXEC_FLOOR" <<'EOF'
+case_file EXEC_FLOOR exec-floor 755 <<'EOF'
 #!/bin/sh
 # exec-floor: true inside the namespaces of exec-floor-target's process.
 read -r pid <"$XDG_RUNTIME_DIR/exec-floor.pid"
 exec nsenter --preserve-credentials -U -m -p -u -i -n -t "$pid" true
 EOF
-	chmod 755 "$EXEC_TARGET" "$EXEC_FLOOR_TARGET" "$EXEC_FLOOR"
-else
-	EXEC_TARGET=exec-target
-	EXEC_FLOOR_TARGET=exec-floor-target
-	EXEC_FLOOR=exec-floor
-fi
 
 bench_case exec "exec true in a running container (--network none)" \
 	needs=exec \
-	setup_rpod="$EXEC_TARGET $RPOD $REGISTRY/busybox" \
-	setup_podman="$EXEC_TARGET $PODMAN $REGISTRY/busybox" \
+	setup_rpod="$DETACHED_TARGET $RPOD $REGISTRY/busybox bench-exec" \
+	setup_podman="$DETACHED_TARGET $PODMAN $REGISTRY/busybox bench-exec" \
 	setup_floor="$EXEC_FLOOR_TARGET" \
 	rpod="$RPOD exec bench-exec true" \
 	podman="$PODMAN exec bench-exec true" \

@@ -10,8 +10,7 @@ NET_BENCH_PORT=${NET_BENCH_PORT:-$(python3 -c 'import socket; s = socket.socket(
 # or starting rootlessport (podman). The floor adds a network namespace.
 bench_case run-publish "run --rm -p 127.0.0.1:PORT:80 busybox true" \
 	needs=run \
-	setup_rpod="$RPOD pull -q $REGISTRY/busybox" \
-	setup_podman="$PODMAN pull -q --tls-verify=false $REGISTRY/busybox" \
+	pull="$REGISTRY/busybox" \
 	rpod="$RPOD run --rm -p 127.0.0.1:$NET_BENCH_PORT:80 $REGISTRY/busybox true" \
 	podman="$PODMAN run --rm -p 127.0.0.1:$NET_BENCH_PORT:80 $REGISTRY/busybox true" \
 	floor="unshare -Urmn true"
@@ -19,8 +18,7 @@ bench_case run-publish "run --rm -p 127.0.0.1:PORT:80 busybox true" \
 # The host's network: no namespace, no stack.
 bench_case run-host-net "run --rm --network host busybox true" \
 	needs=run \
-	setup_rpod="$RPOD pull -q $REGISTRY/busybox" \
-	setup_podman="$PODMAN pull -q --tls-verify=false $REGISTRY/busybox" \
+	pull="$REGISTRY/busybox" \
 	rpod="$RPOD run --rm --network host $REGISTRY/busybox true" \
 	podman="$PODMAN run --rm --network host $REGISTRY/busybox true" \
 	floor="unshare -Urm true"

@@ -20,18 +20,15 @@ TLS_REGISTRY=127.0.0.1:5443
 TLS_CREDS=rpodtest:rpod-secret
 PUSH_IMAGE=$REGISTRY/large:latest
 
-if [[ -n ${WORK:-} && -d $WORK ]]; then
-	# push-fresh TOOL DEST IMAGE [FLAGS...]: push IMAGE to DEST-<unique>:1.
-	PUSH_FRESH=$WORK/push-fresh
-	cat >"$PUSH_FRESH" <<'SCRIPT'
+# push-fresh TOOL DEST IMAGE [FLAGS...]: push IMAGE to DEST-<unique>:1.
+case_file PUSH_FRESH push-fresh 755 <<'SCRIPT'
 #!/bin/sh
 tool=$1 dest=$2 image=$3
 shift 3
 exec "$tool" push -q "$@" "$image" "$dest-$$-$(date +%s%N):1"
 SCRIPT
-	# push-floor upload|mount LAYOUT TLS_REGISTRY CREDS REGISTRY: the same with curl.
-	PUSH_FLOOR=$WORK/push-floor
-	cat >"$PUSH_FLOOR" <<'SCRIPT'
+# push-floor upload|mount LAYOUT TLS_REGISTRY CREDS REGISTRY: the same with curl.
+case_file PUSH_FLOOR push-floor 755 <<'SCRIPT'
 #!/bin/sh
 set -e
 mode=$1 layout=$2 tls=$3 creds=$4 plain=$5
@@ -59,12 +56,10 @@ else
 		-H 'Content-Type: application/vnd.oci.image.manifest.v1+json' "$base/manifests/1"
 fi
 SCRIPT
-	chmod 755 "$PUSH_FRESH" "$PUSH_FLOOR"
+if [[ -n ${WORK:-} && -d $WORK ]]; then
 	# The fixture layouts (built already when the fixtures were pushed).
 	PUSH_LAYOUT=$(python3 "$ROOT/tests/fixtures/build.py" 2>/dev/null)/large
 else
-	PUSH_FRESH=push-fresh
-	PUSH_FLOOR=push-floor
 	PUSH_LAYOUT=large
 fi
 

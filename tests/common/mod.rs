@@ -17,6 +17,7 @@
 
 #![allow(dead_code)]
 
+pub mod http;
 pub mod scratch_registry;
 
 use std::collections::{HashMap, HashSet};
@@ -24,7 +25,7 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -184,30 +185,14 @@ fn ping_registry() -> Result<(), String> {
 /// A plain-HTTP GET against the test registry: (status, body).
 pub fn http_get(path: &str) -> Result<(u16, String), String> {
     let addr: SocketAddr = REGISTRY.parse().map_err(|e| format!("{e}"))?;
-    let mut stream =
-        TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    let request = format!(
-        "GET {path} HTTP/1.0\r\nHost: {REGISTRY}\r\n\
-         Accept: application/vnd.oci.image.index.v1+json, \
-         application/vnd.oci.image.manifest.v1+json\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut reply = String::new();
-    stream
-        .read_to_string(&mut reply)
-        .map_err(|e| e.to_string())?;
-    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("not an HTTP reply: {:?}", head.lines().next()))?;
-    Ok((status, body.to_string()))
+    let (status, body) = http::get(
+        addr,
+        path,
+        Some("application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json"),
+        Duration::from_secs(2),
+    )?;
+    let body = String::from_utf8(body).map_err(|e| format!("GET {path}: {e}"))?;
+    Ok((status, body))
 }
 
 /// A fixture image reference in the test registry, e.g. `image("busybox:zstd")`.
@@ -230,6 +215,28 @@ pub fn pulled(env: &TestEnv, name_tag: &str) -> String {
     img
 }
 
+/// `rpod inspect --format FORMAT NAME`, trimmed.
+#[track_caller]
+pub fn inspect(env: &TestEnv, name: &str, format: &str) -> String {
+    let out = env.rpod(&["inspect", "--format", format, name]);
+    out.assert_ok();
+    out.stdout.trim().to_string()
+}
+
+/// Polls `check` every 50 ms until it holds; fails the test with `what` after `secs`
+/// seconds.
+#[track_caller]
+pub fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(
+            Instant::now() < end,
+            "timed out after {secs}s waiting for {what}"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// `rpod run -d ARGS…`, returning the id it printed.
 #[track_caller]
 pub fn run_d(env: &TestEnv, args: &[&str]) -> String {
@@ -240,6 +247,22 @@ pub fn run_d(env: &TestEnv, args: &[&str]) -> String {
     let id = out.stdout.trim().to_string();
     assert_eq!(id.len(), 64, "run -d prints the full id: {out}");
     id
+}
+
+/// Asserts that `out`, a container's `ls /sys/class/net`, lists exactly the host's
+/// network interfaces.
+#[track_caller]
+pub fn assert_host_interfaces(out: &Output) {
+    out.assert_ok();
+    let mut host: Vec<String> = fs::read_dir("/sys/class/net")
+        .expect("read /sys/class/net")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    host.sort();
+    let mut seen: Vec<String> = out.stdout.split_whitespace().map(String::from).collect();
+    seen.sort();
+    assert_eq!(seen, host, "{out}");
 }
 
 /// The expected merged tree of `multilayer:latest` (tests/fixtures/multilayer.expected).
@@ -828,6 +851,20 @@ impl fmt::Display for Output {
 mod selftest {
     use super::*;
 
+    /// How many processes carry `marker` in their environment.
+    fn marked(marker: &[u8]) -> usize {
+        fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| {
+                fs::read(format!("/proc/{pid}/environ"))
+                    .map(|env| env.split(|b| *b == 0).any(|v| v == marker))
+                    .unwrap_or(false)
+            })
+            .count()
+    }
+
     #[test]
     fn commands_run_as_the_test_user_in_private_dirs() {
         let env = TestEnv::new();
@@ -892,18 +929,7 @@ mod selftest {
         assert!(msg.contains("timed out after 1s"), "{msg}");
         assert!(started.elapsed() < Duration::from_secs(10));
         // No process with this env's marker survives.
-        let marker = env.marker();
-        let alive = fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-            .filter(|pid| {
-                fs::read(format!("/proc/{pid}/environ"))
-                    .map(|env| env.split(|b| *b == 0).any(|v| v == marker.as_slice()))
-                    .unwrap_or(false)
-            })
-            .count();
-        assert_eq!(alive, 0);
+        assert_eq!(marked(&env.marker()), 0);
     }
 
     #[test]
@@ -939,17 +965,7 @@ mod selftest {
         assert!(!root.exists(), "{} left behind", root.display());
         // A SIGKILLed process on a loaded machine can take a moment to finish
         // exiting; give it a bounded while before calling it a survivor.
-        let survivor = || {
-            fs::read_dir("/proc")
-                .unwrap()
-                .flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-                .any(|pid| {
-                    fs::read(format!("/proc/{pid}/environ"))
-                        .map(|env| env.split(|b| *b == 0).any(|v| v == marker.as_slice()))
-                        .unwrap_or(false)
-                })
-        };
+        let survivor = || marked(&marker) > 0;
         let deadline = Instant::now() + Duration::from_secs(5);
         while survivor() && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(50));

@@ -12,7 +12,7 @@
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -182,29 +182,13 @@ impl ScratchRegistry {
     /// A plain-HTTP GET against this registry: (status, body).
     pub fn get(&self, path: &str) -> Result<(u16, String), String> {
         let addr: SocketAddr = self.addr.parse().map_err(|e| format!("{e}"))?;
-        let mut stream =
-            TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| e.to_string())?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .map_err(|e| e.to_string())?;
-        let request = format!(
-            "GET {path} HTTP/1.0\r\nHost: {}\r\n\
-             Accept: application/vnd.oci.image.manifest.v1+json\r\n\r\n",
-            self.addr
-        );
-        stream
-            .write_all(request.as_bytes())
-            .map_err(|e| e.to_string())?;
-        let mut reply = Vec::new();
-        stream.read_to_end(&mut reply).map_err(|e| e.to_string())?;
-        let reply = String::from_utf8_lossy(&reply);
-        let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| "not an HTTP reply".to_string())?;
-        Ok((status, body.to_string()))
+        let (status, body) = super::http::get(
+            addr,
+            path,
+            Some("application/vnd.oci.image.manifest.v1+json"),
+            Duration::from_secs(2),
+        )?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
     }
 
     fn stop(&mut self) {

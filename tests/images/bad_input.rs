@@ -32,12 +32,7 @@ fn pull_of_an_unknown_image_or_tag_is_125_with_the_registrys_reason() {
         ),
     ] {
         let reason = registry_error_message(path);
-        let out = env
-            .cmd(&["pull", "-q", &reference])
-            .timeout(PULL_SECS)
-            .run();
-        out.assert_code(125);
-        out.assert_one_error_line();
+        let out = pull_refused(&env, &reference);
         assert!(out.stderr.contains(&reason), "must carry {reason:?}\n{out}");
         assert!(
             out.stderr.contains(&reference),
@@ -52,12 +47,7 @@ fn pull_from_a_registry_that_is_down_is_125() {
     let env = TestEnv::new();
     let addr = format!("127.0.0.1:{}", free_port());
     let started = Instant::now();
-    let out = env
-        .cmd(&["pull", "-q", &format!("{addr}/busybox:latest")])
-        .timeout(PULL_SECS)
-        .run();
-    out.assert_code(125);
-    out.assert_one_error_line();
+    let out = pull_refused(&env, &format!("{addr}/busybox:latest"));
     assert!(out.stderr.contains(&addr), "must name the registry\n{out}");
     assert!(
         started.elapsed() < Duration::from_secs(30),
@@ -95,12 +85,7 @@ fn pull_of_a_corrupt_blob_fails_and_keeps_nothing() {
         }
 
         let reference = format!("{}/{name}:{tag}", reg.addr());
-        let out = env
-            .cmd(&["pull", "-q", &reference])
-            .timeout(PULL_SECS)
-            .run();
-        out.assert_code(125);
-        out.assert_one_error_line();
+        let out = pull_refused(&env, &reference);
         assert!(out.stderr.contains(&layer), "must name the digest\n{out}");
         assert!(out.stderr.contains("digest"), "{out}");
 

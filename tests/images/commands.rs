@@ -318,6 +318,17 @@ fn history_pairs_steps_with_layers() {
 
 /// Every layer tar inside a docker-archive hashes to its diff id, and the
 /// manifest names the image.
+/// Asserts that `out`, a load, brought back the image `name` whole: its id, its
+/// layers and its tree.
+#[track_caller]
+fn assert_loaded(env: &TestEnv, out: &Output, name: &str, id: &str, layers: &[String]) {
+    out.assert_ok();
+    assert_eq!(out.stdout.trim(), format!("Loaded image: {name}"));
+    assert_eq!(inspect(env, name)["Id"], id);
+    assert_eq!(layers_of(env, name), layers);
+    assert_multilayer_tree(env, name);
+}
+
 fn check_docker_archive(path: &Path, id: &str, name: &str, diff_ids: &[String]) {
     let mut archive = tar::Archive::new(fs::File::open(path).unwrap());
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -361,11 +372,7 @@ fn save_and_load_docker_archive_with_files() {
         .cmd(&["load", "-i", file.to_str().unwrap()])
         .timeout(PULL_SECS)
         .run();
-    out.assert_ok();
-    assert_eq!(out.stdout.trim(), format!("Loaded image: {name}"));
-    assert_eq!(inspect(&env, &name)["Id"], id.as_str());
-    assert_eq!(layers_of(&env, &name), layers);
-    assert_multilayer_tree(&env, &name);
+    assert_loaded(&env, &out, &name, &id, &layers);
     assert_store_consistent(&env);
 
     // Nothing half-written is left when save fails.
@@ -474,11 +481,7 @@ fn save_and_load_oci_archive_through_pipes() {
         .command("sh", &["-c", r#""$0" load < "$HOME/oci.tar""#, rpod])
         .timeout(PULL_SECS)
         .run();
-    out.assert_ok();
-    assert_eq!(out.stdout.trim(), format!("Loaded image: {name}"));
-    assert_eq!(inspect(&env, &name)["Id"], id.as_str());
-    assert_eq!(layers_of(&env, &name), layers);
-    assert_multilayer_tree(&env, &name);
+    assert_loaded(&env, &out, &name, &id, &layers);
 
     // save | load in one pipe, onto the present image: a no-op that still succeeds.
     let out = env
