@@ -1,7 +1,7 @@
 //! The container commands beyond the lifecycle: port, rename, container prune, top,
 //! pause/unpause/stats — each with its real effect and its bad-input exit codes.
 
-use crate::common::{busybox, run_d, Output, TestEnv};
+use crate::common::{busybox, run_d, wait_for, Output, TestEnv};
 
 #[track_caller]
 fn assert_error(out: &Output, code: i32, text: &str) {
@@ -198,7 +198,13 @@ fn top_lists_the_containers_processes_as_it_sees_them() {
             "sleep 101 & exec sleep 100",
         ],
     );
-    let out = env.rpod(&["top", "t"]);
+    // `run -d` returns once the shell has exec'd; it starts both sleeps a moment
+    // later, so wait for them before looking at the rows.
+    let mut out = env.rpod(&["top", "t"]);
+    wait_for("both sleeps in the container", 10, || {
+        out = env.rpod(&["top", "t"]);
+        out.stdout_lines().len() == 3 && !out.stdout.contains("sh -c")
+    });
     out.assert_ok();
     let lines = out.stdout_lines();
     let head: Vec<&str> = lines[0].split_whitespace().collect();
