@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod container;
 pub mod error;
+pub mod format;
 pub mod host;
 pub mod image;
 pub mod logging;

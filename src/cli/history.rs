@@ -5,9 +5,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::image::open_store;
-use super::table::{self, Table};
-use super::{humanize, Context};
+use super::Context;
 use crate::base::timestamp::Timestamp;
+use crate::format::humanize;
+use crate::format::table::{self, Table};
 use crate::image::oci_config::ImageConfig;
 use crate::store::images::ImageRecord;
 

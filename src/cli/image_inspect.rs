@@ -5,7 +5,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::image::{open_store, to_json};
-use super::{template, Context};
+use super::Context;
+use crate::format::template;
 use crate::image::oci_config::{History, ImageConfig, RuntimeConfig};
 use crate::store::images::ImageRecord;
 use crate::store::{names, View};

@@ -20,8 +20,8 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<u8> {
     let info = gather(ctx)?;
     match args.format.as_deref() {
         Some("json") => println!("{}", serde_json::to_string_pretty(&info)?),
-        Some(t) => println!("{}", super::template::render(t, &info)?),
-        None => print!("{}", super::yaml::to_yaml(&info)),
+        Some(t) => println!("{}", crate::format::template::render(t, &info)?),
+        None => print!("{}", crate::format::yaml::to_yaml(&info)),
     }
     Ok(0)
 }

@@ -7,12 +7,13 @@ use serde_json::{Map, Value};
 
 use super::container::open;
 use super::image::{open_store, to_json};
-use super::{template, Context};
+use super::Context;
 use crate::base::timestamp::Timestamp;
 use crate::container::logs::{human_size, LogDriver};
 use crate::container::record::RootfsSource;
 use crate::container::store::ContainerError;
 use crate::container::{Container, ContainerStore, LookupError, Status};
+use crate::format::template;
 
 /// What `inspect` looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -9,13 +9,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::container::open;
-use super::humanize;
-use super::table::{self, Table};
 use super::Context;
 use crate::base::timestamp::{format_duration, Timestamp};
 use crate::container::ops::OpError;
 use crate::container::store::Container;
 use crate::container::ContainerStore;
+use crate::format::humanize;
+use crate::format::table::{self, Table};
 use crate::runtime::cgroup::{Cgroup, Sample};
 
 /// Display a live stream of container resource usage statistics
@@ -372,7 +372,7 @@ fn render(stats: &[Stat], args: &StatsArgs) -> Result<String> {
                     ("UpTime", "UP TIME"),
                 ],
             );
-            table::format_rows(format, &headers, &rows)
+            Ok(table::format_rows(format, &headers, &rows)?)
         }
         None => {
             let mut t = Table::new(&[
@@ -505,7 +505,7 @@ mod tests {
         assert_eq!(j["pids"], "2");
         let v = stat().template_value(true);
         let out =
-            crate::cli::template::render("{{.Name}} {{.PIDS}} {{.MemUsageBytes}} {{.ID}}", &v)
+            crate::format::template::render("{{.Name}} {{.PIDS}} {{.MemUsageBytes}} {{.ID}}", &v)
                 .unwrap();
         assert_eq!(out, format!("web 2 1MiB / 64MiB {}", stat().id));
     }

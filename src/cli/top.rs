@@ -6,11 +6,11 @@ use std::fs;
 use anyhow::{anyhow, Result};
 
 use super::container::open;
-use super::table::Table;
 use super::Context;
 use crate::base::timestamp::format_duration;
 use crate::container::ops::OpError;
 use crate::container::top::{self, IdMap, Process};
+use crate::format::table::Table;
 
 /// Display the running processes of a container
 #[derive(Debug, clap::Args)]

@@ -45,7 +45,7 @@ pub fn run(args: &VersionArgs) -> Result<u8> {
         Some("json") => println!("{}", serde_json::to_string_pretty(&v)?),
         Some(template) => {
             let value = serde_json::to_value(&v)?;
-            println!("{}", crate::cli::template::render(template, &value)?);
+            println!("{}", crate::format::template::render(template, &value)?);
         }
         None => {
             println!("Version:      {}", v.version);
