@@ -42,6 +42,7 @@ pub mod attach;
 pub mod copy;
 pub mod detach;
 pub mod freeze;
+pub mod image_users;
 pub mod launch;
 pub mod logs;
 pub mod logwatch;
