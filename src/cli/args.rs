@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use oci_spec::runtime::PosixRlimitType;
 
 use crate::container::logs::{LogConfig, LogDriver};
+use crate::container::names::parse_name;
 use crate::container::restart::RestartPolicy;
 use crate::runtime::caps::{self, CapName};
 use crate::runtime::spec::{BindMount, TmpfsMount, Ulimit};
@@ -364,18 +365,6 @@ fn env_entry(text: &str, lookup: &impl Fn(&str) -> Option<String>) -> Result<Opt
             let name = text.trim_end();
             Ok(lookup(name).map(|v| format!("{name}={v}")))
         }
-    }
-}
-
-/// Container names as podman allows them.
-pub fn parse_name(s: &str) -> Result<String, String> {
-    let mut chars = s.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err("names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*".into())
     }
 }
 

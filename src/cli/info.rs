@@ -67,7 +67,7 @@ fn gather(ctx: &Context) -> Result<Value> {
     };
     Ok(json!({
         "host": {
-            "arch": super::version::go_arch(),
+            "arch": crate::image::manifest::Platform::host_arch(),
             "os": std::env::consts::OS,
             "kernel": host::kernel_release(),
             "rootless": paths.rootless,
@@ -96,7 +96,7 @@ fn gather(ctx: &Context) -> Result<Value> {
         },
         "version": {
             "Version": env!("CARGO_PKG_VERSION"),
-            "OsArch": format!("{}/{}", std::env::consts::OS, super::version::go_arch()),
+            "OsArch": format!("{}/{}", std::env::consts::OS, crate::image::manifest::Platform::host_arch()),
         },
     }))
 }

@@ -13,7 +13,7 @@ pub struct RenameArgs {
     pub container: String,
 
     /// Its new name
-    #[arg(value_name = "NAME", value_parser = super::args::parse_name)]
+    #[arg(value_name = "NAME", value_parser = crate::container::names::parse_name)]
     pub name: String,
 }
 

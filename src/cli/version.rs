@@ -2,6 +2,8 @@
 
 use anyhow::Result;
 
+use crate::image::manifest::Platform;
+
 /// Display the rpod version information
 #[derive(Debug, clap::Args)]
 pub struct VersionArgs {
@@ -24,18 +26,7 @@ fn info() -> VersionInfo {
         version: env!("CARGO_PKG_VERSION"),
         rust_version: option_env!("RPOD_RUSTC_VERSION").unwrap_or("unknown"),
         git_commit: option_env!("RPOD_GIT_COMMIT").unwrap_or("unknown"),
-        os_arch: format!("{}/{}", std::env::consts::OS, go_arch()),
-    }
-}
-
-/// The architecture under the names OCI images use.
-pub fn go_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        other => other,
+        os_arch: format!("{}/{}", std::env::consts::OS, Platform::host_arch()),
     }
 }
 
