@@ -5,6 +5,7 @@
 
 pub mod base;
 pub mod build;
+pub mod cgroup;
 pub mod cli;
 pub mod config;
 pub mod container;

@@ -184,15 +184,15 @@ pub struct RunArgs {
     pub ulimit: Vec<Ulimit>,
 
     /// Memory limit: a number with an optional unit b, k, m or g (e.g. 512m)
-    #[arg(short = 'm', long, value_name = "NUMBER[UNIT]", value_parser = super::limits::parse_memory)]
+    #[arg(short = 'm', long, value_name = "NUMBER[UNIT]", value_parser = crate::cgroup::limits::parse_memory)]
     pub memory: Option<i64>,
 
     /// Memory plus swap limit, as --memory; -1 for unlimited swap (default: twice --memory)
-    #[arg(long, value_name = "NUMBER[UNIT]", value_parser = super::limits::parse_memory_swap, allow_hyphen_values = true)]
+    #[arg(long, value_name = "NUMBER[UNIT]", value_parser = crate::cgroup::limits::parse_memory_swap, allow_hyphen_values = true)]
     pub memory_swap: Option<i64>,
 
     /// Number of CPUs the container may use (e.g. 1.5)
-    #[arg(long, value_name = "NUMBER", value_parser = super::limits::parse_cpus)]
+    #[arg(long, value_name = "NUMBER", value_parser = crate::cgroup::limits::parse_cpus)]
     pub cpus: Option<f64>,
 
     /// CPU shares: the container's relative weight (2 to 262144; default 1024)

@@ -136,7 +136,8 @@ fn create_record(
     let mut opts = super::run::options(args, command.to_vec(), &id, &network)?;
     if let Some(res) = &opts.resources {
         let uid = ctx.paths.uid;
-        if let Some(w) = super::limits::ignored_warning(res, &crate::host::cgroups::info(uid), uid)
+        if let Some(w) =
+            crate::cgroup::limits::ignored_warning(res, &crate::cgroup::detect::info(uid), uid)
         {
             // As podman: the bare line on stderr.
             eprintln!("{w}");

@@ -85,7 +85,7 @@ fn gather(ctx: &Context) -> Result<Value> {
             "overlay": overlay,
             "fuse": {"device": "/dev/fuse", "available": fuse},
             "tun": {"device": "/dev/net/tun", "available": tun},
-            "cgroups": host::cgroups::info(paths.uid),
+            "cgroups": crate::cgroup::detect::info(paths.uid),
         },
         "store": {
             "graphRoot": paths.root,

@@ -507,8 +507,8 @@ fn cgroup_path(dir: &str) -> String {
     if dir.is_empty() {
         return String::new();
     }
-    match crate::host::cgroups::unified_mount() {
-        Some(m) => crate::runtime::cgroup::Cgroup::at(dir).relative(&m),
+    match crate::cgroup::detect::unified_mount() {
+        Some(m) => crate::cgroup::Cgroup::at(dir).relative(&m),
         None => dir.to_string(),
     }
 }

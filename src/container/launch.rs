@@ -14,10 +14,10 @@ use oci_spec::runtime::Spec;
 use super::record::{Record, RootfsSource};
 use super::store::ContainerStore;
 use crate::base::atomic;
-use crate::host::cgroups;
+use crate::cgroup::detect;
+use crate::cgroup::Cgroup;
 use crate::network::{files, ContainerNet, HostEntry, NetworkMode, PortMapping};
 use crate::runtime::bundle::Bundle;
-use crate::runtime::cgroup::Cgroup;
 use crate::runtime::{self, Rootfs, Started, Stdio};
 use crate::userns::IdMap;
 
@@ -35,7 +35,7 @@ pub struct Launched {
 /// an error only when the container asks for limits: without, it runs as it would
 /// on a host without delegation.
 pub fn cgroup(record: &Record, spec: &Spec) -> Result<Option<Cgroup>> {
-    let Some((_, parent)) = cgroups::delegation(nix::unistd::getuid().as_raw()) else {
+    let Some((_, parent)) = detect::delegation(nix::unistd::getuid().as_raw()) else {
         return Ok(None);
     };
     let res = spec.linux().as_ref().and_then(|l| l.resources().as_ref());

@@ -27,7 +27,6 @@ use crate::userns::{self, IdMap};
 
 pub mod bundle;
 pub mod caps;
-pub mod cgroup;
 pub mod exec;
 pub mod init;
 pub mod monitor;
