@@ -6,6 +6,8 @@ pub mod changes;
 pub mod compression;
 pub mod fsat;
 pub mod gzip;
+pub mod history;
+pub mod inspect;
 pub mod local;
 pub mod manifest;
 pub mod oci_config;
