@@ -2,8 +2,9 @@
 
 use anyhow::Result;
 
-use super::image::{open_store, to_json};
+use super::image::open_store;
 use super::Context;
+use crate::format::json::to_json;
 use crate::format::template;
 use crate::image::inspect::image_data;
 

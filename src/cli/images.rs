@@ -4,10 +4,11 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::image::{open_store, show_id, to_json};
+use super::image::{open_store, show_id};
 use super::Context;
 use crate::base::timestamp::Timestamp;
 use crate::format::humanize;
+use crate::format::json::to_json;
 use crate::format::table::{self, Table};
 use crate::image::oci_config::ImageConfig;
 use crate::store::images::ImageRecord;

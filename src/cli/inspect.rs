@@ -5,11 +5,12 @@ use anyhow::{anyhow, Result};
 use serde_json::Value;
 
 use super::container::open;
-use super::image::{open_store, to_json};
+use super::image::open_store;
 use super::Context;
 use crate::container::inspect::inspect;
 use crate::container::store::ContainerError;
 use crate::container::LookupError;
+use crate::format::json::to_json;
 use crate::format::template;
 use crate::image::inspect::image_data;
 

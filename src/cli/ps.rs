@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: &PsArgs) -> Result<u8> {
     match args.format.as_deref() {
         Some("json") => {
             let items: Vec<PsJson> = list.iter().map(|c| json(c, now)).collect();
-            println!("{}", super::image::to_json(&items, "    ")?);
+            println!("{}", crate::format::json::to_json(&items, "    ")?);
         }
         Some(format) => {
             let rows: Vec<Value> = list

@@ -2,8 +2,8 @@
 
 use anyhow::{bail, Result};
 
-use super::image::to_json;
 use super::Context;
+use crate::format::json::to_json;
 use crate::format::template;
 use crate::volume::{Volume, VolumeError, VolumeStore};
 
