@@ -3,15 +3,13 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use serde_json::Value;
 
 use super::container::open;
 use super::Context;
-use crate::cgroup::detect;
-use crate::cgroup::stats::{Live, Sampler, Stat, StatJson};
-use crate::container::ops::OpError;
-use crate::container::ContainerStore;
+use crate::cgroup::stats::{Sampler, Stat, StatJson};
+use crate::container::stats::{live, targets};
 use crate::format::table::{self, Table};
 
 /// Display a live stream of container resource usage statistics
@@ -40,44 +38,6 @@ pub struct StatsArgs {
     /// Containers to show (names or IDs; default: all running)
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
-}
-
-/// The containers to show: those named (each must run in a cgroup of its own),
-/// else the running ones, or with `-a` all of them.
-fn targets(ctx: &Context, store: &ContainerStore, args: &StatsArgs) -> Result<Vec<String>> {
-    let mut ids = Vec::new();
-    for q in &args.containers {
-        let c = store.get(q)?;
-        if !c.state.running() && !args.all {
-            return Err(OpError::NotRunning {
-                verb: "stat",
-                id: c.record.id.clone(),
-                status: c.state.status_word(),
-            }
-            .into());
-        }
-        if c.state.running() && c.state.cgroup.is_empty() {
-            return Err(detect::missing("stats", ctx.paths.uid).map(anyhow::Error::from).unwrap_or_else(|| {
-                anyhow!(
-                    "container {} runs without a cgroup of its own (it was started where rpod found no delegated cgroup v2 subtree): restart it to see its statistics",
-                    c.record.id
-                )
-            }));
-        }
-        ids.push(c.record.id);
-    }
-    if args.containers.is_empty() {
-        if let Some(e) = detect::missing("stats", ctx.paths.uid) {
-            return Err(e.into());
-        }
-        ids = store
-            .list()?
-            .into_iter()
-            .filter(|c| args.all || c.state.running())
-            .map(|c| c.record.id)
-            .collect();
-    }
-    Ok(ids)
 }
 
 fn render(stats: &[Stat], args: &StatsArgs) -> Result<String> {
@@ -132,7 +92,7 @@ fn render(stats: &[Stat], args: &StatsArgs) -> Result<String> {
 
 pub fn stats(ctx: &Context, args: &StatsArgs) -> Result<u8> {
     let store = open(ctx)?;
-    let ids = targets(ctx, &store, args)?;
+    let ids = targets(&store, ctx.paths.uid, &args.containers, args.all)?;
     let mut sampler = Sampler::default();
     let tty = nix::unistd::isatty(std::io::stdout()).unwrap_or(false);
     loop {
@@ -144,13 +104,7 @@ pub fn stats(ctx: &Context, args: &StatsArgs) -> Result<u8> {
             if !args.all && !c.state.running() {
                 continue;
             }
-            let s = &c.state;
-            let live = (s.running() && !s.cgroup.is_empty()).then(|| Live {
-                cgroup: s.cgroup.as_ref(),
-                pid: s.pid.pid,
-                started: s.started(),
-            });
-            stats.push(sampler.read(id, &c.record.name, live));
+            stats.push(sampler.read(id, &c.record.name, live(&c)));
         }
         let out = render(&stats, args)?;
         if args.no_stream {

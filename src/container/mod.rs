@@ -55,6 +55,7 @@ pub mod ports;
 pub mod record;
 pub mod restart;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod top;
 pub mod trim;
