@@ -5,10 +5,12 @@
 
 pub mod base;
 pub mod build;
+pub mod cgroup;
 pub mod cli;
 pub mod config;
 pub mod container;
 pub mod error;
+pub mod format;
 pub mod host;
 pub mod image;
 pub mod logging;

@@ -261,6 +261,37 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// A point in time as `--since`/`--until` and `until=` filters take it: RFC 3339,
+/// Unix seconds (with an optional fraction), or a Go duration before `now`.
+pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp, String> {
+    if let Some(t) = Timestamp::parse(s) {
+        return Ok(t);
+    }
+    if let Some(date) = s.strip_suffix('Z').filter(|d| d.len() == 10) {
+        if let Some(t) = Timestamp::parse(&format!("{date}T00:00:00Z")) {
+            return Ok(t);
+        }
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return Ok(Timestamp {
+            secs: secs.trunc() as i64,
+            nanos: (secs.fract() * 1e9) as u32,
+        });
+    }
+    match parse_duration(s).ok() {
+        Some(d) => {
+            let total = now.secs as i128 * 1_000_000_000 + now.nanos as i128 - d.as_nanos() as i128;
+            Ok(Timestamp {
+                secs: total.div_euclid(1_000_000_000) as i64,
+                nanos: total.rem_euclid(1_000_000_000) as u32,
+            })
+        }
+        None => Err(format!(
+            "invalid time {s:?}: use RFC 3339 (2024-01-02T15:04:05Z), Unix seconds, or a duration such as 10m"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -365,5 +396,19 @@ mod tests {
         assert_eq!(format_duration(Duration::from_nanos(1_500)), "1.5µs");
         assert_eq!(format_duration(Duration::from_nanos(3_960_000)), "3.96ms");
         assert_eq!(format_duration(Duration::from_secs(3723)), "1h2m3s");
+    }
+
+    #[test]
+    fn times_in_every_form() {
+        let now = Timestamp::from_secs(1_700_000_000);
+        assert_eq!(parse_time("10m", now).unwrap().secs, 1_700_000_000 - 600);
+        assert_eq!(parse_time("1h30m", now).unwrap().secs, 1_700_000_000 - 5400);
+        assert_eq!(
+            parse_time("2023-11-14T22:13:20Z", now).unwrap(),
+            Timestamp::from_secs(1_700_000_000)
+        );
+        let t = parse_time("1700000000.5", now).unwrap();
+        assert_eq!((t.secs, t.nanos), (1_700_000_000, 500_000_000));
+        assert!(parse_time("yesterday", now).is_err());
     }
 }

@@ -129,7 +129,7 @@ pub fn commit_container(
             ImageConfig::parse(&view.config(&id)?)?
         }
         None => ImageConfig {
-            architecture: crate::host::go_arch().to_string(),
+            architecture: crate::image::manifest::Platform::host_arch().to_string(),
             os: "linux".into(),
             rootfs: RootFs {
                 kind: "layers".into(),

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
+use crate::cgroup::limits::LimitFlags;
 use crate::container::create::CreateOptions;
 use crate::container::logs::LogDriver;
 use crate::container::restart::RestartPolicy;
 use crate::image::ensure::{PullFlags, PullPolicy};
 use crate::runtime::caps::{self, CapName};
-use crate::runtime::limits::Limits;
 use crate::runtime::spec::{BindMount, TmpfsMount, Ulimit};
 use crate::volume::parse::{
     bool_value, parse_mount, parse_tmpfs, parse_volume, MountArg, VolumeArg,
@@ -153,19 +153,19 @@ pub struct RunArgs {
     pub security_opt: Vec<SecurityOpt>,
 
     /// Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1 or unlimited for no limit)
-    #[arg(long, value_name = "NAME=SOFT[:HARD]", value_parser = crate::runtime::limits::parse_ulimit)]
+    #[arg(long, value_name = "NAME=SOFT[:HARD]", value_parser = crate::runtime::ulimit::parse_ulimit)]
     pub ulimit: Vec<Ulimit>,
 
     /// Memory limit: a number with an optional unit b, k, m or g (e.g. 512m)
-    #[arg(short = 'm', long, value_name = "NUMBER[UNIT]", value_parser = crate::runtime::limits::parse_memory)]
+    #[arg(short = 'm', long, value_name = "NUMBER[UNIT]", value_parser = crate::cgroup::limits::parse_memory)]
     pub memory: Option<i64>,
 
     /// Memory plus swap limit, as --memory; -1 for unlimited swap (default: twice --memory)
-    #[arg(long, value_name = "NUMBER[UNIT]", value_parser = crate::runtime::limits::parse_memory_swap, allow_hyphen_values = true)]
+    #[arg(long, value_name = "NUMBER[UNIT]", value_parser = crate::cgroup::limits::parse_memory_swap, allow_hyphen_values = true)]
     pub memory_swap: Option<i64>,
 
     /// Number of CPUs the container may use (e.g. 1.5)
-    #[arg(long, value_name = "NUMBER", value_parser = crate::runtime::limits::parse_cpus)]
+    #[arg(long, value_name = "NUMBER", value_parser = crate::cgroup::limits::parse_cpus)]
     pub cpus: Option<f64>,
 
     /// CPU shares: the container's relative weight (2 to 262144; default 1024)
@@ -309,7 +309,7 @@ impl RunArgs {
             cap_drop: self.cap_drop.clone(),
             no_new_privileges: self.no_new_privileges(),
             ulimits: self.ulimit.clone(),
-            limits: Limits {
+            limits: LimitFlags {
                 memory: self.memory,
                 memory_swap: self.memory_swap,
                 cpus: self.cpus,

@@ -63,9 +63,11 @@ fn pause(ctx: &Context, containers: &ContainerStore, query: &str) -> Option<Stri
         Ok(()) => Some(c.record.id),
         Err(e) => {
             let why = match e.downcast_ref() {
-                Some(FreezeError::NoCgroup(_)) => super::pause::no_cgroup("pause", ctx.paths.uid)
-                    .map(|w| w.to_string())
-                    .unwrap_or_else(|| crate::error::one_line(&e)),
+                Some(FreezeError::NoCgroup(_)) => {
+                    crate::cgroup::detect::missing("pause", ctx.paths.uid)
+                        .map(|w| w.to_string())
+                        .unwrap_or_else(|| crate::error::one_line(&e))
+                }
                 _ => crate::error::one_line(&e),
             };
             log::warn!("committing {query} without pausing it: {why}");

@@ -119,9 +119,6 @@ pub fn open(ctx: &Context) -> Result<ContainerStore> {
     ContainerStore::open(&ctx.paths).context("opening the container store")
 }
 
-/// Applies `f` to each query, as podman does for commands taking several containers:
-/// every failure is reported, the command goes on with the next one, and the exit
-/// status is that of the last failure.
 /// The containers a verb acts on: those named, or with `--all` every container
 /// that `keep` accepts (by id).
 pub fn targets(
@@ -141,6 +138,9 @@ pub fn targets(
         .collect())
 }
 
+/// Applies `f` to each query, as podman does for commands taking several containers:
+/// every failure is reported, the command goes on with the next one, and the exit
+/// status is that of the last failure.
 pub fn each(queries: &[String], mut f: impl FnMut(&str) -> Result<()>) -> Result<u8> {
     let mut last: Option<anyhow::Error> = None;
     for q in queries {

@@ -42,7 +42,8 @@ impl PruneFilter {
             } else if let Some(v) = spec.strip_prefix("label=") {
                 f.label.push(label(v));
             } else if let Some(v) = spec.strip_prefix("until=") {
-                f.until = Some(super::logs::parse_time(v, now)?);
+                f.until =
+                    Some(crate::base::timestamp::parse_time(v, now).map_err(anyhow::Error::msg)?);
             } else {
                 return Err(anyhow!(
                     "invalid filter {spec:?}: supported filters are until, label and label!"

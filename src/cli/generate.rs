@@ -1,7 +1,5 @@
 //! `rpod generate systemd`: a systemd service unit for a container, as podman writes it.
 
-use std::path::{Path, PathBuf};
-
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 
@@ -95,7 +93,7 @@ fn systemd(ctx: &Context, args: &SystemdArgs) -> Result<u8> {
         .context("finding rpod's own path")?
         .display()
         .to_string();
-    let runroot = runtime_relative(&ctx.paths.runroot, std::env::var_os("XDG_RUNTIME_DIR"));
+    let runroot = unit::runtime_relative(&ctx.paths.runroot, std::env::var_os("XDG_RUNTIME_DIR"));
     let pid_file = store.monitor_pid_path(&record.id);
     let date = Timestamp::now().unix_date();
     let src = UnitSource {
@@ -132,20 +130,6 @@ fn systemd(ctx: &Context, args: &SystemdArgs) -> Result<u8> {
         print!("{}", unit.text);
     }
     Ok(0)
-}
-
-/// `path` as a unit names it: `%t/…` below the runtime dir, else as it is.
-fn runtime_relative(path: &Path, runtime_dir: Option<std::ffi::OsString>) -> String {
-    if let Some(rel) = runtime_dir
-        .map(PathBuf::from)
-        .filter(|d| d.is_absolute())
-        .and_then(|d| path.strip_prefix(d).ok().map(Path::to_path_buf))
-    {
-        if !rel.as_os_str().is_empty() {
-            return format!("%t/{}", unit::escape(&rel.display().to_string()));
-        }
-    }
-    unit::escape(&path.display().to_string())
 }
 
 /// A recorded `rpod [GLOBAL…] [container] run|create …`, taken apart.
@@ -235,19 +219,5 @@ mod tests {
         assert_eq!(c.options, strings(&["--rootfs", "/x"]));
         assert_eq!(c.positional, strings(&["true"]));
         assert!(split_create_command(&strings(&["rpod", "start", "x"])).is_err());
-    }
-
-    #[test]
-    fn runtime_dir_becomes_percent_t() {
-        let p = Path::new("/run/user/1000/rpod");
-        assert_eq!(
-            runtime_relative(p, Some("/run/user/1000".into())),
-            "%t/rpod"
-        );
-        assert_eq!(runtime_relative(p, None), "/run/user/1000/rpod");
-        assert_eq!(
-            runtime_relative(Path::new("/tmp/rpod-1"), Some("/run/user/1".into())),
-            "/tmp/rpod-1"
-        );
     }
 }

@@ -1,9 +1,8 @@
 //! `rpod image …`: the image verbs grouped as podman groups them, and what
-//! they share (opening the store, JSON output).
+//! they share (opening the store, showing ids).
 
 use anyhow::{Context as _, Result};
 use clap::Subcommand;
-use serde::Serialize;
 
 use super::Context;
 use crate::store::Store;
@@ -67,15 +66,6 @@ pub fn run(ctx: &Context, args: ImageArgs) -> Result<u8> {
 /// Opens the image store of this invocation.
 pub fn open_store(ctx: &Context) -> Result<Store> {
     Store::open(&ctx.paths).context("opening the image store")
-}
-
-/// JSON as podman prints it: Go's `MarshalIndent` with the given indent.
-pub fn to_json<T: Serialize + ?Sized>(value: &T, indent: &str) -> Result<String> {
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    value.serialize(&mut ser)?;
-    Ok(String::from_utf8(out)?)
 }
 
 /// Image ids as podman shows them: 12 digits, or `sha256:` and all 64.

@@ -4,10 +4,12 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::image::{open_store, show_id, to_json};
-use super::table::{self, Table};
-use super::{humanize, Context};
+use super::image::{open_store, show_id};
+use super::Context;
 use crate::base::timestamp::Timestamp;
+use crate::format::humanize;
+use crate::format::json::to_json;
+use crate::format::table::{self, Table};
 use crate::image::oci_config::ImageConfig;
 use crate::store::images::ImageRecord;
 use crate::store::names;
@@ -468,7 +470,7 @@ mod tests {
         let imgs = vec![listed("a", &["localhost/x:1"], 100)];
         let rows = rows(&imgs, &args(), Timestamp::from_secs(100));
         let v = rows[0].template_value();
-        let out = crate::cli::template::render(
+        let out = crate::format::template::render(
             "{{.ID}} {{.Repository}}:{{.Tag}} {{.Size}} {{.Names}}",
             &v,
         )

@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         architecture: args
             .arch
             .clone()
-            .unwrap_or_else(|| crate::host::go_arch().to_string()),
+            .unwrap_or_else(|| crate::image::manifest::Platform::host_arch().to_string()),
         os: args.os.clone(),
         variant: args.variant.clone(),
         config: Value::Object(runtime),

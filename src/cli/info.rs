@@ -20,8 +20,8 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<u8> {
     let info = gather(ctx)?;
     match args.format.as_deref() {
         Some("json") => println!("{}", serde_json::to_string_pretty(&info)?),
-        Some(t) => println!("{}", super::template::render(t, &info)?),
-        None => print!("{}", super::yaml::to_yaml(&info)),
+        Some(t) => println!("{}", crate::format::template::render(t, &info)?),
+        None => print!("{}", crate::format::yaml::to_yaml(&info)),
     }
     Ok(0)
 }
@@ -67,7 +67,7 @@ fn gather(ctx: &Context) -> Result<Value> {
     };
     Ok(json!({
         "host": {
-            "arch": crate::host::go_arch(),
+            "arch": crate::image::manifest::Platform::host_arch(),
             "os": std::env::consts::OS,
             "kernel": host::kernel_release(),
             "rootless": paths.rootless,
@@ -85,7 +85,7 @@ fn gather(ctx: &Context) -> Result<Value> {
             "overlay": overlay,
             "fuse": {"device": "/dev/fuse", "available": fuse},
             "tun": {"device": "/dev/net/tun", "available": tun},
-            "cgroups": host::cgroups::info(paths.uid),
+            "cgroups": crate::cgroup::detect::info(paths.uid),
         },
         "store": {
             "graphRoot": paths.root,
@@ -96,7 +96,7 @@ fn gather(ctx: &Context) -> Result<Value> {
         },
         "version": {
             "Version": env!("CARGO_PKG_VERSION"),
-            "OsArch": format!("{}/{}", std::env::consts::OS, crate::host::go_arch()),
+            "OsArch": format!("{}/{}", std::env::consts::OS, crate::image::manifest::Platform::host_arch()),
         },
     }))
 }

@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::Context;
 use crate::image::reference::Reference;
-use crate::image::registry::auth::{AuthEnv, AuthError, AuthFiles, Credentials};
+use crate::image::registry::auth::{AuthEnv, Credentials};
 use crate::image::registry::authfile;
 use crate::image::registry::client::{Client, ClientOptions};
 use crate::image::registry::conf::RegistriesConf;
@@ -83,25 +83,13 @@ fn load_conf(ctx: &Context) -> Result<RegistriesConf> {
     )?)
 }
 
-/// The credentials stored for `key` in the files rpod reads (anonymous if none).
-pub fn stored_credentials(env: &AuthEnv, key: &str) -> Result<Credentials> {
-    let host = authfile::key_host(key);
-    let repo = key.strip_prefix(host).unwrap_or("").trim_start_matches('/');
-    let files = match AuthFiles::find(env) {
-        Ok(f) => f,
-        Err(AuthError::Missing { .. }) => return Ok(Credentials::Anonymous),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(files.lookup(host, repo)?)
-}
-
 pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8> {
     let key = registry_key(ctx, args.registry.as_deref())?;
     let host = authfile::key_host(&key).to_string();
     let env = AuthEnv::from_process(args.authfile.as_deref(), &ctx.paths.home, ctx.paths.uid);
 
     if args.get_login {
-        return match stored_credentials(&env, &key)? {
+        return match authfile::stored_credentials(&env, &key)? {
             Credentials::Basic { username, .. } => {
                 println!("{username}");
                 Ok(0)
@@ -127,7 +115,8 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8> {
 
     // Nothing given: credentials already stored are checked first, as podman does.
     if args.username.is_none() && args.password.is_none() && !args.password_stdin {
-        if let Credentials::Basic { username, password } = stored_credentials(&env, &key)? {
+        if let Credentials::Basic { username, password } = authfile::stored_credentials(&env, &key)?
+        {
             println!("Authenticating with existing credentials for {key}");
             let creds = Credentials::Basic { username, password };
             match client_for(creds)?.check_login() {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
-use super::login::{registry_key, stored_credentials};
+use super::login::registry_key;
 use super::Context;
 use crate::image::registry::auth::{AuthEnv, Credentials};
 use crate::image::registry::authfile;
@@ -39,7 +39,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8> {
         return Ok(0);
     }
     // Not in the file rpod writes: say where the credentials come from instead.
-    if let Credentials::Basic { .. } = stored_credentials(&env, &key)? {
+    if let Credentials::Basic { .. } = authfile::stored_credentials(&env, &key)? {
         bail!(
             "not logged into {key} with {}: the credentials in use come from another file \
              (~/.config/containers/auth.json or ~/.docker/config.json); remove them there",

@@ -1,17 +1,16 @@
 //! `rpod logs`: a container's output from its `k8s-file` log, optionally followed
 //! until the container exits.
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 
 use anyhow::{bail, Context as _, Result};
 
 use super::container::open;
 use super::Context;
-use crate::base::timestamp::{parse_duration, Timestamp};
-use crate::container::logs::{self, Entry, LogDriver, Stream};
+use crate::base::timestamp::{parse_time, Timestamp};
+use crate::container::logs::{self, Entry, LogDriver, LogReader, Stream};
 use crate::container::logwatch::LogWatch;
-use crate::container::{ContainerStore, Record};
+use crate::container::Record;
 
 /// Fetch the logs of one or more containers
 #[derive(Debug, clap::Args)]
@@ -45,12 +44,11 @@ pub struct LogsArgs {
     pub containers: Vec<String>,
 }
 
-/// One container's log being read.
+/// One container's log being shown.
 struct Reader {
     record: Record,
     prefix: String,
-    offset: u64,
-    carry: Vec<u8>,
+    log: LogReader,
     at_line_start: [bool; 2],
     done: bool,
 }
@@ -61,12 +59,12 @@ pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
     let since = args
         .since
         .as_deref()
-        .map(|s| parse_time(s, now))
+        .map(|s| parse_time(s, now).map_err(anyhow::Error::msg))
         .transpose()?;
     let until = args
         .until
         .as_deref()
-        .map(|s| parse_time(s, now))
+        .map(|s| parse_time(s, now).map_err(anyhow::Error::msg))
         .transpose()?;
     let several = args.containers.len() > 1;
     let mut readers = Vec::new();
@@ -81,10 +79,9 @@ pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
             (false, false) => String::new(),
         };
         readers.push(Reader {
+            log: LogReader::new(store.log_path(&record.id)),
             record,
             prefix,
-            offset: 0,
-            carry: Vec::new(),
             at_line_start: [true; 2],
             done: false,
         });
@@ -92,7 +89,7 @@ pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
     let filter = |e: &Entry| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u);
     let result = (|| -> io::Result<()> {
         for r in &mut readers {
-            let mut entries = read_new(&store, r)?;
+            let mut entries = r.log.read_new()?;
             entries.retain(&filter);
             if args.tail >= 0 {
                 let start = logs::tail_start(&entries, args.tail as usize);
@@ -113,7 +110,7 @@ pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
             for r in readers.iter_mut().filter(|r| !r.done) {
                 // Read after checking, so output written just before the exit is shown.
                 let finished = !store.exists(&r.record.id) || !store.state(&r.record.id).running();
-                let mut entries = read_new(&store, r)?;
+                let mut entries = r.log.read_new()?;
                 entries.retain(&filter);
                 emit(&entries, args.timestamps, r)?;
                 r.done = finished;
@@ -126,29 +123,6 @@ pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
         Err(e) => Err(e).context("reading the container's log"),
         Ok(()) => Ok(0),
     }
-}
-
-/// The complete lines added to the log since the last read. A log cut back by its
-/// size limit is read again from its start.
-fn read_new(store: &ContainerStore, r: &mut Reader) -> io::Result<Vec<Entry>> {
-    let path = store.log_path(&r.record.id);
-    let mut file = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let len = file.metadata()?.len();
-    if len < r.offset {
-        r.offset = 0;
-        r.carry.clear();
-    }
-    file.seek(SeekFrom::Start(r.offset))?;
-    let mut data = std::mem::take(&mut r.carry);
-    let read = file.take(len - r.offset).read_to_end(&mut data)?;
-    r.offset += read as u64;
-    let (entries, used) = logs::parse_all(&data);
-    r.carry = data[used..].to_vec();
-    Ok(entries)
 }
 
 fn emit(entries: &[Entry], timestamps: bool, r: &mut Reader) -> io::Result<()> {
@@ -175,54 +149,4 @@ fn emit(entries: &[Entry], timestamps: bool, r: &mut Reader) -> io::Result<()> {
         },
     )?;
     out.flush()
-}
-
-/// `--since`/`--until`: RFC 3339, Unix seconds (with an optional fraction), or a Go
-/// duration before `now`.
-pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp> {
-    if let Some(t) = Timestamp::parse(s) {
-        return Ok(t);
-    }
-    if let Some(date) = s.strip_suffix('Z').filter(|d| d.len() == 10) {
-        if let Some(t) = Timestamp::parse(&format!("{date}T00:00:00Z")) {
-            return Ok(t);
-        }
-    }
-    if let Ok(secs) = s.parse::<f64>() {
-        return Ok(Timestamp {
-            secs: secs.trunc() as i64,
-            nanos: (secs.fract() * 1e9) as u32,
-        });
-    }
-    match parse_duration(s).ok() {
-        Some(d) => {
-            let total = now.secs as i128 * 1_000_000_000 + now.nanos as i128 - d.as_nanos() as i128;
-            Ok(Timestamp {
-                secs: total.div_euclid(1_000_000_000) as i64,
-                nanos: total.rem_euclid(1_000_000_000) as u32,
-            })
-        }
-        None => bail!(
-            "invalid time {s:?}: use RFC 3339 (2024-01-02T15:04:05Z), Unix seconds, or a duration such as 10m"
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_in_every_form() {
-        let now = Timestamp::from_secs(1_700_000_000);
-        assert_eq!(parse_time("10m", now).unwrap().secs, 1_700_000_000 - 600);
-        assert_eq!(parse_time("1h30m", now).unwrap().secs, 1_700_000_000 - 5400);
-        assert_eq!(
-            parse_time("2023-11-14T22:13:20Z", now).unwrap(),
-            Timestamp::from_secs(1_700_000_000)
-        );
-        let t = parse_time("1700000000.5", now).unwrap();
-        assert_eq!((t.secs, t.nanos), (1_700_000_000, 500_000_000));
-        assert!(parse_time("yesterday", now).is_err());
-    }
 }

@@ -22,7 +22,6 @@ pub mod docs;
 pub mod exec;
 pub mod generate;
 pub mod history;
-pub mod humanize;
 pub mod image;
 pub mod image_exists;
 pub mod image_inspect;
@@ -50,9 +49,7 @@ pub mod save;
 pub mod start;
 pub mod stats;
 pub mod stop;
-pub mod table;
 pub mod tag;
-pub mod template;
 pub mod top;
 pub mod unshare;
 pub mod untag;
@@ -65,7 +62,6 @@ pub mod volume_ls;
 pub mod volume_prune;
 pub mod volume_rm;
 pub mod wait;
-pub mod yaml;
 
 /// Manage containers, images and volumes without a daemon and without root.
 #[derive(Debug, Parser)]

@@ -7,8 +7,8 @@ use anyhow::{anyhow, Result};
 
 use super::container::{each, open};
 use super::Context;
+use crate::cgroup::detect;
 use crate::container::freeze::{self, FreezeError};
-use crate::host::cgroups::{self, Version};
 
 pub use super::stats::{stats, StatsArgs};
 
@@ -26,23 +26,6 @@ pub struct PauseArgs {
         conflicts_with = "all"
     )]
     pub containers: Vec<String>,
-}
-
-/// Why containers have no cgroup of their own here, and the fix, in one line;
-/// `None` when the host gives them one.
-pub fn no_cgroup(verb: &str, uid: u32) -> Option<anyhow::Error> {
-    let info = cgroups::info(uid);
-    if info.delegated.is_some() {
-        return None;
-    }
-    Some(match info.version {
-        Version::V1 => anyhow!(
-            "{verb} is not supported for cgroupv1 rootless containers: boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or run rpod inside a cgroup v2 subtree delegated to uid {uid}"
-        ),
-        Version::V2 => anyhow!(
-            "{verb} needs a cgroup v2 subtree delegated to uid {uid}, and rpod runs in none: run it in a delegated systemd user scope (systemd-run --user --scope rpod …), with lingering enabled (loginctl enable-linger {uid}) or Delegate=yes for user@.service"
-        ),
-    })
 }
 
 fn set_paused(ctx: &Context, args: &PauseArgs, paused: bool) -> Result<u8> {
@@ -68,7 +51,9 @@ fn set_paused(ctx: &Context, args: &PauseArgs, paused: bool) -> Result<u8> {
             }
             // Not the container's fault: the host gives it no cgroup. Say why.
             Err(e) if matches!(e.downcast_ref(), Some(FreezeError::NoCgroup(_))) => {
-                match host.get_or_init(|| no_cgroup(verb, ctx.paths.uid).map(|e| e.to_string())) {
+                match host
+                    .get_or_init(|| detect::missing(verb, ctx.paths.uid).map(|e| e.to_string()))
+                {
                     Some(why) => Err(anyhow!("{why}")),
                     None => Err(e),
                 }

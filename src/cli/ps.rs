@@ -5,10 +5,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::container::open;
-use super::table::{self, Table};
-use super::{humanize, Context};
+use super::Context;
 use crate::base::timestamp::Timestamp;
 use crate::container::{Container, Status};
+use crate::format::humanize;
+use crate::format::table::{self, Table};
 use crate::store::names;
 
 /// List containers
@@ -71,7 +72,7 @@ pub fn run(ctx: &Context, args: &PsArgs) -> Result<u8> {
     match args.format.as_deref() {
         Some("json") => {
             let items: Vec<PsJson> = list.iter().map(|c| json(c, now)).collect();
-            println!("{}", super::image::to_json(&items, "    ")?);
+            println!("{}", crate::format::json::to_json(&items, "    ")?);
         }
         Some(format) => {
             let rows: Vec<Value> = list
@@ -555,7 +556,7 @@ mod tests {
         let now = Timestamp::parse("2024-01-02T03:04:10Z").unwrap();
         let c = container("web", Status::Running, 0);
         let v = template_value(&c, false, now);
-        let out = super::super::template::render("{{.ID}} {{.Names}} {{.Status}} {{.Labels}}", &v)
+        let out = crate::format::template::render("{{.ID}} {{.Names}} {{.Status}} {{.Labels}}", &v)
             .unwrap();
         assert!(out.starts_with("abaaaaaaaaaa web Up 4 seconds "), "{out}");
         assert_eq!(v["CreatedAt"], "2024-01-02 03:04:05 +0000 UTC");

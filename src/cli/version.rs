@@ -2,6 +2,8 @@
 
 use anyhow::Result;
 
+use crate::image::manifest::Platform;
+
 /// Display the rpod version information
 #[derive(Debug, clap::Args)]
 pub struct VersionArgs {
@@ -24,7 +26,7 @@ fn info() -> VersionInfo {
         version: env!("CARGO_PKG_VERSION"),
         rust_version: option_env!("RPOD_RUSTC_VERSION").unwrap_or("unknown"),
         git_commit: option_env!("RPOD_GIT_COMMIT").unwrap_or("unknown"),
-        os_arch: format!("{}/{}", std::env::consts::OS, crate::host::go_arch()),
+        os_arch: format!("{}/{}", std::env::consts::OS, Platform::host_arch()),
     }
 }
 
@@ -34,7 +36,7 @@ pub fn run(args: &VersionArgs) -> Result<u8> {
         Some("json") => println!("{}", serde_json::to_string_pretty(&v)?),
         Some(template) => {
             let value = serde_json::to_value(&v)?;
-            println!("{}", crate::cli::template::render(template, &value)?);
+            println!("{}", crate::format::template::render(template, &value)?);
         }
         None => {
             println!("Version:      {}", v.version);

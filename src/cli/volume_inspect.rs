@@ -2,8 +2,9 @@
 
 use anyhow::{bail, Result};
 
-use super::image::to_json;
-use super::{template, Context};
+use super::Context;
+use crate::format::json::to_json;
+use crate::format::template;
 use crate::volume::{Volume, VolumeError, VolumeStore};
 
 /// Display detailed information on one or more volumes

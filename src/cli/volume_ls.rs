@@ -3,10 +3,10 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::image::to_json;
-use super::table::{self, Table};
 use super::Context;
 use crate::base::timestamp::Timestamp;
+use crate::format::json::to_json;
+use crate::format::table::{self, Table};
 use crate::volume::filter::Filters;
 use crate::volume::{users, Volume, VolumeStore};
 

@@ -17,13 +17,13 @@ use super::store::{ContainerError, ContainerStore};
 use crate::base::paths::Paths;
 use crate::base::remove::UsernsRemover;
 use crate::base::timestamp::Timestamp;
+use crate::cgroup::limits::{self, LimitError, LimitFlags};
 use crate::config::Config;
 use crate::image::ensure::{self, EnsureError, PullFlags, PullPolicy};
 use crate::network::{HostEntry, NetworkMode, PortMapping, PortSpecError};
 use crate::runtime::bundle::{self, BundleError};
 use crate::runtime::caps::CapName;
 use crate::runtime::envfile::{env_entries, EnvError};
-use crate::runtime::limits::{self, Limits, LimitsError};
 use crate::runtime::spec::{
     self, BindMount, Environment, RunOptions, TmpfsMount, Ulimit, STOP_SIGNAL_ANNOTATION,
 };
@@ -80,7 +80,7 @@ pub struct CreateOptions {
     pub cap_drop: Vec<CapName>,
     pub no_new_privileges: bool,
     pub ulimits: Vec<Ulimit>,
-    pub limits: Limits,
+    pub limits: LimitFlags,
     pub log_driver: Option<LogDriver>,
     /// `--log-opt KEY=VALUE` values.
     pub log_opts: Vec<String>,
@@ -147,7 +147,7 @@ pub enum CreateError {
     #[error(transparent)]
     Env(#[from] EnvError),
     #[error(transparent)]
-    Limits(#[from] LimitsError),
+    Limits(#[from] LimitError),
     #[error(transparent)]
     Ports(#[from] PortSpecError),
     #[error(transparent)]
@@ -243,7 +243,7 @@ fn create_record(paths: &Paths, config: &Config, opts: CreateOptions) -> Result<
     let mut run = run_options(&opts, &id, &network)?;
     if let Some(res) = &run.resources {
         let uid = paths.uid;
-        if let Some(w) = limits::ignored_warning(res, &crate::host::cgroups::info(uid), uid) {
+        if let Some(w) = limits::ignored_warning(res, &crate::cgroup::detect::info(uid), uid) {
             // As podman: the bare line on stderr, and the container is made all the same.
             eprintln!("{w}");
         }

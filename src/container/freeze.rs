@@ -8,7 +8,8 @@ use thiserror::Error;
 
 use super::ops::OpError;
 use super::store::ContainerStore;
-use crate::runtime::cgroup::{Cgroup, FREEZE_TIMEOUT};
+use crate::cgroup::freeze::FREEZE_TIMEOUT;
+use crate::cgroup::Cgroup;
 
 #[derive(Debug, Error)]
 pub enum FreezeError {

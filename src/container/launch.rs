@@ -21,11 +21,11 @@ use oci_spec::runtime::Spec;
 use super::record::{Record, RootfsSource};
 use super::store::ContainerStore;
 use crate::base::atomic;
-use crate::host::cgroups;
+use crate::cgroup::detect;
+use crate::cgroup::Cgroup;
 use crate::network::{files, ContainerNet, HostEntry, NetHandle, NetworkMode, PortMapping};
 use crate::rootfs::Rootfs;
 use crate::runtime::bundle::Bundle;
-use crate::runtime::cgroup::Cgroup;
 use crate::runtime::{self, Started, Stdio};
 use crate::sys::proc;
 use crate::userns::IdMap;
@@ -111,7 +111,7 @@ impl Served {
 /// only when the container asks for limits: without, it runs as it would on a host
 /// without delegation.
 fn cgroup(id: &str, spec: &Spec) -> Result<Option<Cgroup>> {
-    let Some((_, parent)) = cgroups::delegation(nix::unistd::getuid().as_raw()) else {
+    let Some((_, parent)) = detect::delegation(nix::unistd::getuid().as_raw()) else {
         return Ok(None);
     };
     let res = spec.linux().as_ref().and_then(|l| l.resources().as_ref());

@@ -12,7 +12,9 @@
 //! reading for `rpod logs`: the record and `rpod logs` need them with no monitor
 //! around. The monitor's log writer formats with [`format_chunk`].
 
-use std::io;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -264,6 +266,47 @@ pub fn render(
         out(e.stream, &buf)?;
     }
     Ok(())
+}
+
+/// One container's log read as it grows: each read returns the complete lines
+/// added since the last one. A log cut back by its size limit is read again from
+/// its start.
+#[derive(Debug)]
+pub struct LogReader {
+    path: PathBuf,
+    offset: u64,
+    carry: Vec<u8>,
+}
+
+impl LogReader {
+    pub fn new(path: PathBuf) -> LogReader {
+        LogReader {
+            path,
+            offset: 0,
+            carry: Vec::new(),
+        }
+    }
+
+    /// The complete lines added since the last read (none while there is no log).
+    pub fn read_new(&mut self) -> io::Result<Vec<Entry>> {
+        let mut file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let len = file.metadata()?.len();
+        if len < self.offset {
+            self.offset = 0;
+            self.carry.clear();
+        }
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut data = std::mem::take(&mut self.carry);
+        let read = file.take(len - self.offset).read_to_end(&mut data)?;
+        self.offset += read as u64;
+        let (entries, used) = parse_all(&data);
+        self.carry = data[used..].to_vec();
+        Ok(entries)
+    }
 }
 
 #[cfg(test)]

@@ -176,6 +176,18 @@ const SURNAMES: [&str; 96] = [
     "mclean",
 ];
 
+/// Container names as podman allows them.
+pub fn parse_name(s: &str) -> Result<String, String> {
+    let mut chars = s.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*".into())
+    }
+}
+
 /// A generated name from a random number.
 pub fn generate(random: u64) -> String {
     let a = ADJECTIVES[(random % ADJECTIVES.len() as u64) as usize];
@@ -234,18 +246,6 @@ impl NameIndex {
         let before = self.names.len();
         self.names.retain(|_, id| exists(id));
         before != self.names.len()
-    }
-}
-
-/// Container names as podman allows them.
-pub fn parse_name(s: &str) -> Result<String, String> {
-    let mut chars = s.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err("names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*".into())
     }
 }
 

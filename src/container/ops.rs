@@ -168,7 +168,7 @@ pub fn remove(store: &ContainerStore, c: &Container, force: bool, timeout: u32) 
             Ok(_) => {
                 // Left behind by a monitor that was killed: its init died with it.
                 if !cgroup.is_empty() {
-                    if let Err(e) = crate::runtime::cgroup::Cgroup::at(&cgroup).remove() {
+                    if let Err(e) = crate::cgroup::Cgroup::at(&cgroup).remove() {
                         log::warn!("{e}");
                     }
                 }

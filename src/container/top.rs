@@ -6,6 +6,12 @@ use std::collections::HashMap;
 use std::fs;
 use std::time::Duration;
 
+use thiserror::Error;
+
+use super::ops::OpError;
+use super::store::Container;
+use crate::base::timestamp::format_duration;
+
 /// One process, as `/proc` describes it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Process {
@@ -214,6 +220,142 @@ pub fn tty_name(tty_nr: u32) -> String {
         4 => format!("tty{minor}"),
         _ => "?".into(),
     }
+}
+
+/// The columns shown when none are asked for.
+const DEFAULT: [&str; 8] = [
+    "user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args",
+];
+
+/// A descriptor's header.
+fn header(d: &str) -> Option<&'static str> {
+    Some(match d {
+        "user" => "USER",
+        "pid" => "PID",
+        "ppid" => "PPID",
+        "pcpu" => "%CPU",
+        "etime" => "ELAPSED",
+        "tty" => "TTY",
+        "time" => "TIME",
+        "args" | "comm" => "COMMAND",
+        "group" => "GROUP",
+        "hpid" => "HPID",
+        "huser" => "HUSER",
+        "hgroup" => "HGROUP",
+        "nice" => "NI",
+        "pgid" => "PGID",
+        "state" => "STATE",
+        "vsz" => "VSZ",
+        _ => return None,
+    })
+}
+
+/// What the cells need besides the process.
+struct Names {
+    uids: IdMap,
+    gids: IdMap,
+    users: HashMap<u32, String>,
+    groups: HashMap<u32, String>,
+}
+
+fn name(names: &HashMap<u32, String>, id: u32) -> String {
+    names.get(&id).cloned().unwrap_or_else(|| id.to_string())
+}
+
+fn cell(d: &str, p: &Process, n: &Names) -> String {
+    match d {
+        "user" => name(&n.users, n.uids.inside(p.huid)),
+        "group" => name(&n.groups, n.gids.inside(p.hgid)),
+        "huser" => p.huid.to_string(),
+        "hgroup" => p.hgid.to_string(),
+        "pid" => p.pid.to_string(),
+        "hpid" => p.hpid.to_string(),
+        "ppid" => p.ppid.to_string(),
+        "pgid" => p.pgid.to_string(),
+        "pcpu" => {
+            let e = p.elapsed.as_secs_f64();
+            let pct = if e > 0.0 {
+                p.cpu.as_secs_f64() / e * 100.0
+            } else {
+                0.0
+            };
+            format!("{pct:.3}")
+        }
+        "etime" => format_duration(p.elapsed),
+        "time" => format_duration(p.cpu),
+        "tty" => tty_name(p.tty_nr),
+        "args" => p.args.clone(),
+        "comm" => p.comm.clone(),
+        "nice" => p.nice.to_string(),
+        "state" => p.state.to_string(),
+        "vsz" => p.vsz_kib.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Why `top` shows nothing.
+#[derive(Debug, Error)]
+pub enum TopError {
+    #[error("unknown descriptor: {0}: use user, pid, ppid, pcpu, etime, tty, time, args, comm, group, hpid, huser, hgroup, nice, pgid, state or vsz")]
+    UnknownDescriptor(String),
+    #[error(transparent)]
+    NotRunning(#[from] OpError),
+}
+
+/// The columns `descriptors` name (podman's `-eo a,b` lists too), checked; the
+/// default columns when there are none.
+pub fn descriptors(descriptors: &[String]) -> Result<Vec<String>, TopError> {
+    let wanted: Vec<String> = descriptors
+        .iter()
+        .flat_map(|d| d.split([',', ' ']))
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect();
+    let wanted: Vec<String> = if wanted.is_empty() {
+        DEFAULT.iter().map(|s| s.to_string()).collect()
+    } else {
+        wanted
+    };
+    if let Some(bad) = wanted.iter().find(|d| header(d).is_none()) {
+        return Err(TopError::UnknownDescriptor(bad.clone()));
+    }
+    Ok(wanted)
+}
+
+/// Container `c`'s processes in the columns `wanted` (from [`descriptors`]): the
+/// headers, then a row per process.
+pub fn table(
+    c: &Container,
+    wanted: &[String],
+) -> Result<(Vec<&'static str>, Vec<Vec<String>>), TopError> {
+    let not_running = || OpError::NotRunning {
+        verb: "top",
+        id: c.record.id.clone(),
+        status: c.state.status.as_str(),
+    };
+    // The pidfd check proves the recorded pid is still the container's init.
+    if !c.state.running() || c.state.pid.open().is_none() {
+        return Err(not_running().into());
+    }
+    let init = c.state.pid.pid;
+    let procs = processes(init);
+    if procs.is_empty() {
+        return Err(not_running().into());
+    }
+    // The container's own files name its users; unreadable, the numbers stand.
+    let read = |f: &str| fs::read_to_string(format!("/proc/{init}/{f}")).unwrap_or_default();
+    let names = Names {
+        uids: IdMap::parse(&read("uid_map")),
+        gids: IdMap::parse(&read("gid_map")),
+        users: names(&read("root/etc/passwd")),
+        groups: names(&read("root/etc/group")),
+    };
+    let headers: Vec<&str> = wanted.iter().filter_map(|d| header(d)).collect();
+    let rows = procs
+        .iter()
+        .map(|p| wanted.iter().map(|d| cell(d, p, &names)).collect())
+        .collect();
+    Ok((headers, rows))
 }
 
 #[cfg(test)]

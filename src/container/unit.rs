@@ -5,7 +5,7 @@
 //! `Type=notify`), so nothing needs to exist beforehand; otherwise it starts and stops
 //! the existing container (`Type=forking`, the monitor's pid file as `PIDFile=`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// `Restart=` values systemd accepts.
 pub const RESTART_POLICIES: [&str; 7] = [
@@ -246,6 +246,20 @@ pub fn escape(arg: &str) -> String {
     q
 }
 
+/// `path` as a unit names it: `%t/…` below the runtime dir, else as it is.
+pub fn runtime_relative(path: &Path, runtime_dir: Option<std::ffi::OsString>) -> String {
+    if let Some(rel) = runtime_dir
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute())
+        .and_then(|d| path.strip_prefix(d).ok().map(Path::to_path_buf))
+    {
+        if !rel.as_os_str().is_empty() {
+            return format!("%t/{}", escape(&rel.display().to_string()));
+        }
+    }
+    escape(&path.display().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,5 +420,19 @@ WantedBy=default.target
         assert_eq!(escape("echo $HOME 100%"), "\"echo $$HOME 100%%\"");
         assert_eq!(escape(r#"say "hi""#), r#""say \"hi\"""#);
         assert_eq!(escape(""), "\"\"");
+    }
+
+    #[test]
+    fn runtime_dir_becomes_percent_t() {
+        let p = Path::new("/run/user/1000/rpod");
+        assert_eq!(
+            runtime_relative(p, Some("/run/user/1000".into())),
+            "%t/rpod"
+        );
+        assert_eq!(runtime_relative(p, None), "/run/user/1000/rpod");
+        assert_eq!(
+            runtime_relative(Path::new("/tmp/rpod-1"), Some("/run/user/1".into())),
+            "/tmp/rpod-1"
+        );
     }
 }

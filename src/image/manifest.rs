@@ -393,9 +393,28 @@ impl Platform {
         Ok(Platform::new(&os, &arch, variant.as_deref()))
     }
 
+    /// The host's architecture under Go's name (`amd64`, `arm64`), as images and
+    /// `version` label it.
+    pub fn host_arch() -> &'static str {
+        match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            "arm" => "arm",
+            "x86" => "386",
+            "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+            "powerpc64" => "ppc64",
+            "s390x" => "s390x",
+            "riscv64" => "riscv64",
+            "loongarch64" => "loong64",
+            "mips64" if cfg!(target_endian = "little") => "mips64le",
+            "mips64" => "mips64",
+            other => other,
+        }
+    }
+
     /// The machine rpod runs on, with the variant Go's runtime would report.
     pub fn host() -> Platform {
-        Platform::new("linux", host_arch(), host_variant())
+        Platform::new("linux", Platform::host_arch(), host_variant())
     }
 
     /// `--arch ARCH` on the host's OS. As in podman, no variant is assumed then.
@@ -447,25 +466,8 @@ impl fmt::Display for Platform {
     }
 }
 
-fn host_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "arm" => "arm",
-        "x86" => "386",
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
-        "powerpc64" => "ppc64",
-        "s390x" => "s390x",
-        "riscv64" => "riscv64",
-        "loongarch64" => "loong64",
-        "mips64" if cfg!(target_endian = "little") => "mips64le",
-        "mips64" => "mips64",
-        other => other,
-    }
-}
-
 fn host_variant() -> Option<&'static str> {
-    match host_arch() {
+    match Platform::host_arch() {
         "arm64" => Some("v8"),
         "arm" => Some(arm_variant_from_cpuinfo()),
         _ => None,

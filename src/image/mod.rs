@@ -7,6 +7,8 @@ pub mod compression;
 pub mod ensure;
 pub mod fsat;
 pub mod gzip;
+pub mod history;
+pub mod inspect;
 pub mod local;
 pub mod manifest;
 pub mod oci_config;

@@ -40,7 +40,7 @@ struct Cached {
 /// The overlay probe for this store's filesystem, from the per-boot cache or fresh.
 pub fn overlay(paths: &Paths, map: &IdMap) -> Result<OverlayProbe> {
     let cache = paths.runroot.join("overlay-probe.json");
-    let boot_id = crate::host::boot_id();
+    let boot_id = crate::sys::proc::boot_id().to_string();
     let kernel = crate::host::kernel_release();
     let root = paths.root.display().to_string();
     if let Ok(data) = fs::read(&cache) {

@@ -161,7 +161,7 @@ pub fn start(init: &ProcId, spec: &Spec, opts: &ExecOptions) -> Result<Started> 
     let cgroup = opts
         .cgroup
         .as_ref()
-        .and_then(|d| super::cgroup::Cgroup::at(d).open().ok());
+        .and_then(|d| crate::cgroup::Cgroup::at(d).open().ok());
     let spawned = userns::spawn_joined_in(
         &pidfd,
         join,

@@ -27,15 +27,14 @@ use crate::userns::{self, IdMap};
 
 pub mod bundle;
 pub mod caps;
-pub mod cgroup;
 pub mod envfile;
 pub mod exec;
 pub mod init;
-pub mod limits;
 pub mod mounts;
 pub mod process;
 pub mod spec;
 pub mod tty;
+pub mod ulimit;
 pub mod user;
 
 /// How the container's stdio is connected.

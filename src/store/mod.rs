@@ -3,6 +3,7 @@
 pub mod images;
 pub mod layers;
 pub mod names;
+pub mod removal;
 #[allow(clippy::module_inception)]
 pub mod store;
 

@@ -16,7 +16,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use super::auth::AuthEnv;
+use super::auth::{AuthEnv, AuthError, AuthFiles, Credentials};
 use crate::base::atomic;
 
 #[derive(Debug, Error)]
@@ -135,6 +135,19 @@ fn write(path: &Path, doc: &Map<String, Value>) -> Result<(), AuthFileError> {
 }
 
 /// Stores `username`/`password` under `key`, replacing what was there.
+/// The credentials stored for `key` (`host[/repository]`): anonymous when there is
+/// no auth file at all.
+pub fn stored_credentials(env: &AuthEnv, key: &str) -> Result<Credentials, AuthError> {
+    let host = key_host(key);
+    let repo = key.strip_prefix(host).unwrap_or("").trim_start_matches('/');
+    let files = match AuthFiles::find(env) {
+        Ok(f) => f,
+        Err(AuthError::Missing { .. }) => return Ok(Credentials::Anonymous),
+        Err(e) => return Err(e),
+    };
+    files.lookup(host, repo)
+}
+
 pub fn store(path: &Path, key: &str, username: &str, password: &str) -> Result<(), AuthFileError> {
     let mut doc = read(path)?;
     let auths = doc

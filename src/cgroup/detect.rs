@@ -10,6 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use thiserror::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Version {
@@ -157,6 +158,29 @@ pub fn delegation(uid: u32) -> Option<(PathBuf, PathBuf)> {
     let own = fs::read_to_string("/proc/self/cgroup").ok()?;
     let dir = delegated(&mount, &own, uid)?;
     Some((mount, dir))
+}
+
+/// Why containers get no cgroup of their own here, and the fix, in one line.
+#[derive(Debug, Error)]
+pub enum NoCgroup {
+    #[error("{verb} is not supported for cgroupv1 rootless containers: boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or run rpod inside a cgroup v2 subtree delegated to uid {uid}")]
+    V1 { verb: String, uid: u32 },
+    #[error("{verb} needs a cgroup v2 subtree delegated to uid {uid}, and rpod runs in none: run it in a delegated systemd user scope (systemd-run --user --scope rpod …), with lingering enabled (loginctl enable-linger {uid}) or Delegate=yes for user@.service")]
+    V2 { verb: String, uid: u32 },
+}
+
+/// What keeps `verb` (`pause`, `stats`) from working for `uid`: `None` when the
+/// host gives containers a cgroup of their own.
+pub fn missing(verb: &str, uid: u32) -> Option<NoCgroup> {
+    let info = info(uid);
+    if info.delegated.is_some() {
+        return None;
+    }
+    let verb = verb.to_string();
+    Some(match info.version {
+        Version::V1 => NoCgroup::V1 { verb, uid },
+        Version::V2 => NoCgroup::V2 { verb, uid },
+    })
 }
 
 #[cfg(test)]

@@ -2,8 +2,25 @@
 //! `{{.Field}}`, nested `{{.State.Status}}`, `{{json .Config}}`, `{{upper .X}}`,
 //! `{{lower .X}}`, `{{join .List ","}}`, literal `\t`/`\n`, and a leading `table`.
 
-use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
+use thiserror::Error;
+
+/// Why a `--format` template could not be rendered; the text is podman's.
+#[derive(Debug, Error)]
+pub enum TemplateError {
+    #[error("invalid format {template:?}: missing closing }}}}")]
+    Unclosed { template: String },
+    #[error("invalid format {template:?}: unknown function {func:?}")]
+    UnknownFunction { template: String, func: String },
+    #[error("invalid format {template:?}: cannot evaluate {{{{{expr}}}}}")]
+    CannotEvaluate { template: String, expr: String },
+    #[error("invalid format {template:?}: can't evaluate field {field}")]
+    NoField { template: String, field: String },
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+type Result<T, E = TemplateError> = std::result::Result<T, E>;
 
 /// Renders `template` against one JSON value (field names as in the JSON).
 pub fn render(template: &str, value: &Value) -> Result<String> {
@@ -13,9 +30,9 @@ pub fn render(template: &str, value: &Value) -> Result<String> {
     while let Some(start) = rest.find("{{") {
         out.push_str(&unescape(&rest[..start]));
         let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| anyhow!("invalid format {template:?}: missing closing }}}}"))?;
+        let end = after.find("}}").ok_or_else(|| TemplateError::Unclosed {
+            template: template.to_string(),
+        })?;
         out.push_str(&action(after[..end].trim(), value, template)?);
         rest = &after[end + 2..];
     }
@@ -49,7 +66,10 @@ fn action(expr: &str, value: &Value, template: &str) -> Result<String> {
                     _ => 0,
                 }
                 .to_string()),
-                other => bail!("invalid format {template:?}: unknown function {other:?}"),
+                other => Err(TemplateError::UnknownFunction {
+                    template: template.to_string(),
+                    func: other.to_string(),
+                }),
             }
         }
         ["join", field, sep] if field.starts_with('.') => {
@@ -60,7 +80,10 @@ fn action(expr: &str, value: &Value, template: &str) -> Result<String> {
                 other => plain(other),
             })
         }
-        _ => bail!("invalid format {template:?}: cannot evaluate {{{{{expr}}}}}"),
+        _ => Err(TemplateError::CannotEvaluate {
+            template: template.to_string(),
+            expr: expr.to_string(),
+        }),
     }
 }
 
@@ -96,13 +119,18 @@ fn lookup<'a>(value: &'a Value, path: &str, template: &str) -> Result<&'a Value>
                         .find(|(k, _)| k.eq_ignore_ascii_case(part))
                         .map(|(_, v)| v)
                 })
-                .ok_or_else(|| {
-                    anyhow!("invalid format {template:?}: can't evaluate field {part}")
-                })?,
-            _ => bail!("invalid format {template:?}: can't evaluate field {part}"),
+                .ok_or_else(|| no_field(template, part))?,
+            _ => return Err(no_field(template, part)),
         };
     }
     Ok(v)
+}
+
+fn no_field(template: &str, field: &str) -> TemplateError {
+    TemplateError::NoField {
+        template: template.to_string(),
+        field: field.to_string(),
+    }
 }
 
 /// A value as Go's template prints it: strings bare, null empty, the rest as JSON.

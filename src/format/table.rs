@@ -3,10 +3,11 @@
 //! podman aligns with Go's tabwriter (minimum cell width 12, padding 2); the
 //! last cell of a line is not padded.
 
-use anyhow::Result;
 use serde_json::{Map, Value};
 
-use super::template;
+use super::template::{self, TemplateError};
+
+type Result<T, E = TemplateError> = std::result::Result<T, E>;
 
 const MIN_WIDTH: usize = 12;
 const PADDING: usize = 2;

@@ -1,13 +1,12 @@
-//! Resource limits of a container: the cgroup limits (`--memory`, `--memory-swap`,
-//! `--cpus`, `--cpu-shares`, `--pids-limit`), parsed and checked as podman does and
-//! turned into the spec's `linux.resources`, with the one warning when this host cannot
-//! apply them; and the rlimits of `--ulimit`.
+//! The resource flags of `run`/`create` (`--memory`, `--memory-swap`, `--cpus`,
+//! `--cpu-shares`, `--pids-limit`): parsed and checked as podman does, turned into
+//! the spec's `linux.resources`, written as cgroup v2 files, and the one warning
+//! when this host cannot apply them.
 
-use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxPids, LinuxResources, PosixRlimitType};
+use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxPids, LinuxResources};
 use thiserror::Error;
 
-use super::spec::Ulimit;
-use crate::host::cgroups::{CgroupInfo, Version};
+use super::detect::{CgroupInfo, Version};
 
 /// podman's smallest `--memory`.
 const MIN_MEMORY: i64 = 6 * 1024 * 1024;
@@ -71,24 +70,21 @@ pub fn parse_cpus(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// The resource flags of `run`/`create`, as given (`None`: not given).
+/// The resource flags as the user gave them (sizes in bytes, `--cpus` as a number).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Limits {
-    /// `--memory`, bytes; 0 means no limit.
+pub struct LimitFlags {
     pub memory: Option<i64>,
-    /// `--memory-swap`, bytes; -1 unlimited, 0 the default.
     pub memory_swap: Option<i64>,
     pub cpus: Option<f64>,
     pub cpu_shares: Option<u64>,
-    /// `--pids-limit`; 0 or less is unlimited.
     pub pids_limit: Option<i64>,
 }
 
-/// A combination of limits podman refuses, in its words.
+/// A combination of flags podman refuses, in its words.
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum LimitsError {
+pub enum LimitError {
     #[error("minimum memory limit allowed is 6MB")]
-    MemoryTooSmall,
+    MemoryTooLow,
     #[error("minimum memoryswap limit should be larger than memory limit, see usage")]
     SwapBelowMemory,
     #[error("you should always set the memory limit when using memoryswap limit, see usage")]
@@ -96,17 +92,17 @@ pub enum LimitsError {
 }
 
 /// The spec's resources from the flags; `None` when no flag asks for a limit.
-pub fn resources(limits: &Limits) -> Result<Option<LinuxResources>, LimitsError> {
-    let memory = limits.memory.filter(|m| *m != 0);
+pub fn resources(args: &LimitFlags) -> Result<Option<LinuxResources>, LimitError> {
+    let memory = args.memory.filter(|m| *m != 0);
     if let Some(m) = memory {
         if m < MIN_MEMORY {
-            return Err(LimitsError::MemoryTooSmall);
+            return Err(LimitError::MemoryTooLow);
         }
     }
-    let swap = limits.memory_swap.filter(|s| *s != 0);
+    let swap = args.memory_swap.filter(|s| *s != 0);
     match (memory, swap) {
-        (Some(m), Some(s)) if s > 0 && s < m => return Err(LimitsError::SwapBelowMemory),
-        (None, Some(s)) if s > 0 => return Err(LimitsError::SwapWithoutMemory),
+        (Some(m), Some(s)) if s > 0 && s < m => return Err(LimitError::SwapBelowMemory),
+        (None, Some(s)) if s > 0 => return Err(LimitError::SwapWithoutMemory),
         _ => {}
     }
     let mut res = LinuxResources::default();
@@ -119,17 +115,17 @@ pub fn resources(limits: &Limits) -> Result<Option<LinuxResources>, LimitsError>
         res.set_memory(Some(mem));
         any = true;
     }
-    if limits.cpus.is_some() || limits.cpu_shares.is_some() {
+    if args.cpus.is_some() || args.cpu_shares.is_some() {
         let mut cpu = LinuxCpu::default();
-        if let Some(n) = limits.cpus {
+        if let Some(n) = args.cpus {
             cpu.set_quota(Some((n * CPU_PERIOD as f64).round() as i64));
             cpu.set_period(Some(CPU_PERIOD));
         }
-        cpu.set_shares(limits.cpu_shares);
+        cpu.set_shares(args.cpu_shares);
         res.set_cpu(Some(cpu));
         any = true;
     }
-    if let Some(p) = limits.pids_limit {
+    if let Some(p) = args.pids_limit {
         let mut pids = LinuxPids::default();
         pids.set_limit(if p <= 0 { -1 } else { p });
         res.set_pids(Some(pids));
@@ -138,10 +134,114 @@ pub fn resources(limits: &Limits) -> Result<Option<LinuxResources>, LimitsError>
     Ok(any.then_some(res))
 }
 
+/// One limit as a cgroup v2 file write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitWrite {
+    pub controller: &'static str,
+    pub file: &'static str,
+    pub value: String,
+    /// The flag it comes from, for warnings.
+    pub flag: &'static str,
+}
+
+/// `--cpu-shares` (cgroup v1's 2..262144) as cgroup v2's `cpu.weight` (1..10000), the
+/// OCI runtimes' conversion.
+pub fn shares_to_weight(shares: u64) -> u64 {
+    let shares = shares.clamp(2, 262_144);
+    1 + ((shares - 2) * 9999) / 262_142
+}
+
+/// The files the spec's resources are written to, in order.
+pub fn limit_writes(res: &LinuxResources) -> Vec<LimitWrite> {
+    let mut out = Vec::new();
+    let max = |v: i64| {
+        if v < 0 {
+            "max".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    if let Some(m) = res.memory() {
+        if let Some(limit) = m.limit() {
+            out.push(LimitWrite {
+                controller: "memory",
+                file: "memory.max",
+                value: max(limit),
+                flag: "--memory",
+            });
+            // OCI's swap is memory plus swap; cgroup v2 counts swap alone.
+            if let Some(swap) = m.swap() {
+                let value = if swap < 0 || limit < 0 {
+                    "max".to_string()
+                } else {
+                    swap.saturating_sub(limit).max(0).to_string()
+                };
+                out.push(LimitWrite {
+                    controller: "memory",
+                    file: "memory.swap.max",
+                    value,
+                    flag: "--memory-swap",
+                });
+            }
+        }
+    }
+    if let Some(c) = res.cpu() {
+        if let Some(quota) = c.quota() {
+            let period = c.period().unwrap_or(100_000);
+            let q = if quota > 0 {
+                quota.to_string()
+            } else {
+                "max".into()
+            };
+            out.push(LimitWrite {
+                controller: "cpu",
+                file: "cpu.max",
+                value: format!("{q} {period}"),
+                flag: "--cpus",
+            });
+        }
+        if let Some(shares) = c.shares() {
+            out.push(LimitWrite {
+                controller: "cpu",
+                file: "cpu.weight",
+                value: shares_to_weight(shares).to_string(),
+                flag: "--cpu-shares",
+            });
+        }
+    }
+    if let Some(p) = res.pids() {
+        out.push(LimitWrite {
+            controller: "pids",
+            file: "pids.max",
+            value: if p.limit() > 0 {
+                p.limit().to_string()
+            } else {
+                "max".into()
+            },
+            flag: "--pids-limit",
+        });
+    }
+    out
+}
+
+/// Flags ignored for want of their controller: `(flag, controller)`.
+pub type Ignored = Vec<(&'static str, &'static str)>;
+
+/// The flags of `writes` whose controller is not among `enabled`, once each.
+pub fn unsupported(writes: &[LimitWrite], enabled: &[String]) -> Ignored {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for w in writes {
+        if !enabled.iter().any(|e| e == w.controller) && !out.iter().any(|(f, _)| *f == w.flag) {
+            out.push((w.flag, w.controller));
+        }
+    }
+    out
+}
+
 /// What to warn when the host cannot apply `res` (`None`: it can). One line, with
 /// podman's wording on cgroup v1.
 pub fn ignored_warning(res: &LinuxResources, host: &CgroupInfo, uid: u32) -> Option<String> {
-    let writes = super::cgroup::limit_writes(res);
+    let writes = limit_writes(res);
     if writes.is_empty() {
         return None;
     }
@@ -154,7 +254,7 @@ pub fn ignored_warning(res: &LinuxResources, host: &CgroupInfo, uid: u32) -> Opt
         });
     };
     // The delegated root enables for its children what its parent offers it.
-    let ignored = super::cgroup::unsupported(&writes, &host.controllers);
+    let ignored = unsupported(&writes, &host.controllers);
     if ignored.is_empty() {
         return None;
     }
@@ -174,63 +274,77 @@ pub fn ignored_warning(res: &LinuxResources, host: &CgroupInfo, uid: u32) -> Opt
     ))
 }
 
-fn rlimit_kind(name: &str) -> Option<PosixRlimitType> {
-    use PosixRlimitType as T;
-    Some(match name {
-        "core" => T::RlimitCore,
-        "cpu" => T::RlimitCpu,
-        "data" => T::RlimitData,
-        "fsize" => T::RlimitFsize,
-        "locks" => T::RlimitLocks,
-        "memlock" => T::RlimitMemlock,
-        "msgqueue" => T::RlimitMsgqueue,
-        "nice" => T::RlimitNice,
-        "nofile" => T::RlimitNofile,
-        "nproc" => T::RlimitNproc,
-        "rss" => T::RlimitRss,
-        "rtprio" => T::RlimitRtprio,
-        "rttime" => T::RlimitRttime,
-        "sigpending" => T::RlimitSigpending,
-        "stack" => T::RlimitStack,
-        "as" => T::RlimitAs,
-        _ => return None,
-    })
-}
-
-fn limit_value(s: &str) -> Result<u64, String> {
-    match s {
-        "-1" | "unlimited" => Ok(u64::MAX),
-        _ => s
-            .parse::<u64>()
-            .map_err(|_| format!("{s:?} is not a number, -1 or unlimited")),
-    }
-}
-
-/// `NAME=SOFT[:HARD]`; HARD defaults to SOFT.
-pub fn parse_ulimit(s: &str) -> Result<Ulimit, String> {
-    let (name, values) = s.split_once('=').ok_or("expected NAME=SOFT[:HARD]")?;
-    let kind = rlimit_kind(name).ok_or_else(|| format!("unknown ulimit {name:?}"))?;
-    let (soft, hard) = match values.split_once(':') {
-        Some((s, h)) => (limit_value(s)?, limit_value(h)?),
-        None => {
-            let v = limit_value(values)?;
-            (v, v)
-        }
-    };
-    if soft > hard {
-        return Err(format!(
-            "ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
-        ));
-    }
-    Ok(Ulimit { kind, soft, hard })
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn memory(m: &str) -> Option<i64> {
-        Some(parse_memory(m).unwrap())
+    pub(crate) fn spec_resources(
+        mem: Option<(i64, Option<i64>)>,
+        cpu: Option<(i64, u64)>,
+        shares: Option<u64>,
+        pids: Option<i64>,
+    ) -> LinuxResources {
+        let mut r = LinuxResources::default();
+        if let Some((limit, swap)) = mem {
+            let mut m = LinuxMemory::default();
+            m.set_limit(Some(limit));
+            m.set_swap(swap);
+            r.set_memory(Some(m));
+        }
+        if cpu.is_some() || shares.is_some() {
+            let mut c = LinuxCpu::default();
+            if let Some((q, p)) = cpu {
+                c.set_quota(Some(q));
+                c.set_period(Some(p));
+            }
+            c.set_shares(shares);
+            r.set_cpu(Some(c));
+        }
+        if let Some(p) = pids {
+            let mut l = LinuxPids::default();
+            l.set_limit(p);
+            r.set_pids(Some(l));
+        }
+        r
+    }
+
+    #[test]
+    fn limits_become_v2_files() {
+        let r = spec_resources(
+            Some((64 << 20, Some(128 << 20))),
+            Some((50_000, 100_000)),
+            Some(1024),
+            Some(32),
+        );
+        let w: Vec<(&str, String)> = limit_writes(&r)
+            .into_iter()
+            .map(|w| (w.file, w.value))
+            .collect();
+        assert_eq!(
+            w,
+            [
+                ("memory.max", (64u64 << 20).to_string()),
+                ("memory.swap.max", (64u64 << 20).to_string()),
+                ("cpu.max", "50000 100000".into()),
+                ("cpu.weight", "39".into()),
+                ("pids.max", "32".into()),
+            ]
+        );
+        let unlimited = spec_resources(Some((1 << 30, Some(-1))), None, None, Some(-1));
+        let w: Vec<String> = limit_writes(&unlimited)
+            .into_iter()
+            .map(|w| w.value)
+            .collect();
+        assert_eq!(w, [(1u64 << 30).to_string(), "max".into(), "max".into()]);
+        assert!(limit_writes(&LinuxResources::default()).is_empty());
+    }
+
+    #[test]
+    fn weights_follow_the_oci_conversion() {
+        assert_eq!(shares_to_weight(2), 1);
+        assert_eq!(shares_to_weight(262_144), 10_000);
+        assert_eq!(shares_to_weight(1024), 39);
+        assert_eq!(shares_to_weight(0), 1);
     }
 
     #[test]
@@ -256,16 +370,37 @@ mod tests {
         assert!(parse_cpus("x").is_err());
     }
 
+    /// The flags from `run`-style words: `-m SIZE`, `--memory-swap SIZE`,
+    /// `--cpus N`, `--cpu-shares N`, `--pids-limit N`.
+    fn args(words: &[&str]) -> LimitFlags {
+        let mut f = LimitFlags::default();
+        for pair in words.chunks(2) {
+            let v = pair[1];
+            match pair[0] {
+                "-m" => f.memory = Some(parse_memory(v).unwrap()),
+                "--memory-swap" => f.memory_swap = Some(parse_memory_swap(v).unwrap()),
+                "--cpus" => f.cpus = Some(parse_cpus(v).unwrap()),
+                "--cpu-shares" => f.cpu_shares = Some(v.parse().unwrap()),
+                "--pids-limit" => f.pids_limit = Some(v.parse().unwrap()),
+                other => panic!("no flag {other}"),
+            }
+        }
+        f
+    }
+
     #[test]
     fn flags_become_resources() {
-        assert_eq!(resources(&Limits::default()).unwrap(), None);
-        let r = resources(&Limits {
-            memory: memory("64m"),
-            cpus: Some(0.5),
-            cpu_shares: Some(512),
-            pids_limit: Some(50),
-            ..Default::default()
-        })
+        assert_eq!(resources(&args(&[])).unwrap(), None);
+        let r = resources(&args(&[
+            "-m",
+            "64m",
+            "--cpus",
+            "0.5",
+            "--cpu-shares",
+            "512",
+            "--pids-limit",
+            "50",
+        ]))
         .unwrap()
         .unwrap();
         let mem = r.memory().unwrap();
@@ -276,12 +411,14 @@ mod tests {
             (Some(50_000), Some(100_000), Some(512))
         );
         assert_eq!(r.pids().unwrap().limit(), 50);
-        let r = resources(&Limits {
-            memory: memory("64m"),
-            memory_swap: Some(parse_memory_swap("-1").unwrap()),
-            pids_limit: Some(-1),
-            ..Default::default()
-        })
+        let r = resources(&args(&[
+            "-m",
+            "64m",
+            "--memory-swap",
+            "-1",
+            "--pids-limit",
+            "-1",
+        ]))
         .unwrap()
         .unwrap();
         assert_eq!(r.memory().unwrap().swap(), Some(-1));
@@ -290,24 +427,11 @@ mod tests {
 
     #[test]
     fn bad_combinations_refused_with_podmans_words() {
-        let e = resources(&Limits {
-            memory: memory("1m"),
-            ..Default::default()
-        })
-        .unwrap_err();
+        let e = resources(&args(&["-m", "1m"])).unwrap_err();
         assert_eq!(e.to_string(), "minimum memory limit allowed is 6MB");
-        let e = resources(&Limits {
-            memory: memory("64m"),
-            memory_swap: memory("32m"),
-            ..Default::default()
-        })
-        .unwrap_err();
+        let e = resources(&args(&["-m", "64m", "--memory-swap", "32m"])).unwrap_err();
         assert!(e.to_string().contains("larger than memory limit"));
-        let e = resources(&Limits {
-            memory_swap: memory("32m"),
-            ..Default::default()
-        })
-        .unwrap_err();
+        let e = resources(&args(&["--memory-swap", "32m"])).unwrap_err();
         assert!(e.to_string().contains("always set the memory limit"));
     }
 
@@ -322,13 +446,9 @@ mod tests {
 
     #[test]
     fn one_warning_naming_the_cause() {
-        let r = resources(&Limits {
-            memory: memory("64m"),
-            cpus: Some(1.0),
-            ..Default::default()
-        })
-        .unwrap()
-        .unwrap();
+        let r = resources(&args(&["-m", "64m", "--cpus", "1"]))
+            .unwrap()
+            .unwrap();
         let v1 = ignored_warning(&r, &host(Version::V1, false, &[]), 1000).unwrap();
         assert_eq!(
             v1,
@@ -361,20 +481,5 @@ mod tests {
             ),
             None
         );
-    }
-
-    #[test]
-    fn ulimits() {
-        let u = parse_ulimit("nofile=1024:2048").unwrap();
-        assert_eq!(
-            (u.kind, u.soft, u.hard),
-            (PosixRlimitType::RlimitNofile, 1024, 2048)
-        );
-        let u = parse_ulimit("core=-1").unwrap();
-        assert_eq!((u.soft, u.hard), (u64::MAX, u64::MAX));
-        assert!(parse_ulimit("nofile=10:5").is_err());
-        assert!(parse_ulimit("bogus=1").is_err());
-        assert!(parse_ulimit("nofile").is_err());
-        assert!(parse_ulimit("nofile=x").is_err());
     }
 }
