@@ -11,6 +11,7 @@ pub mod container;
 pub mod error;
 pub mod host;
 pub mod image;
+pub mod inroot;
 pub mod logging;
 pub mod network;
 pub mod rootfs;

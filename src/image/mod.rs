@@ -4,7 +4,6 @@ pub mod archive;
 pub mod blob_locations;
 pub mod changes;
 pub mod compression;
-pub mod fsat;
 pub mod gzip;
 pub mod local;
 pub mod manifest;

@@ -21,10 +21,10 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 use thiserror::Error;
 
-use super::fsat::open_at_in_root;
 use super::tarsplit::{JournalReader, Record};
-use super::unpack::{OPAQUE_MARKER, WHITEOUT_PREFIX, XATTR_OPAQUE, XATTR_WHITEOUT};
 use super::xattrs;
+use crate::inroot::open_at_in_root;
+use crate::inroot::tree::{OPAQUE_MARKER, WHITEOUT_PREFIX, XATTR_OPAQUE, XATTR_WHITEOUT};
 
 #[derive(Debug, Error)]
 pub enum PackError {

@@ -28,7 +28,7 @@ use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, unlinkat, Gid, 
 use super::fetch;
 use super::untar;
 use super::{CopyError, CopyPlan, Entry, EntryKind, SourceKind};
-use crate::image::fsat::{open_at_in_root, open_dir, open_in_root};
+use crate::inroot::{open_at_in_root, open_dir, open_in_root};
 use crate::runtime::user;
 
 /// `/etc/passwd` and `/etc/group` larger than this are not read.

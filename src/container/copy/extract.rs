@@ -23,7 +23,7 @@ use tar::EntryType;
 
 use super::resolve::{dir_handle, is_dir, split};
 use super::CopyError;
-use crate::image::fsat::remove_tree_at;
+use crate::inroot::remove_tree_at;
 
 /// Who owns what the copy creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -386,7 +386,7 @@ fn entry_name(kind: EntryType) -> &'static str {
 mod tests {
     use super::*;
     use crate::container::copy::pack::Packer;
-    use crate::image::fsat::open_dir;
+    use crate::inroot::open_dir;
     use std::fs;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
 

@@ -288,7 +288,7 @@ mod tests {
         symlink("/etc/passwd", d.join("abs")).unwrap();
         nix::unistd::mkfifo(&d.join("fifo"), Mode::from_bits_truncate(0o600)).unwrap();
 
-        let fd = crate::image::fsat::open_dir(&d).unwrap();
+        let fd = crate::inroot::open_dir(&d).unwrap();
         let mut p = Packer::new(Vec::new());
         p.add(&fd, Some(OsStr::new("top"))).unwrap();
         let bytes = p.finish().unwrap();

@@ -1,6 +1,19 @@
-//! Filesystem calls relative to directory fds that never follow the last
-//! component's symlink, and resolution confined to a root: the primitives
-//! extraction and export use so that a hostile tree cannot redirect them.
+//! Everything written under a root that may be hostile (a layer being
+//! unpacked, a container's or a build stage's filesystem, a volume) goes
+//! through here, so that a path escape is fixed once.
+//!
+//! Paths are resolved with `openat2(RESOLVE_IN_ROOT)` from the root's fd, so
+//! symlinks met on the way (absolute, or climbing with `..`) stay inside it;
+//! last components are created with `O_EXCL|O_NOFOLLOW` or `*at` calls that
+//! do not follow, and metadata is set through descriptors. [`tree`] writes
+//! entries under a [`tree::Policy`], [`untar`] feeds it a tar stream, and
+//! and [`walk`] reads a tree back through fds for the tar writers and copies.
+
+pub mod tree;
+pub mod untar;
+
+pub use tree::{Counts, InRootError, Meta, Node, Op, Policy, TreeWriter};
+pub use untar::extract_tar;
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
@@ -134,4 +147,80 @@ pub(crate) fn with_cstr<T>(bytes: &[u8], f: impl FnOnce(*const libc::c_char) -> 
     v.extend_from_slice(bytes);
     v.push(0);
     f(v.as_ptr().cast())
+}
+
+/// How `..` in an entry path is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DotDot {
+    /// Removes the previous component; climbing above the root is refused
+    /// (Docker's rule for layers and `ADD`).
+    Clamp,
+    /// Refused wherever it appears (`cp`, as podman does).
+    Refuse,
+}
+
+/// Splits an archive path into components under the root: `/` and `.`
+/// vanish, `..` as `dotdot` says. `None` when the path is refused.
+pub fn clean(path: &[u8], dotdot: DotDot) -> Option<Vec<&[u8]>> {
+    let mut out: Vec<&[u8]> = Vec::new();
+    for c in path.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." if dotdot == DotDot::Refuse => return None,
+            b".." => {
+                out.pop()?;
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// A directory treated as `/`: every open under it resolves in it.
+#[derive(Debug)]
+pub struct Root {
+    fd: OwnedFd,
+}
+
+impl Root {
+    /// Opens the directory at `path` (a trusted host path) as a root.
+    pub fn open(path: &Path) -> io::Result<Root> {
+        Ok(Root {
+            fd: open_dir(path)?,
+        })
+    }
+
+    pub fn from_fd(fd: OwnedFd) -> Root {
+        Root { fd }
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Opens `path` (`/`-separated, empty for the root itself) with `flags`,
+    /// resolved in the root.
+    pub fn open_at(&self, path: &[u8], flags: OFlag) -> Result<OwnedFd, Errno> {
+        let p = if path.is_empty() {
+            OsStr::new(".")
+        } else {
+            OsStr::from_bytes(path)
+        };
+        open_at_in_root(self.fd.as_fd(), p, flags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_clamps_or_refuses_dotdot() {
+        let c = |p: &[u8], d| clean(p, d).map(|v| v.join(&b'/'));
+        assert_eq!(c(b"/a/./b/", DotDot::Clamp), Some(b"a/b".to_vec()));
+        assert_eq!(c(b"a/../b", DotDot::Clamp), Some(b"b".to_vec()));
+        assert_eq!(c(b"a/../../b", DotDot::Clamp), None);
+        assert_eq!(c(b"a/../b", DotDot::Refuse), None);
+        assert_eq!(c(b"./", DotDot::Refuse), Some(Vec::new()));
+    }
 }
