@@ -66,15 +66,6 @@ pub(crate) fn walk_components(path: &Path) -> Vec<OsString> {
         .collect()
 }
 
-/// Opens directory `path` as if `root` were `/`.
-pub(crate) fn open_in_root(root: &OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
-    open_at_in_root(
-        root.as_fd(),
-        OsStr::from_bytes(path),
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
-    )
-}
-
 /// `rm -rf` of `name` in `pfd`, never following a symlink.
 pub(crate) fn remove_tree_at(pfd: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
     let fd = openat(

@@ -117,14 +117,14 @@ fn words(op: Op) -> &'static str {
 mod tests {
     use super::*;
     use crate::container::copy::pack::Packer;
+    use crate::inroot::open_dir;
     use nix::sys::stat::{utimensat, UtimensatFlags};
     use nix::sys::time::TimeSpec;
     use std::ffi::OsStr;
-    use std::os::fd::AsFd;
-    use tar::EntryType;
-    use crate::inroot::open_dir;
     use std::fs;
+    use std::os::fd::AsFd;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use tar::EntryType;
 
     const CREATOR: Options = Options {
         owners: Owners::Creator,
