@@ -7,10 +7,11 @@
 //! last components are created with `O_EXCL|O_NOFOLLOW` or `*at` calls that
 //! do not follow, and metadata is set through descriptors. [`tree`] writes
 //! entries under a [`tree::Policy`], [`untar`] feeds it a tar stream, and
-//! and [`walk`] reads a tree back through fds for the tar writers and copies.
+//! [`walk`] reads a tree back through fds for the tar writers and copies.
 
 pub mod tree;
 pub mod untar;
+pub mod walk;
 
 pub use tree::{Counts, InRootError, Meta, Node, Op, Policy, TreeWriter};
 pub use untar::extract_tar;
