@@ -1029,3 +1029,113 @@ fn remove_xattr_whiteouts(dir: BorrowedFd<'_>) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::path::Path;
+
+    fn meta() -> Meta {
+        Meta {
+            uid: 0,
+            gid: 0,
+            mode: 0o644,
+            atime: TimeSpec::new(1_000_000, 0),
+            mtime: TimeSpec::new(1_000_000, 0),
+            xattrs: Vec::new(),
+        }
+    }
+
+    fn writer(root: &Path, policy: Policy) -> TreeWriter {
+        TreeWriter::new(Root::open(root).unwrap(), &[], policy)
+    }
+
+    fn copy_like() -> Policy {
+        Policy {
+            owners: Owners::Creator,
+            whiteouts: Whiteouts::Plain,
+            through_dangling: true,
+            replace: Replace::KeepDirs,
+            ..Policy::layer()
+        }
+    }
+
+    #[test]
+    fn parents_are_made_through_dangling_symlinks_only_when_asked() {
+        let t = tempfile::tempdir().unwrap();
+        let outside = t.path().join("outside");
+        let root = t.path().join("root");
+        fs::create_dir(&root).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+        let rel: [&[u8]; 2] = [b"link", b"f"];
+
+        let mut w = writer(&root, Policy::layer());
+        let err = w
+            .put(b"link/f", &rel, Node::File(&mut &b"x"[..]), &meta())
+            .unwrap_err();
+        assert!(matches!(err, InRootError::Io { .. }), "{err}");
+
+        let mut w = writer(&root, copy_like());
+        w.put(b"link/f", &rel, Node::File(&mut &b"x"[..]), &meta())
+            .unwrap();
+        w.finish().unwrap();
+        // Made where the link points, as if the root were `/`.
+        let inside = root.join(outside.strip_prefix("/").unwrap()).join("f");
+        assert_eq!(fs::read(inside).unwrap(), b"x");
+        assert!(!outside.exists());
+    }
+
+    #[test]
+    fn replace_rules() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        fs::create_dir(root.join("d")).unwrap();
+        fs::write(root.join("f"), "old").unwrap();
+        let file = |w: &mut TreeWriter, name: &[u8]| {
+            w.put(name, &[name], Node::File(&mut &b"new"[..]), &meta())
+        };
+
+        let mut w = writer(root, copy_like());
+        let err = file(&mut w, b"d").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                InRootError::Io {
+                    op: Op::ReplaceDir,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let mut w = writer(
+            root,
+            Policy {
+                replace: Replace::NoSwap,
+                ..copy_like()
+            },
+        );
+        let err = file(&mut w, b"d").unwrap_err();
+        assert!(matches!(err, InRootError::Overwrite { .. }), "{err}");
+        let mut w = writer(
+            root,
+            Policy {
+                replace: Replace::Never,
+                ..copy_like()
+            },
+        );
+        let err = file(&mut w, b"f").unwrap_err();
+        assert!(
+            matches!(&err, InRootError::Io { op: Op::CreateFile, source, .. }
+                if source.raw_os_error() == Some(libc::EEXIST)),
+            "{err}"
+        );
+        assert_eq!(fs::read(root.join("f")).unwrap(), b"old");
+
+        let mut w = writer(root, Policy::layer());
+        file(&mut w, b"d").unwrap();
+        file(&mut w, b"f").unwrap();
+        assert_eq!(fs::read(root.join("d")).unwrap(), b"new");
+        assert_eq!(fs::read(root.join("f")).unwrap(), b"new");
+    }
+}
