@@ -16,7 +16,7 @@ pub mod walk;
 pub use tree::{Counts, InRootError, Meta, Node, Op, Policy, TreeWriter};
 pub use untar::extract_tar;
 
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -25,7 +25,7 @@ use std::path::{Component, Path};
 use nix::errno::Errno;
 use nix::fcntl::{openat, openat2, AtFlags, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{fstatat, Mode};
-use nix::unistd::{unlinkat, UnlinkatFlags};
+use nix::unistd::{fchown, fchownat, unlinkat, Gid, Uid, UnlinkatFlags};
 
 pub(crate) fn open_dir(path: &Path) -> io::Result<OwnedFd> {
     Ok(nix::fcntl::open(
@@ -67,6 +67,20 @@ pub(crate) fn walk_components(path: &Path) -> Vec<OsString> {
         .collect()
 }
 
+/// Whether entry `name` of `dir` is a directory (not a symlink to one), from
+/// the listing's type when the filesystem gives it.
+fn is_dir_entry(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    kind: Option<nix::dir::Type>,
+) -> nix::Result<bool> {
+    match kind {
+        Some(t) => Ok(t == nix::dir::Type::Directory),
+        None => fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW)
+            .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR),
+    }
+}
+
 /// `rm -rf` of `name` in `pfd`, never following a symlink.
 pub(crate) fn remove_tree_at(pfd: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
     let fd = openat(
@@ -75,32 +89,45 @@ pub(crate) fn remove_tree_at(pfd: BorrowedFd<'_>, name: &OsStr) -> io::Result<()
         OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
         Mode::empty(),
     )?;
-    let mut dir = nix::dir::Dir::from_fd(fd)?;
-    let dfd = dir.as_fd().try_clone_to_owned()?;
-    let mut children: Vec<(CString, bool)> = Vec::new();
-    for entry in dir.iter() {
-        let entry = entry?;
-        let n = entry.file_name();
-        if n.to_bytes() == b"." || n.to_bytes() == b".." {
-            continue;
-        }
-        let is_dir = match entry.file_type() {
-            Some(t) => t == nix::dir::Type::Directory,
-            None => fstatat(&dfd, n, AtFlags::AT_SYMLINK_NOFOLLOW)
-                .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR)?,
-        };
-        children.push((n.to_owned(), is_dir));
-    }
-    for (child, is_dir) in children {
-        let child = OsStr::from_bytes(child.to_bytes());
-        if is_dir {
-            remove_tree_at(dfd.as_fd(), child)?;
+    for (child, kind) in walk::entries(fd.as_fd())? {
+        if is_dir_entry(fd.as_fd(), &child, kind)? {
+            remove_tree_at(fd.as_fd(), &child)?;
         } else {
-            unlinkat(&dfd, child, UnlinkatFlags::NoRemoveDir)?;
+            unlinkat(&fd, child.as_os_str(), UnlinkatFlags::NoRemoveDir)?;
         }
     }
     unlinkat(pfd, name, UnlinkatFlags::RemoveDir)?;
     Ok(())
+}
+
+/// Gives `dir` and everything under it to `uid`:`gid` (symlinks themselves, never
+/// their targets). Returns how many entries changed owner.
+pub fn chown_tree(dir: BorrowedFd<'_>, uid: u32, gid: u32) -> io::Result<u64> {
+    let err = |op: &str, name: &OsStr, e: Errno| {
+        let e = io::Error::from(e);
+        io::Error::new(e.kind(), format!("{op} {}: {e}", Path::new(name).display()))
+    };
+    let (u, g) = (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)));
+    fchown(dir, u, g).map_err(|e| err("setting the owner of", OsStr::new("."), e))?;
+    let mut count = 1;
+    for (name, kind) in walk::entries(dir)? {
+        let name = name.as_os_str();
+        if is_dir_entry(dir, name, kind).map_err(|e| err("reading", name, e))? {
+            let sub = openat(
+                dir,
+                name,
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| err("opening", name, e))?;
+            count += chown_tree(sub.as_fd(), uid, gid)?;
+        } else {
+            fchownat(dir, name, u, g, AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(|e| err("setting the owner of", name, e))?;
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 pub(crate) fn fsetxattr(fd: BorrowedFd<'_>, name: &str, value: &[u8]) -> io::Result<()> {

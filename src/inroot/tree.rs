@@ -35,6 +35,7 @@ use nix::sys::time::TimeSpec;
 use nix::unistd::{fchown, fchownat, linkat, symlinkat, unlinkat, Gid, Uid, UnlinkatFlags};
 use thiserror::Error;
 
+use super::walk::entries;
 use super::{fgetxattr, fsetxattr, remove_tree_at, with_cstr, DotDot, Root};
 
 /// Buffer for file contents.
@@ -997,35 +998,21 @@ impl TreeWriter {
 
 /// Deletes the xattr-form whiteouts directly in directory `dir`.
 fn remove_xattr_whiteouts(dir: BorrowedFd<'_>) -> io::Result<()> {
-    let fd = openat(
-        dir,
-        ".",
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )?;
-    let mut listing = nix::dir::Dir::from_fd(fd)?;
-    let dfd = listing.as_fd().try_clone_to_owned()?;
-    let mut doomed = Vec::new();
-    for entry in listing.iter() {
-        let entry = entry?;
-        if entry.file_type() != Some(nix::dir::Type::File) {
+    for (name, kind) in entries(dir)? {
+        if kind != Some(nix::dir::Type::File) {
             continue;
         }
-        let name = entry.file_name();
         let Ok(f) = openat(
-            &dfd,
-            name,
+            dir,
+            name.as_os_str(),
             OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
             Mode::empty(),
         ) else {
             continue;
         };
         if fgetxattr(f.as_fd(), XATTR_WHITEOUT)?.is_some() {
-            doomed.push(name.to_owned());
+            unlinkat(dir, name.as_os_str(), UnlinkatFlags::NoRemoveDir)?;
         }
-    }
-    for name in doomed {
-        unlinkat(&dfd, name.as_c_str(), UnlinkatFlags::NoRemoveDir)?;
     }
     Ok(())
 }

@@ -10,14 +10,21 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::dir::{Dir, Type};
-use nix::sys::stat::FileStat;
+use nix::fcntl::{openat, OFlag};
+use nix::sys::stat::{FileStat, Mode};
 
 /// The entries of directory `dir`, `.` and `..` left out, in the order the
 /// filesystem gives them.
 pub fn entries(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, Option<Type>)>> {
-    // Dir takes ownership of its fd: give it a duplicate.
-    let dup = dir.try_clone_to_owned()?;
-    let mut d = Dir::from_fd(dup)?;
+    // A fresh open of its own: a duplicate would share (and move) the offset
+    // of a descriptor the caller may list again.
+    let fd = openat(
+        dir,
+        ".",
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    let mut d = Dir::from_fd(fd)?;
     let mut out = Vec::new();
     for entry in d.iter() {
         let entry = entry?;

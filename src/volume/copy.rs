@@ -13,15 +13,15 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use nix::dir::Type;
 use nix::errno::Errno;
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
 use nix::sys::stat::{fstatat, Mode, SFlag};
 use nix::sys::time::TimeSpec;
-use nix::unistd::{fchownat, Gid, Uid};
 
 use crate::inroot::tree::{Owners, Replace, Unmapped, Whiteouts, Xattrs};
 use crate::inroot::walk::{carried_xattrs, entries, Links};
+
+pub use crate::inroot::chown_tree;
 use crate::inroot::{DotDot, InRootError, Meta, Node, Op, Policy, Root, TreeWriter};
 
 /// What a copy did, for logs and tests.
@@ -149,7 +149,9 @@ impl Copier {
             xattrs: Vec::new(),
         };
         self.stats.entries += 1;
-        if kind != SFlag::S_IFDIR {
+        // A device node may be skipped: another name for it has nothing to link to.
+        let device = kind == SFlag::S_IFCHR || kind == SFlag::S_IFBLK;
+        if kind != SFlag::S_IFDIR && !device {
             if let Some(first) = self.links.seen(&st, rel) {
                 let first = first.as_os_str().as_bytes();
                 let target: Vec<&[u8]> = first.split(|&b| b == b'/').collect();
@@ -189,31 +191,6 @@ impl Copier {
         }
         Ok(())
     }
-}
-
-/// Gives `dir` and everything under it to `uid`:`gid` (symlinks themselves, never
-/// their targets). Returns how many entries changed owner.
-pub fn chown_tree(dir: BorrowedFd<'_>, uid: u32, gid: u32) -> io::Result<u64> {
-    let (u, g) = (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)));
-    nix::unistd::fchown(dir, u, g).map_err(|e| err("setting the owner of", OsStr::new("."), e))?;
-    let mut count = 1;
-    for (name, kind) in entries(dir)? {
-        let is_dir = match kind {
-            Some(t) => t == Type::Directory,
-            None => fstatat(dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
-                .map(|st| SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR)
-                .map_err(|e| err("reading", &name, e))?,
-        };
-        if is_dir {
-            let sub = open_dir_at(dir, &name).map_err(|e| err("opening", &name, e))?;
-            count += chown_tree(sub.as_fd(), uid, gid)?;
-        } else {
-            fchownat(dir, name.as_os_str(), u, g, AtFlags::AT_SYMLINK_NOFOLLOW)
-                .map_err(|e| err("setting the owner of", &name, e))?;
-            count += 1;
-        }
-    }
-    Ok(count)
 }
 
 /// Whether a directory has no entries.
