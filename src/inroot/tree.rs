@@ -393,6 +393,8 @@ impl TreeWriter {
     pub fn finish(&mut self) -> Result<(), InRootError> {
         self.cache = None;
         let times = std::mem::take(&mut self.dir_times);
+        // Siblings come together: their parent is opened once.
+        let mut last: Option<(Vec<u8>, OwnedFd)> = None;
         for (key, atime, mtime) in times.iter().rev() {
             let comps: Vec<&[u8]> = key
                 .split(|&b| b == b'/')
@@ -401,12 +403,18 @@ impl TreeWriter {
             let result = match comps.split_last() {
                 None => futimens(self.root.fd(), atime, mtime),
                 Some((name, parent)) => {
-                    let Ok(pfd) = self.root.open_at(&parent.join(&b'/'), self.dir_flags()) else {
-                        // Removed later on: nothing to date.
-                        continue;
-                    };
+                    let pkey = parent.join(&b'/');
+                    let cached = matches!(&last, Some((k, _)) if *k == pkey);
+                    if !cached {
+                        let Ok(fd) = self.root.open_at(&pkey, self.dir_flags()) else {
+                            // Removed later on: nothing to date.
+                            continue;
+                        };
+                        last = Some((pkey, fd));
+                    }
+                    let Some((_, pfd)) = &last else { continue };
                     utimensat(
-                        &pfd,
+                        pfd,
                         OsStr::from_bytes(name),
                         atime,
                         mtime,
