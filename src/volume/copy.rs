@@ -1,7 +1,8 @@
 //! Copying a directory tree into a volume with everything that makes it the same
 //! tree: owners, modes (setuid included), symlinks, hard links, fifos, xattrs and
-//! times; and changing the owner of a whole tree (`:U`). Everything works on
-//! directory fds and never follows a symlink, so a tree cannot redirect the copy.
+//! times; and changing the owner of a whole tree (`:U`). The source is read
+//! through directory fds and the copy written through [`crate::inroot`], never
+//! following a symlink, so a tree cannot redirect the copy.
 //!
 //! Run as root of the user namespace, so that every owner can be set and every
 //! file read.
@@ -20,9 +21,9 @@ use nix::sys::time::TimeSpec;
 
 use crate::inroot::tree::{Owners, Replace, Unmapped, Whiteouts, Xattrs};
 use crate::inroot::walk::{carried_xattrs, entries, Links};
+use crate::inroot::{DotDot, InRootError, Meta, Node, Op, Policy, Root, TreeWriter};
 
 pub use crate::inroot::chown_tree;
-use crate::inroot::{DotDot, InRootError, Meta, Node, Op, Policy, Root, TreeWriter};
 
 /// What a copy did, for logs and tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
