@@ -21,6 +21,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
+use std::rc::Rc;
 
 use nix::errno::Errno;
 use nix::fcntl::{openat, openat2, AtFlags, OFlag, OpenHow, ResolveFlag};
@@ -198,19 +199,22 @@ pub fn clean(path: &[u8], dotdot: DotDot) -> Option<Vec<&[u8]>> {
 /// A directory treated as `/`: every open under it resolves in it.
 #[derive(Debug)]
 pub struct Root {
-    fd: OwnedFd,
+    fd: Rc<OwnedFd>,
 }
 
 impl Root {
     /// Opens the directory at `path` (a trusted host path) as a root.
     pub fn open(path: &Path) -> io::Result<Root> {
-        Ok(Root {
-            fd: open_dir(path)?,
-        })
+        Ok(Root::from_fd(open_dir(path)?))
     }
 
     pub fn from_fd(fd: OwnedFd) -> Root {
-        Root { fd }
+        Root { fd: Rc::new(fd) }
+    }
+
+    /// The root's own fd, shared.
+    pub(crate) fn shared(&self) -> Rc<OwnedFd> {
+        self.fd.clone()
     }
 
     pub fn fd(&self) -> BorrowedFd<'_> {

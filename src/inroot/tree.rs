@@ -394,7 +394,7 @@ impl TreeWriter {
         self.cache = None;
         let times = std::mem::take(&mut self.dir_times);
         // Siblings come together: their parent is opened once.
-        let mut last: Option<(Vec<u8>, OwnedFd)> = None;
+        let mut last: Option<(Vec<u8>, Rc<OwnedFd>)> = None;
         for (key, atime, mtime) in times.iter().rev() {
             let comps: Vec<&[u8]> = key
                 .split(|&b| b == b'/')
@@ -406,7 +406,7 @@ impl TreeWriter {
                     let pkey = parent.join(&b'/');
                     let cached = matches!(&last, Some((k, _)) if *k == pkey);
                     if !cached {
-                        let Ok(fd) = self.root.open_at(&pkey, self.dir_flags()) else {
+                        let Ok(fd) = self.dir_at(&pkey) else {
                             // Removed later on: nothing to date.
                             continue;
                         };
@@ -688,12 +688,23 @@ impl TreeWriter {
                 return Ok(fd.clone());
             }
         }
-        self.root.open_at(&key, self.dir_flags()).map(Rc::new)
+        self.dir_at(&key)
+    }
+
+    /// Directory `key` (joined components under the root), which must exist.
+    fn dir_at(&self, key: &[u8]) -> Result<Rc<OwnedFd>, Errno> {
+        if key.is_empty() {
+            return Ok(self.root.shared());
+        }
+        self.root.open_at(key, self.dir_flags()).map(Rc::new)
     }
 
     /// The parent directory `rel` under the base, created if missing.
     fn parent(&mut self, rel: &[&[u8]], meta: &Meta) -> Res<Rc<OwnedFd>> {
         let key = self.key(rel);
+        if key.is_empty() {
+            return Ok(self.root.shared());
+        }
         if let Some((k, fd)) = &self.cache {
             if *k == key {
                 return Ok(fd.clone());
