@@ -13,6 +13,7 @@ pub mod error;
 pub mod format;
 pub mod host;
 pub mod image;
+pub mod inroot;
 pub mod logging;
 pub mod monitor;
 pub mod network;

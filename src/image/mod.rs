@@ -5,7 +5,6 @@ pub mod blob_locations;
 pub mod changes;
 pub mod compression;
 pub mod ensure;
-pub mod fsat;
 pub mod gzip;
 pub mod history;
 pub mod inspect;

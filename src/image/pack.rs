@@ -7,24 +7,23 @@
 //! whiteouts back into `.wh.NAME` entries and `user.overlay.opaque` into
 //! `.wh..wh..opq`.
 
-use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::fs::{self, File, Metadata};
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::sys::stat::Mode;
+use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
+use nix::sys::stat::{fstat, fstatat, FileStat, Mode};
 use thiserror::Error;
 
-use super::fsat::open_at_in_root;
 use super::tarsplit::{JournalReader, Record};
-use super::unpack::{OPAQUE_MARKER, WHITEOUT_PREFIX, XATTR_OPAQUE, XATTR_WHITEOUT};
 use super::xattrs;
+use crate::inroot::tree::{OPAQUE_MARKER, WHITEOUT_PREFIX, XATTR_OPAQUE, XATTR_WHITEOUT};
+use crate::inroot::walk::{carried_xattr, header, sorted_names, Links};
+use crate::inroot::{fgetxattr, open_at_in_root, open_dir};
 
 #[derive(Debug, Error)]
 pub enum PackError {
@@ -125,14 +124,20 @@ fn open_file_in(root: &OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
 
 /// Writes a tar of everything under `dir` (entries sorted by name, so the same
 /// tree always gives the same bytes), overlay whiteouts as `.wh.` entries.
+/// The tree is read through directory fds and never through a symlink.
 pub fn pack_dir(dir: &Path, out: impl Write) -> Result<(), PackError> {
+    let root = open_dir(dir).map_err(|source| PackError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut packer = Packer {
         builder: tar::Builder::new(out),
-        links: HashMap::new(),
+        links: Links::default(),
+        top: dir,
     };
     packer.builder.mode(tar::HeaderMode::Complete);
     packer.builder.follow_symlinks(false);
-    packer.walk(dir, Path::new(""))?;
+    packer.walk(root.as_fd(), Path::new(""))?;
     packer
         .builder
         .into_inner()
@@ -140,132 +145,135 @@ pub fn pack_dir(dir: &Path, out: impl Write) -> Result<(), PackError> {
         .map_err(PackError::Write)
 }
 
-struct Packer<W: Write> {
+struct Packer<'a, W: Write> {
     builder: tar::Builder<W>,
-    /// First path seen of each multiply-linked inode.
-    links: HashMap<(u64, u64), PathBuf>,
+    /// First path seen of each multiply-linked file.
+    links: Links,
+    /// The tree's host path, for messages.
+    top: &'a Path,
 }
 
-impl<W: Write> Packer<W> {
-    fn walk(&mut self, abs: &Path, rel: &Path) -> Result<(), PackError> {
-        let read_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| PackError::Read { path, source }
-        };
-        let mut names: Vec<_> = fs::read_dir(abs)
-            .map_err(read_err(abs))?
-            .map(|e| e.map(|e| e.file_name()))
-            .collect::<Result<_, _>>()
-            .map_err(read_err(abs))?;
-        names.sort();
-        if !rel.as_os_str().is_empty() && is_opaque(abs) {
+/// `name` in `dir` as a path the `l*xattr` calls take without following it.
+fn at_path(dir: BorrowedFd<'_>, name: &OsStr) -> PathBuf {
+    Path::new(&format!("/proc/self/fd/{}", dir.as_raw_fd())).join(name)
+}
+
+impl<W: Write> Packer<'_, W> {
+    fn read_err(&self, rel: &Path) -> impl FnOnce(io::Error) -> PackError {
+        let path = self.top.join(rel);
+        move |source| PackError::Read { path, source }
+    }
+
+    fn walk(&mut self, dir: BorrowedFd<'_>, rel: &Path) -> Result<(), PackError> {
+        let names = sorted_names(dir).map_err(self.read_err(rel))?;
+        if !rel.as_os_str().is_empty() && is_opaque(dir) {
             let marker = rel.join(OsStr::from_bytes(OPAQUE_MARKER));
-            self.append_empty(&marker, &fs::symlink_metadata(abs).map_err(read_err(abs))?)?;
+            let st = fstat(dir).map_err(|e| self.read_err(rel)(e.into()))?;
+            self.append_empty(&marker, &st)?;
         }
         for name in names {
-            let path = abs.join(&name);
             let rel_path = rel.join(&name);
-            let meta = fs::symlink_metadata(&path).map_err(read_err(&path))?;
-            if is_whiteout(&path, &meta) {
+            let st = fstatat(dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(|e| self.read_err(&rel_path)(e.into()))?;
+            if is_whiteout(dir, &name, &st) {
                 let mut wh = WHITEOUT_PREFIX.to_vec();
                 wh.extend_from_slice(name.as_bytes());
-                self.append_empty(&rel.join(OsStr::from_bytes(&wh)), &meta)?;
+                self.append_empty(&rel.join(OsStr::from_bytes(&wh)), &st)?;
                 continue;
             }
-            self.append(&path, &rel_path, &meta)?;
-            if meta.is_dir() {
-                self.walk(&path, &rel_path)?;
+            self.append(dir, &name, &rel_path, &st)?;
+            if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                let sub = openat(
+                    dir,
+                    name.as_os_str(),
+                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(|e| self.read_err(&rel_path)(e.into()))?;
+                self.walk(sub.as_fd(), &rel_path)?;
             }
         }
         Ok(())
     }
 
-    fn append(&mut self, path: &Path, rel: &Path, meta: &Metadata) -> Result<(), PackError> {
+    fn append(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &OsStr,
+        rel: &Path,
+        st: &FileStat,
+    ) -> Result<(), PackError> {
         let werr = PackError::Write;
-        let mut header = tar::Header::new_gnu();
-        header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
-        header.set_uid(u64::from(meta.uid()));
-        header.set_gid(u64::from(meta.gid()));
-        header.set_mtime(u64::try_from(meta.mtime()).unwrap_or(0));
-        header.set_mode(meta.mode() & 0o7777);
-        self.append_xattrs(path)?;
-        let ft = meta.file_type();
-        if ft.is_file() && meta.nlink() > 1 {
-            let key = (meta.dev(), meta.ino());
-            if let Some(first) = self.links.get(&key) {
+        let (kind, mut header) = layer_header(st);
+        self.append_xattrs(dir, name)?;
+        if kind == tar::EntryType::Regular {
+            if let Some(first) = self.links.seen(st, rel) {
                 header.set_entry_type(tar::EntryType::Link);
                 header.set_size(0);
-                let first = first.clone();
                 return self
                     .builder
                     .append_link(&mut header, rel, &first)
                     .map_err(werr);
             }
-            self.links.insert(key, rel.to_path_buf());
-        }
-        if ft.is_symlink() {
-            let target = fs::read_link(path).map_err(|source| PackError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            header.set_size(0);
+            let fd = openat(
+                dir,
+                name,
+                OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| self.read_err(rel)(e.into()))?;
             return self
                 .builder
-                .append_link(&mut header, rel, &target)
+                .append_data(&mut header, rel, File::from(fd))
                 .map_err(werr);
         }
-        if ft.is_file() {
-            let file = File::open(path).map_err(|source| PackError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            return self
+        match kind {
+            tar::EntryType::Symlink => {
+                let target = readlinkat(dir, name).map_err(|e| self.read_err(rel)(e.into()))?;
+                self.builder
+                    .append_link(&mut header, rel, Path::new(&target))
+                    .map_err(werr)
+            }
+            tar::EntryType::Directory => {
+                let mut name = rel.as_os_str().to_owned();
+                name.push("/");
+                self.builder
+                    .append_data(&mut header, Path::new(&name), io::empty())
+                    .map_err(werr)
+            }
+            _ => self
                 .builder
-                .append_data(&mut header, rel, file)
-                .map_err(werr);
+                .append_data(&mut header, rel, io::empty())
+                .map_err(werr),
         }
-        if ft.is_dir() {
-            let mut name = rel.as_os_str().to_owned();
-            name.push("/");
-            return self
-                .builder
-                .append_data(&mut header, Path::new(&name), io::empty())
-                .map_err(werr);
-        }
-        // Devices and fifos: set_metadata_in_mode filled type and numbers.
-        header.set_size(0);
-        self.builder
-            .append_data(&mut header, rel, io::empty())
-            .map_err(werr)
     }
 
-    fn append_empty(&mut self, rel: &Path, like: &Metadata) -> Result<(), PackError> {
+    fn append_empty(&mut self, rel: &Path, like: &FileStat) -> Result<(), PackError> {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Regular);
         header.set_size(0);
         header.set_mode(0o644);
         header.set_uid(0);
         header.set_gid(0);
-        header.set_mtime(u64::try_from(like.mtime()).unwrap_or(0));
+        header.set_mtime(u64::try_from(like.st_mtime).unwrap_or(0));
         self.builder
             .append_data(&mut header, rel, io::empty())
             .map_err(PackError::Write)
     }
 
     /// Xattrs worth carrying in a layer, as PAX `SCHILY.xattr.` records.
-    fn append_xattrs(&mut self, path: &Path) -> Result<(), PackError> {
-        let names = xattrs::list(path).unwrap_or_default();
+    fn append_xattrs(&mut self, dir: BorrowedFd<'_>, name: &OsStr) -> Result<(), PackError> {
+        let path = at_path(dir, name);
+        let names = xattrs::list(&path).unwrap_or_default();
         let mut items: Vec<(String, Vec<u8>)> = Vec::new();
         for name in names {
-            let keep = name.starts_with(b"user.") && !name.starts_with(b"user.overlay.")
-                || name == b"security.capability";
+            if !carried_xattr(&name) {
+                continue;
+            }
             let Ok(name) = String::from_utf8(name) else {
                 continue;
             };
-            if !keep {
-                continue;
-            }
-            if let Ok(Some(value)) = xattrs::get(path, &name) {
+            if let Ok(Some(value)) = xattrs::get(&path, &name) {
                 items.push((format!("SCHILY.xattr.{name}"), value));
             }
         }
@@ -279,16 +287,43 @@ impl<W: Write> Packer<W> {
     }
 }
 
-fn is_whiteout(path: &Path, meta: &Metadata) -> bool {
-    let ft = meta.file_type();
-    (ft.is_char_device() && meta.rdev() == 0)
-        || (ft.is_file()
-            && meta.len() == 0
-            && xattrs::get(path, XATTR_WHITEOUT).ok().flatten().is_some())
+/// The header of a layer entry: type, mode, owner and mtime from `st`, the
+/// size of a regular file, device numbers written as zero fields (as this
+/// writer always has).
+fn layer_header(st: &FileStat) -> (tar::EntryType, tar::Header) {
+    let kind = match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG => tar::EntryType::Regular,
+        libc::S_IFLNK => tar::EntryType::Symlink,
+        libc::S_IFCHR => tar::EntryType::Char,
+        libc::S_IFBLK => tar::EntryType::Block,
+        libc::S_IFDIR => tar::EntryType::Directory,
+        libc::S_IFIFO => tar::EntryType::Fifo,
+        _ => tar::EntryType::new(b' '),
+    };
+    let mut h = header(st, kind);
+    if kind == tar::EntryType::Regular {
+        h.set_size(st.st_size.max(0) as u64);
+    }
+    if let Some(gnu) = h.as_gnu_mut() {
+        gnu.set_device_major(0);
+        gnu.set_device_minor(0);
+    }
+    (kind, h)
 }
 
-fn is_opaque(dir: &Path) -> bool {
-    xattrs::get(dir, XATTR_OPAQUE)
+fn is_whiteout(dir: BorrowedFd<'_>, name: &OsStr, st: &FileStat) -> bool {
+    let kind = st.st_mode & libc::S_IFMT;
+    (kind == libc::S_IFCHR && st.st_rdev == 0)
+        || (kind == libc::S_IFREG
+            && st.st_size == 0
+            && xattrs::get(&at_path(dir, name), XATTR_WHITEOUT)
+                .ok()
+                .flatten()
+                .is_some())
+}
+
+fn is_opaque(dir: BorrowedFd<'_>) -> bool {
+    fgetxattr(dir, XATTR_OPAQUE)
         .ok()
         .flatten()
         .is_some_and(|v| v == b"y")
@@ -300,6 +335,8 @@ mod tests {
     use crate::base::digest::Digest;
     use crate::image::unpack::tests::{Scene, Tar};
     use crate::image::unpack::{unpack, UnpackOptions};
+    use std::fs;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
     fn fixture() -> Vec<u8> {
         let mut t = Tar::new();
@@ -318,6 +355,32 @@ mod tests {
         // Some writers leave extra zero blocks; they are part of the diff id too.
         data.extend_from_slice(&[0u8; 1024]);
         data
+    }
+
+    #[test]
+    fn layer_headers_are_those_of_the_tar_crates_metadata() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        fs::create_dir(d.join("dir")).unwrap();
+        fs::write(d.join("file"), b"12345").unwrap();
+        std::os::unix::fs::symlink("file", d.join("link")).unwrap();
+        nix::unistd::mkfifo(&d.join("fifo"), Mode::from_bits_truncate(0o640)).unwrap();
+        for name in ["dir", "file", "link", "fifo"] {
+            let path = d.join(name);
+            let meta = fs::symlink_metadata(&path).unwrap();
+            let mut want = tar::Header::new_gnu();
+            want.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+            want.set_uid(u64::from(meta.uid()));
+            want.set_gid(u64::from(meta.gid()));
+            want.set_mtime(u64::try_from(meta.mtime()).unwrap_or(0));
+            want.set_mode(meta.mode() & 0o7777);
+            if meta.file_type().is_symlink() || meta.file_type().is_fifo() {
+                want.set_size(0);
+            }
+            let st = fstatat(nix::fcntl::AT_FDCWD, &path, AtFlags::AT_SYMLINK_NOFOLLOW).unwrap();
+            let (_, got) = layer_header(&st);
+            assert_eq!(got.as_bytes()[..], want.as_bytes()[..], "{name}");
+        }
     }
 
     #[test]

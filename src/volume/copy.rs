@@ -1,25 +1,29 @@
 //! Copying a directory tree into a volume with everything that makes it the same
 //! tree: owners, modes (setuid included), symlinks, hard links, fifos, xattrs and
-//! times; and changing the owner of a whole tree (`:U`). Everything works on
-//! directory fds and never follows a symlink, so a tree cannot redirect the copy.
+//! times; and changing the owner of a whole tree (`:U`). The source is read
+//! through directory fds and the copy written through [`crate::inroot`], never
+//! following a symlink, so a tree cannot redirect the copy.
 //!
 //! Run as root of the user namespace, so that every owner can be set and every
 //! file read.
 
-use std::collections::HashMap;
-use std::ffi::{CStr, CString, OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use nix::dir::{Dir, Type};
 use nix::errno::Errno;
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
-use nix::sys::stat::{fchmod, fchmodat, fstatat, mkdirat, mknodat, FchmodatFlags, Mode, SFlag};
+use nix::sys::stat::{fstatat, Mode, SFlag};
 use nix::sys::time::TimeSpec;
-use nix::unistd::{fchownat, linkat, symlinkat, Gid, Uid};
+
+use crate::inroot::tree::{Owners, Replace, Unmapped, Whiteouts, Xattrs};
+use crate::inroot::walk::{carried_xattrs, entries, Links};
+use crate::inroot::{DotDot, InRootError, Meta, Node, Op, Policy, Root, TreeWriter};
+
+pub use crate::inroot::chown_tree;
 
 /// What a copy did, for logs and tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -47,90 +51,120 @@ fn open_dir_at(parent: BorrowedFd<'_>, name: &OsStr) -> nix::Result<OwnedFd> {
     )
 }
 
-/// Entries of a directory, `.` and `..` left out.
-fn entries(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, Option<Type>)>> {
-    // Dir takes ownership of its fd: give it a duplicate.
-    let dup = dir.try_clone_to_owned()?;
-    let mut d = Dir::from_fd(dup)?;
-    let mut out = Vec::new();
-    for entry in d.iter() {
-        let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
-        }
-        out.push((OsStr::from_bytes(name).to_os_string(), entry.file_type()));
+/// How the copy writes: everything as the source has it, into an empty
+/// target (nothing there is replaced).
+fn policy() -> Policy {
+    Policy {
+        dotdot: DotDot::Refuse,
+        whiteouts: Whiteouts::Plain,
+        owners: Owners::Archive,
+        unmapped: Unmapped::Fail,
+        parents_owned: false,
+        through_dangling: false,
+        replace: Replace::Never,
+        devices: true,
+        xattrs: Xattrs::Apply,
+        pax_times: false,
+        strict_times: false,
+        search_only: false,
+        root_meta: false,
     }
-    Ok(out)
+}
+
+/// The copy's wording of a failed step, naming the entry as before.
+fn write_error(e: InRootError) -> io::Error {
+    match e {
+        InRootError::Io {
+            rel, op, source, ..
+        } => {
+            let what = match op {
+                Op::CreateDir => "creating directory",
+                Op::CreateFile | Op::CreateNode => "creating",
+                Op::WriteFile => "copying",
+                Op::CreateSymlink => "creating link",
+                Op::CreateHardLink => "linking",
+                Op::SetOwner => "setting the owner of",
+                Op::SetMode => "setting the mode of",
+                other => other.words(),
+            };
+            let name = rel.rsplit('/').next().unwrap_or_default();
+            err(what, OsStr::new(name), source)
+        }
+        InRootError::Unmapped { rel, .. } => {
+            let name = rel.rsplit('/').next().unwrap_or_default();
+            err("setting the owner of", OsStr::new(name), Errno::EINVAL)
+        }
+        other => io::Error::other(other.to_string()),
+    }
 }
 
 /// Copies the content of `src` (a directory) into `dst` (an existing directory);
 /// `dst` itself keeps its owner and mode.
 pub fn copy_tree(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> io::Result<CopyStats> {
+    let root = Root::from_fd(dst.try_clone_to_owned()?);
     let mut c = Copier {
-        links: HashMap::new(),
+        links: Links::default(),
         stats: CopyStats::default(),
-        dst_root: dst.try_clone_to_owned()?,
+        writer: TreeWriter::new(root, &[], policy()),
     };
-    c.copy_dir(src, dst, Path::new(""))?;
+    c.copy_dir(src, Path::new(""))?;
+    c.writer.finish().map_err(write_error)?;
+    c.stats.bytes = c.writer.counts.bytes;
+    c.stats.skipped += c.writer.counts.skipped_devices;
     Ok(c.stats)
 }
 
 struct Copier {
-    /// (dev, ino) of files with several links → their copy's path under the root.
-    links: HashMap<(u64, u64), PathBuf>,
+    /// Files with several links → their copy's path under the root.
+    links: Links,
     stats: CopyStats,
-    dst_root: OwnedFd,
+    writer: TreeWriter,
 }
 
 impl Copier {
-    fn copy_dir(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>, rel: &Path) -> io::Result<()> {
+    fn copy_dir(&mut self, src: BorrowedFd<'_>, rel: &Path) -> io::Result<()> {
         for (name, _) in entries(src)? {
-            self.copy_entry(src, dst, &name, &rel.join(&name))?;
+            self.copy_entry(src, &name, &rel.join(&name))?;
         }
         Ok(())
     }
 
-    fn copy_entry(
-        &mut self,
-        src: BorrowedFd<'_>,
-        dst: BorrowedFd<'_>,
-        name: &OsStr,
-        rel: &Path,
-    ) -> io::Result<()> {
+    fn put(&mut self, rel: &Path, node: Node<'_>, meta: &Meta) -> io::Result<()> {
+        let raw = rel.as_os_str().as_bytes();
+        let comps: Vec<&[u8]> = raw.split(|&b| b == b'/').collect();
+        self.writer
+            .put(raw, &comps, node, meta)
+            .map_err(write_error)
+    }
+
+    fn copy_entry(&mut self, src: BorrowedFd<'_>, name: &OsStr, rel: &Path) -> io::Result<()> {
         let st = fstatat(src, name, AtFlags::AT_SYMLINK_NOFOLLOW)
             .map_err(|e| err("reading", name, e))?;
         let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
-        let perm = Mode::from_bits_truncate(st.st_mode & 0o7777);
-        let owner = (st.st_uid, st.st_gid);
-        let times = [
-            TimeSpec::new(st.st_atime, st.st_atime_nsec),
-            TimeSpec::new(st.st_mtime, st.st_mtime_nsec),
-        ];
+        let mut meta = Meta {
+            uid: st.st_uid.into(),
+            gid: st.st_gid.into(),
+            mode: st.st_mode & 0o7777,
+            atime: TimeSpec::new(st.st_atime, st.st_atime_nsec),
+            mtime: TimeSpec::new(st.st_mtime, st.st_mtime_nsec),
+            xattrs: Vec::new(),
+        };
         self.stats.entries += 1;
-        if kind != SFlag::S_IFDIR && st.st_nlink > 1 {
-            if let Some(first) = self.links.get(&(st.st_dev, st.st_ino)) {
-                return linkat(
-                    self.dst_root.as_fd(),
-                    first.as_path(),
-                    dst,
-                    name,
-                    AtFlags::empty(),
-                )
-                .map_err(|e| err("linking", name, e));
+        // A device node may be skipped: another name for it has nothing to link to.
+        let device = kind == SFlag::S_IFCHR || kind == SFlag::S_IFBLK;
+        if kind != SFlag::S_IFDIR && !device {
+            if let Some(first) = self.links.seen(&st, rel) {
+                let first = first.as_os_str().as_bytes();
+                let target: Vec<&[u8]> = first.split(|&b| b == b'/').collect();
+                return self.put(rel, Node::HardLink(&target), &meta);
             }
         }
         match kind {
             SFlag::S_IFDIR => {
-                mkdirat(dst, name, Mode::from_bits_truncate(0o700))
-                    .map_err(|e| err("creating directory", name, e))?;
                 let s = open_dir_at(src, name).map_err(|e| err("opening", name, e))?;
-                let d = open_dir_at(dst, name).map_err(|e| err("opening", name, e))?;
-                self.copy_dir(s.as_fd(), d.as_fd(), rel)?;
-                // After the owner: a change of owner drops security.capability.
-                set_owner_mode(d.as_fd(), owner, perm, name)?;
-                copy_xattrs(s.as_fd(), d.as_fd());
-                set_times(d.as_fd(), &times);
+                meta.xattrs = carried_xattrs(s.as_fd());
+                self.put(rel, Node::Dir, &meta)?;
+                self.copy_dir(s.as_fd(), rel)?;
             }
             SFlag::S_IFREG => {
                 let s = openat(
@@ -140,80 +174,17 @@ impl Copier {
                     Mode::empty(),
                 )
                 .map_err(|e| err("opening", name, e))?;
-                let d = openat(
-                    dst,
-                    name,
-                    OFlag::O_WRONLY
-                        | OFlag::O_CREAT
-                        | OFlag::O_EXCL
-                        | OFlag::O_NOFOLLOW
-                        | OFlag::O_CLOEXEC,
-                    Mode::from_bits_truncate(0o600),
-                )
-                .map_err(|e| err("creating", name, e))?;
-                let (mut s, mut d) = (File::from(s), File::from(d));
-                self.stats.bytes +=
-                    io::copy(&mut s, &mut d).map_err(|e| err("copying", name, e))?;
-                // After the owner: a change of owner drops security.capability.
-                set_owner_mode(d.as_fd(), owner, perm, name)?;
-                copy_xattrs(s.as_fd(), d.as_fd());
-                set_times(d.as_fd(), &times);
-                if st.st_nlink > 1 {
-                    self.links.insert((st.st_dev, st.st_ino), rel.to_path_buf());
-                }
+                meta.xattrs = carried_xattrs(s.as_fd());
+                let mut s = File::from(s);
+                self.put(rel, Node::File(&mut s), &meta)?;
             }
             SFlag::S_IFLNK => {
                 let target = readlinkat(src, name).map_err(|e| err("reading link", name, e))?;
-                symlinkat(target.as_os_str(), dst, name)
-                    .map_err(|e| err("creating link", name, e))?;
-                fchownat(
-                    dst,
-                    name,
-                    Some(Uid::from_raw(owner.0)),
-                    Some(Gid::from_raw(owner.1)),
-                    AtFlags::AT_SYMLINK_NOFOLLOW,
-                )
-                .map_err(|e| err("setting the owner of", name, e))?;
-                let _ = nix::sys::stat::utimensat(
-                    dst,
-                    name,
-                    &times[0],
-                    &times[1],
-                    nix::sys::stat::UtimensatFlags::NoFollowSymlink,
-                );
+                self.put(rel, Node::Symlink(target.as_bytes()), &meta)?;
             }
-            SFlag::S_IFIFO | SFlag::S_IFCHR | SFlag::S_IFBLK => {
-                match mknodat(dst, name, kind, perm, st.st_rdev) {
-                    Ok(()) => {}
-                    // A user namespace may make fifos but no device nodes.
-                    Err(Errno::EPERM) if kind != SFlag::S_IFIFO => {
-                        log::debug!("skipping device node {}", rel.display());
-                        self.stats.skipped += 1;
-                        return Ok(());
-                    }
-                    Err(e) => return Err(err("creating", name, e)),
-                }
-                fchownat(
-                    dst,
-                    name,
-                    Some(Uid::from_raw(owner.0)),
-                    Some(Gid::from_raw(owner.1)),
-                    AtFlags::AT_SYMLINK_NOFOLLOW,
-                )
-                .map_err(|e| err("setting the owner of", name, e))?;
-                fchmodat(dst, name, perm, FchmodatFlags::FollowSymlink)
-                    .map_err(|e| err("setting the mode of", name, e))?;
-                let _ = nix::sys::stat::utimensat(
-                    dst,
-                    name,
-                    &times[0],
-                    &times[1],
-                    nix::sys::stat::UtimensatFlags::NoFollowSymlink,
-                );
-                if st.st_nlink > 1 {
-                    self.links.insert((st.st_dev, st.st_ino), rel.to_path_buf());
-                }
-            }
+            SFlag::S_IFIFO => self.put(rel, Node::Fifo, &meta)?,
+            SFlag::S_IFCHR => self.put(rel, Node::Char(st.st_rdev), &meta)?,
+            SFlag::S_IFBLK => self.put(rel, Node::Block(st.st_rdev), &meta)?,
             _ => {
                 log::debug!("skipping socket {}", rel.display());
                 self.stats.skipped += 1;
@@ -221,121 +192,6 @@ impl Copier {
         }
         Ok(())
     }
-}
-
-/// Owner first: a change of owner clears setuid and setgid, which the mode then restores.
-fn set_owner_mode(
-    fd: BorrowedFd<'_>,
-    owner: (u32, u32),
-    perm: Mode,
-    name: &OsStr,
-) -> io::Result<()> {
-    nix::unistd::fchown(
-        fd,
-        Some(Uid::from_raw(owner.0)),
-        Some(Gid::from_raw(owner.1)),
-    )
-    .map_err(|e| err("setting the owner of", name, e))?;
-    fchmod(fd, perm).map_err(|e| err("setting the mode of", name, e))
-}
-
-fn set_times(fd: BorrowedFd<'_>, times: &[TimeSpec; 2]) {
-    let _ = nix::sys::stat::futimens(fd, &times[0], &times[1]);
-}
-
-/// Copies the extended attributes a user namespace may set (`user.*`, and
-/// `security.capability`, which the kernel stores for the namespace's root);
-/// what cannot be set is left out, as podman's copier does.
-fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) {
-    for name in list_xattrs(src) {
-        let Ok(text) = name.to_str() else { continue };
-        if !(text.starts_with("user.") || text == "security.capability") {
-            continue;
-        }
-        if let Some(value) = get_xattr(src, &name) {
-            // SAFETY: valid fd, NUL-terminated name, value buffer of its length.
-            let rc = unsafe {
-                libc::fsetxattr(
-                    dst.as_raw_fd(),
-                    name.as_ptr(),
-                    value.as_ptr().cast(),
-                    value.len(),
-                    0,
-                )
-            };
-            if rc != 0 {
-                log::debug!("xattr {text}: {}", io::Error::last_os_error());
-            }
-        }
-    }
-}
-
-fn list_xattrs(fd: BorrowedFd<'_>) -> Vec<CString> {
-    // SAFETY: a null buffer of size 0 asks for the size only.
-    let size = unsafe { libc::flistxattr(fd.as_raw_fd(), std::ptr::null_mut(), 0) };
-    if size <= 0 {
-        return Vec::new();
-    }
-    let mut buf = vec![0u8; size as usize];
-    // SAFETY: the buffer is as long as we say.
-    let n = unsafe { libc::flistxattr(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-    if n <= 0 {
-        return Vec::new();
-    }
-    buf.truncate(n as usize);
-    buf.split_inclusive(|b| *b == 0)
-        .filter_map(|n| CStr::from_bytes_with_nul(n).ok())
-        .filter(|n| !n.is_empty())
-        .map(CStr::to_owned)
-        .collect()
-}
-
-fn get_xattr(fd: BorrowedFd<'_>, name: &CStr) -> Option<Vec<u8>> {
-    // SAFETY: a null buffer of size 0 asks for the size only.
-    let size = unsafe { libc::fgetxattr(fd.as_raw_fd(), name.as_ptr(), std::ptr::null_mut(), 0) };
-    if size < 0 {
-        return None;
-    }
-    let mut buf = vec![0u8; size as usize];
-    // SAFETY: the buffer is as long as we say.
-    let n = unsafe {
-        libc::fgetxattr(
-            fd.as_raw_fd(),
-            name.as_ptr(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-        )
-    };
-    if n < 0 {
-        return None;
-    }
-    buf.truncate(n as usize);
-    Some(buf)
-}
-
-/// Gives `dir` and everything under it to `uid`:`gid` (symlinks themselves, never
-/// their targets). Returns how many entries changed owner.
-pub fn chown_tree(dir: BorrowedFd<'_>, uid: u32, gid: u32) -> io::Result<u64> {
-    let (u, g) = (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)));
-    nix::unistd::fchown(dir, u, g).map_err(|e| err("setting the owner of", OsStr::new("."), e))?;
-    let mut count = 1;
-    for (name, kind) in entries(dir)? {
-        let is_dir = match kind {
-            Some(t) => t == Type::Directory,
-            None => fstatat(dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
-                .map(|st| SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR)
-                .map_err(|e| err("reading", &name, e))?,
-        };
-        if is_dir {
-            let sub = open_dir_at(dir, &name).map_err(|e| err("opening", &name, e))?;
-            count += chown_tree(sub.as_fd(), uid, gid)?;
-        } else {
-            fchownat(dir, name.as_os_str(), u, g, AtFlags::AT_SYMLINK_NOFOLLOW)
-                .map_err(|e| err("setting the owner of", &name, e))?;
-            count += 1;
-        }
-    }
-    Ok(count)
 }
 
 /// Whether a directory has no entries.

@@ -445,7 +445,7 @@ fn in_namespace(
 /// its remains are cleared by the next try.
 fn copy_up(src: &OwnedFd, volume_dir: &OwnedFd, data_name: &std::ffi::OsStr) -> Result<()> {
     const STAGING: &str = "copy-up";
-    match crate::image::fsat::remove_tree_at(volume_dir.as_fd(), std::ffi::OsStr::new(STAGING)) {
+    match crate::inroot::remove_tree_at(volume_dir.as_fd(), std::ffi::OsStr::new(STAGING)) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(e).context("clearing an unfinished copy");
         }

@@ -13,7 +13,7 @@ use super::untar;
 use super::{CopyError, Entry, EntryKind, HashCache, Source, SourceKind, SourceRoot};
 use crate::base::digest::HashingReader;
 use crate::build::ignore::{self, filepath_match, has_meta, Ignore};
-use crate::image::fsat::walk_components;
+use crate::inroot::walk_components;
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_HOPS: usize = 40;

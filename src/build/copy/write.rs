@@ -9,32 +9,27 @@
 
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::io::{self, Read};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use nix::errno::Errno;
-use nix::fcntl::readlinkat;
-use nix::fcntl::{openat, AtFlags, OFlag};
-use nix::sys::stat::{fchmod, fchmodat, fstatat, futimens, mkdirat, utimensat, FchmodatFlags};
-use nix::sys::stat::{Mode, UtimensatFlags};
+use nix::fcntl::OFlag;
 use nix::sys::time::TimeSpec;
-use nix::unistd::UnlinkatFlags;
-use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, unlinkat, Gid, Uid};
 
 use super::fetch;
 use super::untar;
 use super::{CopyError, CopyPlan, Entry, EntryKind, SourceKind};
-use crate::image::fsat::{open_at_in_root, open_dir, open_in_root};
+use crate::inroot::tree::{Owners, Replace, Unmapped, Whiteouts, Xattrs};
+use crate::inroot::{open_at_in_root, open_dir, DotDot, InRootError, Meta, Node, Op, Policy};
+use crate::inroot::{Root, TreeWriter};
 use crate::runtime::user;
 
 /// `/etc/passwd` and `/etc/group` larger than this are not read.
 const MAX_DB: u64 = 16 << 20;
-/// Dangling symlinks followed while creating one directory.
-const MAX_HOPS: usize = 40;
 const HEREDOC_MODE: u32 = 0o644;
 const URL_MODE: u32 = 0o600;
 
@@ -61,17 +56,12 @@ pub(super) fn apply(plan: &CopyPlan, root: &Path) -> Result<(), CopyError> {
         match &source.kind {
             SourceKind::Tree(entries) => match entries.first() {
                 Some(first) if first.kind == EntryKind::Dir => w.tree(&dest, entries)?,
-                Some(first) => {
-                    let t = target(&source.name);
-                    let (pfd, name) = w.parent_of(&t)?;
-                    w.put(pfd.as_fd(), name, &t, first, &[])?;
-                }
+                Some(first) => w.entry(&target(&source.name), first, &[])?,
                 None => {}
             },
             SourceKind::Heredoc(bytes) => {
-                let t = target(&source.name);
-                let (pfd, name) = w.parent_of(&t)?;
-                w.file(pfd.as_fd(), name, &t, &mut &bytes[..], HEREDOC_MODE, now)?;
+                let meta = w.meta(HEREDOC_MODE, now);
+                w.put(&target(&source.name), Node::File(&mut &bytes[..]), &meta)?;
             }
             SourceKind::Url { path, mtime, .. } => {
                 if into_dir && source.name.is_empty() {
@@ -83,19 +73,18 @@ pub(super) fn apply(plan: &CopyPlan, root: &Path) -> Result<(), CopyError> {
                     });
                 }
                 let t = target(&source.name);
-                let (pfd, name) = w.parent_of(&t)?;
                 let mut src = open_source(path).map_err(w.err(&t, "read the download"))?;
-                let mtime = mtime.map_or(now, |s| (s, 0));
-                w.file(pfd.as_fd(), name, &t, &mut src, URL_MODE, mtime)?;
+                let meta = w.meta(URL_MODE, mtime.map_or(now, |s| (s, 0)));
+                w.put(&t, Node::File(&mut src), &meta)?;
             }
             SourceKind::Archive { path, .. } => {
-                let (dfd, _) = w.ensure_dir(&dest)?;
+                let dfd = w.ensure_dir(&dest)?;
                 let owner = plan.chown.as_ref().map(|_| (uid, gid));
                 untar::extract(op, &source.word, path, dfd, owner)?;
             }
         }
     }
-    w.apply_dir_times()
+    w.tree.finish().map_err(|e| copy_error(op, e))
 }
 
 /// `--chown`'s ids from the image's own databases; 0:0 without it.
@@ -166,46 +155,103 @@ fn ts((sec, nsec): (i64, i64)) -> TimeSpec {
     TimeSpec::new(sec, nsec)
 }
 
+/// How the copy's entries are written: owned as the copy, a directory never
+/// replaced by a file, missing parents made through dangling symlinks.
+pub(super) fn policy(owners: Owners, unmapped: Unmapped) -> Policy {
+    Policy {
+        dotdot: DotDot::Clamp,
+        whiteouts: Whiteouts::Plain,
+        owners,
+        unmapped,
+        parents_owned: true,
+        through_dangling: true,
+        replace: Replace::KeepDirs,
+        devices: false,
+        xattrs: Xattrs::Skip,
+        pax_times: false,
+        strict_times: true,
+        search_only: false,
+        root_meta: false,
+    }
+}
+
+/// The build's wording of an in-root failure.
+pub(super) fn copy_error(op: &'static str, e: InRootError) -> CopyError {
+    let what = |o: Op| match o {
+        Op::Inspect => "look up",
+        Op::Remove => "replace",
+        Op::ReplaceDir => "replace a directory with a file",
+        Op::CreateDir | Op::MakeParent => "create directory",
+        Op::OpenDir | Op::OpenParent => "open directory",
+        Op::CreateNode => "create fifo",
+        other => other.words(),
+    };
+    match e {
+        InRootError::Io {
+            rel, op: o, source, ..
+        } if o == Op::OpenParent && source.raw_os_error() == Some(libc::ENOTDIR) => {
+            CopyError::NotDir {
+                op,
+                path: format!("/{rel}"),
+            }
+        }
+        InRootError::Io {
+            rel, op: o, source, ..
+        } => CopyError::Write {
+            op,
+            path: format!("/{rel}"),
+            what: what(o),
+            source,
+        },
+        InRootError::Unmapped { uid, gid, .. } => CopyError::Unmapped {
+            op,
+            uid: u32::try_from(uid).unwrap_or(u32::MAX),
+            gid: u32::try_from(gid).unwrap_or(u32::MAX),
+        },
+        InRootError::Overwrite { rel, .. } => CopyError::Write {
+            op,
+            path: format!("/{rel}"),
+            what: what(Op::ReplaceDir),
+            source: Errno::EISDIR.into(),
+        },
+        other => CopyError::Write {
+            op,
+            path: "/".into(),
+            what: "write",
+            source: io::Error::other(other.to_string()),
+        },
+    }
+}
+
+fn comps_of(comps: &[String]) -> Vec<&[u8]> {
+    comps.iter().map(|c| c.as_bytes()).collect()
+}
+
 /// Writes below one directory fd treated as `/`.
-pub(super) struct Writer {
+struct Writer {
     op: &'static str,
-    root: OwnedFd,
-    pub(super) uid: u32,
-    pub(super) gid: u32,
+    tree: TreeWriter,
+    uid: u32,
+    gid: u32,
     chmod: Option<u32>,
-    /// Owners the user namespace cannot map are left to its root (the ids
-    /// of an archive's entries) instead of failing.
-    pub(super) lenient_owner: bool,
-    /// Directory times, set last: creating entries inside changes them.
-    pub(super) dir_times: Vec<(Vec<String>, (i64, i64))>,
-    /// The last parent directory opened.
-    cache: Option<(Vec<String>, std::rc::Rc<OwnedFd>)>,
 }
 
 impl Writer {
-    pub(super) fn new(
-        op: &'static str,
-        root: OwnedFd,
-        (uid, gid): (u32, u32),
-        chmod: Option<u32>,
-    ) -> Writer {
+    fn new(op: &'static str, root: OwnedFd, (uid, gid): (u32, u32), chmod: Option<u32>) -> Writer {
         Writer {
             op,
-            root,
+            tree: TreeWriter::new(
+                Root::from_fd(root),
+                &[],
+                policy(Owners::All(uid, gid), Unmapped::Fail),
+            ),
             uid,
             gid,
             chmod,
-            lenient_owner: false,
-            dir_times: Vec::new(),
-            cache: None,
         }
     }
 
-    pub(super) fn err(
-        &self,
-        comps: &[String],
-        what: &'static str,
-    ) -> impl FnOnce(io::Error) -> CopyError {
+    fn err(&self, comps: &[String], what: &'static str) -> impl FnOnce(io::Error) -> CopyError {
         let op = self.op;
         let path = shown(comps);
         move |source| CopyError::Write {
@@ -216,122 +262,51 @@ impl Writer {
         }
     }
 
-    pub(super) fn errno(
-        &self,
-        comps: &[String],
-        what: &'static str,
-    ) -> impl FnOnce(Errno) -> CopyError {
-        let f = self.err(comps, what);
-        move |e| f(e.into())
-    }
-
-    /// Opens directory `comps` inside the root.
-    pub(super) fn open_in(&self, comps: &[String]) -> Result<OwnedFd, Errno> {
-        if comps.is_empty() {
-            return openat(
-                &self.root,
-                ".",
-                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-                Mode::empty(),
-            );
+    /// The metadata of a copied entry: the copy's owner, `--chmod` over `mode`.
+    fn meta(&self, mode: u32, mtime: (i64, i64)) -> Meta {
+        Meta {
+            uid: self.uid.into(),
+            gid: self.gid.into(),
+            mode: self.chmod.unwrap_or(mode),
+            atime: ts(mtime),
+            mtime: ts(mtime),
+            xattrs: Vec::new(),
         }
-        open_in_root(&self.root, comps.join("/").as_bytes())
     }
 
     /// Whether `comps` is an existing directory (symlinks followed in the root).
     fn is_dir(&self, comps: &[String]) -> Result<bool, CopyError> {
-        match self.open_in(comps) {
+        match self.tree.open_dir(&comps_of(comps)) {
             Ok(_) => Ok(true),
             Err(Errno::ENOENT) | Err(Errno::ENOTDIR) => Ok(false),
-            Err(e) => Err(self.errno(comps, "look up the destination")(e)),
+            Err(e) => Err(self.err(comps, "look up the destination")(e.into())),
         }
     }
 
     /// Opens directory `comps`, creating it and its missing parents (0755,
-    /// owned as the copy); says whether the last one was created.
-    pub(super) fn ensure_dir(&self, comps: &[String]) -> Result<(OwnedFd, bool), CopyError> {
-        self.ensure_dir_hops(comps, 0)
+    /// owned as the copy).
+    fn ensure_dir(&mut self, comps: &[String]) -> Result<OwnedFd, CopyError> {
+        let meta = self.meta(0o755, (0, 0));
+        let rel = comps_of(comps);
+        let key = comps.join("/");
+        self.tree
+            .ensure_dir(key.as_bytes(), &rel, &meta)
+            .map(|(fd, _)| fd)
+            .map_err(|e| copy_error(self.op, e))
     }
 
-    fn ensure_dir_hops(&self, comps: &[String], hops: usize) -> Result<(OwnedFd, bool), CopyError> {
-        match self.open_in(comps) {
-            Ok(fd) => return Ok((fd, false)),
-            Err(Errno::ENOENT) => {}
-            Err(Errno::ENOTDIR) => {
-                return Err(CopyError::NotDir {
-                    op: self.op,
-                    path: shown(comps),
-                })
-            }
-            Err(e) => return Err(self.errno(comps, "open directory")(e)),
-        }
-        let Some((name, parent)) = comps.split_last() else {
-            return Err(self.errno(comps, "open directory")(Errno::ENOENT));
-        };
-        let (pfd, _) = self.ensure_dir_hops(parent, hops)?;
-        let name = OsStr::new(name);
-        match mkdirat(&pfd, name, Mode::from_bits_truncate(0o755)) {
-            Ok(()) => {}
-            Err(Errno::EEXIST) if hops < MAX_HOPS => {
-                // A dangling symlink: create what it names, inside the root.
-                let target =
-                    readlinkat(&pfd, name).map_err(self.errno(comps, "create directory"))?;
-                let target = target.as_bytes();
-                let mut resolved = if target.starts_with(b"/") {
-                    Vec::new()
-                } else {
-                    parent.to_vec()
-                };
-                for c in target.split(|&b| b == b'/') {
-                    match c {
-                        b"" | b"." => {}
-                        b".." => {
-                            resolved.pop();
-                        }
-                        c => resolved.push(String::from_utf8_lossy(c).into_owned()),
-                    }
-                }
-                return self.ensure_dir_hops(&resolved, hops + 1);
-            }
-            Err(e) => return Err(self.errno(comps, "create directory")(e)),
-        }
-        let fd = openat(
-            &pfd,
-            name,
-            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(self.errno(comps, "open directory"))?;
-        fchown(
-            &fd,
-            Some(Uid::from_raw(self.uid)),
-            Some(Gid::from_raw(self.gid)),
-        )
-        .map_err(self.errno(comps, "set owner"))?;
-        fchmod(&fd, Mode::from_bits_truncate(0o755)).map_err(self.errno(comps, "set mode"))?;
-        Ok((fd, true))
-    }
-
-    /// The parent directory of `comps` (created if missing) and the last name.
-    pub(super) fn parent_of<'c>(
-        &mut self,
-        comps: &'c [String],
-    ) -> Result<(std::rc::Rc<OwnedFd>, &'c OsStr), CopyError> {
-        let Some((name, parent)) = comps.split_last() else {
+    /// Writes `node` at `comps`; the root itself cannot be replaced.
+    fn put(&mut self, comps: &[String], node: Node<'_>, meta: &Meta) -> Result<(), CopyError> {
+        if comps.is_empty() {
             // The root itself as a file: Docker refuses the same.
-            return Err(self.errno(comps, "replace the root directory")(
-                Errno::EISDIR,
+            return Err(self.err(comps, "replace the root directory")(
+                Errno::EISDIR.into(),
             ));
-        };
-        if let Some((k, fd)) = &self.cache {
-            if k.as_slice() == parent {
-                return Ok((fd.clone(), OsStr::new(name)));
-            }
         }
-        let (fd, _) = self.ensure_dir(parent)?;
-        let fd = std::rc::Rc::new(fd);
-        self.cache = Some((parent.to_vec(), fd.clone()));
-        Ok((fd, OsStr::new(name)))
+        let key = comps.join("/");
+        self.tree
+            .put(key.as_bytes(), &comps_of(comps), node, meta)
+            .map_err(|e| copy_error(self.op, e))
     }
 
     /// A directory source: its contents into `dest`.
@@ -343,226 +318,39 @@ impl Writer {
         for (i, e) in entries.iter().enumerate().skip(1) {
             let mut comps = dest.to_vec();
             comps.extend(split(&e.rel));
-            let (pfd, name) = self.parent_of(&comps)?;
-            self.put(pfd.as_fd(), name, &comps, e, &placed)?;
+            self.entry(&comps, e, &placed)?;
             placed[i] = Some(comps);
         }
         Ok(())
     }
 
-    /// Creates `name` in `pfd` as `entry` says.
-    fn put(
+    /// Creates `comps` as `entry` says.
+    fn entry(
         &mut self,
-        pfd: BorrowedFd<'_>,
-        name: &OsStr,
         comps: &[String],
         entry: &Entry,
         placed: &[Option<Vec<String>>],
     ) -> Result<(), CopyError> {
+        let meta = self.meta(entry.mode, entry.mtime);
         match &entry.kind {
-            EntryKind::Dir => {
-                let existed = self.clear(pfd, name, comps, true)?;
-                if !existed {
-                    mkdirat(pfd, name, Mode::from_bits_truncate(0o700))
-                        .map_err(self.errno(comps, "create directory"))?;
-                }
-                let fd = openat(
-                    pfd,
-                    name,
-                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                    Mode::empty(),
-                )
-                .map_err(self.errno(comps, "open directory"))?;
-                self.set_meta_fd(fd.as_fd(), entry.mode, comps)?;
-                self.dir_times.push((comps.to_vec(), entry.mtime));
-            }
+            EntryKind::Dir => self.put(comps, Node::Dir, &meta),
             EntryKind::File { .. } => {
                 let mut src =
                     open_source(&entry.host).map_err(self.err(comps, "read the source"))?;
-                self.file(pfd, name, comps, &mut src, entry.mode, entry.mtime)?;
+                self.put(comps, Node::File(&mut src), &meta)
             }
             EntryKind::Symlink { target } => {
-                self.clear(pfd, name, comps, false)?;
-                symlinkat(target.as_os_str(), pfd, name)
-                    .map_err(self.errno(comps, "create symlink"))?;
-                self.own_at(pfd, name, comps)?;
-                utimensat(
-                    pfd,
-                    name,
-                    &ts(entry.mtime),
-                    &ts(entry.mtime),
-                    UtimensatFlags::NoFollowSymlink,
-                )
-                .map_err(self.errno(comps, "set times"))?;
+                let target = target.as_os_str().as_bytes();
+                self.put(comps, Node::Symlink(target), &meta)
             }
             EntryKind::HardLink { to } => {
                 let Some(Some(first)) = placed.get(*to) else {
-                    return Err(self.errno(comps, "create hard link")(Errno::ENOENT));
+                    return Err(self.err(comps, "create hard link")(Errno::ENOENT.into()));
                 };
-                let Some((tname, tparent)) = first.split_last() else {
-                    return Err(self.errno(comps, "create hard link")(Errno::ENOENT));
-                };
-                let tfd = self
-                    .open_in(tparent)
-                    .map_err(self.errno(comps, "create hard link"))?;
-                self.clear(pfd, name, comps, false)?;
-                linkat(&tfd, OsStr::new(tname), pfd, name, AtFlags::empty())
-                    .map_err(self.errno(comps, "create hard link"))?;
+                let first = comps_of(first);
+                self.put(comps, Node::HardLink(&first), &meta)
             }
-            EntryKind::Fifo => {
-                self.clear(pfd, name, comps, false)?;
-                mkfifoat(pfd, name, Mode::from_bits_truncate(0o600))
-                    .map_err(self.errno(comps, "create fifo"))?;
-                self.own_at(pfd, name, comps)?;
-                let mode = self.chmod.unwrap_or(entry.mode);
-                fchmodat(
-                    pfd,
-                    name,
-                    Mode::from_bits_truncate(mode),
-                    FchmodatFlags::FollowSymlink,
-                )
-                .map_err(self.errno(comps, "set mode"))?;
-                utimensat(
-                    pfd,
-                    name,
-                    &ts(entry.mtime),
-                    &ts(entry.mtime),
-                    UtimensatFlags::NoFollowSymlink,
-                )
-                .map_err(self.errno(comps, "set times"))?;
-            }
+            EntryKind::Fifo => self.put(comps, Node::Fifo, &meta),
         }
-        Ok(())
-    }
-
-    /// A regular file with `src`'s bytes.
-    pub(super) fn file(
-        &mut self,
-        pfd: BorrowedFd<'_>,
-        name: &OsStr,
-        comps: &[String],
-        src: &mut dyn Read,
-        mode: u32,
-        mtime: (i64, i64),
-    ) -> Result<(), CopyError> {
-        self.clear(pfd, name, comps, false)?;
-        let fd = openat(
-            pfd,
-            name,
-            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::from_bits_truncate(0o600),
-        )
-        .map_err(self.errno(comps, "create file"))?;
-        let mut file = File::from(fd);
-        io::copy(src, &mut file).map_err(self.err(comps, "write file"))?;
-        file.flush().map_err(self.err(comps, "write file"))?;
-        self.set_meta_fd(file.as_fd(), mode, comps)?;
-        futimens(file.as_fd(), &ts(mtime), &ts(mtime)).map_err(self.errno(comps, "set times"))?;
-        Ok(())
-    }
-
-    /// Makes room for `name`: removes a non-directory; keeps a directory when
-    /// `keep_dir` (returning `true`), else refuses to replace it.
-    pub(super) fn clear(
-        &mut self,
-        pfd: BorrowedFd<'_>,
-        name: &OsStr,
-        comps: &[String],
-        keep_dir: bool,
-    ) -> Result<bool, CopyError> {
-        match fstatat(pfd, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
-            Err(Errno::ENOENT) => Ok(false),
-            Err(e) => Err(self.errno(comps, "look up")(e)),
-            Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
-                if keep_dir {
-                    Ok(true)
-                } else {
-                    Err(self.errno(comps, "replace a directory with a file")(
-                        Errno::EISDIR,
-                    ))
-                }
-            }
-            Ok(_) => {
-                unlinkat(pfd, name, UnlinkatFlags::NoRemoveDir)
-                    .map_err(self.errno(comps, "replace"))?;
-                Ok(false)
-            }
-        }
-    }
-
-    /// chown then chmod (chown clears setuid/setgid, so the mode comes second).
-    pub(super) fn set_meta_fd(
-        &self,
-        fd: BorrowedFd<'_>,
-        mode: u32,
-        comps: &[String],
-    ) -> Result<(), CopyError> {
-        let owned = fchown(
-            fd,
-            Some(Uid::from_raw(self.uid)),
-            Some(Gid::from_raw(self.gid)),
-        );
-        self.owned(owned, comps)?;
-        let mode = self.chmod.unwrap_or(mode);
-        fchmod(fd, Mode::from_bits_truncate(mode)).map_err(self.errno(comps, "set mode"))
-    }
-
-    pub(super) fn own_at(
-        &self,
-        pfd: BorrowedFd<'_>,
-        name: &OsStr,
-        comps: &[String],
-    ) -> Result<(), CopyError> {
-        let owned = fchownat(
-            pfd,
-            name,
-            Some(Uid::from_raw(self.uid)),
-            Some(Gid::from_raw(self.gid)),
-            AtFlags::AT_SYMLINK_NOFOLLOW,
-        );
-        self.owned(owned, comps)
-    }
-
-    fn owned(&self, result: nix::Result<()>, comps: &[String]) -> Result<(), CopyError> {
-        match result {
-            Err(Errno::EINVAL) if self.lenient_owner => {
-                log::debug!(
-                    "{}: owner {}:{} is not mapped here; left to root",
-                    shown(comps),
-                    self.uid,
-                    self.gid
-                );
-                Ok(())
-            }
-            Err(Errno::EINVAL) => Err(CopyError::Unmapped {
-                op: self.op,
-                uid: self.uid,
-                gid: self.gid,
-            }),
-            other => other.map_err(self.errno(comps, "set owner")),
-        }
-    }
-
-    /// Sets directory times, deepest last-created first.
-    pub(super) fn apply_dir_times(&mut self) -> Result<(), CopyError> {
-        self.cache = None;
-        let times = std::mem::take(&mut self.dir_times);
-        for (comps, mtime) in times.iter().rev() {
-            let Some((name, parent)) = comps.split_last() else {
-                continue;
-            };
-            let pfd = self
-                .open_in(parent)
-                .map_err(self.errno(comps, "set times"))?;
-            utimensat(
-                &pfd,
-                OsStr::from_bytes(name.as_bytes()),
-                &ts(*mtime),
-                &ts(*mtime),
-                UtimensatFlags::NoFollowSymlink,
-            )
-            .map_err(self.errno(comps, "set times"))?;
-        }
-        Ok(())
     }
 }

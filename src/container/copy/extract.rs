@@ -1,40 +1,20 @@
-//! Unpacking a `cp` tar stream into a directory under a root fd. Every entry's
-//! path is cleaned (a leading `/` means the target, `..` is refused) and its parent
-//! opened with `openat2(RESOLVE_IN_ROOT)` from the root, so neither the archive nor
-//! symlinks already at the destination can lead a write outside that root. The last
-//! component is created with `O_EXCL`/`O_NOFOLLOW` (or `*at` calls that do not
-//! follow) after removing what was there; metadata is set through descriptors.
+//! Unpacking a `cp` tar stream into a directory under a container's (or the
+//! host's) root fd, through [`crate::inroot`]: a leading `/` in an entry means
+//! the target, `..` is refused, and neither the archive nor symlinks already at
+//! the destination can lead a write outside that root. A directory and a
+//! non-directory replace each other only with `--overwrite`.
 
-use std::ffi::OsStr;
-use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::BorrowedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
-use nix::errno::Errno;
-use nix::fcntl::{openat, AtFlags, OFlag};
-use nix::sys::stat::{
-    fchmod, fchmodat, fstatat, futimens, makedev, mkdirat, mknodat, utimensat, FchmodatFlags, Mode,
-    SFlag, UtimensatFlags,
-};
-use nix::sys::time::TimeSpec;
-use nix::unistd::{fchown, fchownat, linkat, symlinkat, unlinkat, Gid, Uid, UnlinkatFlags};
-use tar::EntryType;
-
-use super::resolve::{dir_handle, is_dir, split};
 use super::CopyError;
-use crate::image::fsat::remove_tree_at;
+use crate::inroot::tree::{Policy, Replace, Unmapped, Whiteouts, Xattrs};
+use crate::inroot::untar::Unobserved;
+use crate::inroot::{extract_tar, DotDot, InRootError, Op, Root, TreeWriter};
 
-/// Who owns what the copy creates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owners {
-    /// This process (the copy's creator): no `chown` at all.
-    Creator,
-    /// The owners the archive names; ids this namespace cannot map stay the creator's.
-    Archive,
-    /// Everything to one user and group (`--archive`: the container's user).
-    All(u32, u32),
-}
+pub use crate::inroot::tree::Owners;
 
 /// How to unpack.
 #[derive(Debug, Clone, Copy)]
@@ -53,332 +33,83 @@ pub fn extract(
     opts: Options,
     shown: &str,
 ) -> Result<(), CopyError> {
-    let mut x = Extractor {
-        root,
-        base,
-        opts,
-        shown,
-        dirs: Vec::new(),
+    let at = |rel: &str| format!("{}/{rel}", shown.trim_end_matches('/'));
+    let root = root
+        .try_clone_to_owned()
+        .map_err(|source| CopyError::Write {
+            path: shown.to_string(),
+            what: "open",
+            source,
+        })?;
+    let base: Vec<&[u8]> = base
+        .as_os_str()
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect();
+    let policy = Policy {
+        dotdot: DotDot::Refuse,
+        whiteouts: Whiteouts::Plain,
+        owners: opts.owners,
+        // An id this user namespace does not map: the file stays the creator's.
+        unmapped: Unmapped::Keep,
+        parents_owned: matches!(opts.owners, Owners::All(..)),
+        through_dangling: false,
+        replace: if opts.overwrite {
+            Replace::Any
+        } else {
+            Replace::NoSwap
+        },
+        devices: true,
+        xattrs: Xattrs::Skip,
+        pax_times: false,
+        strict_times: false,
+        search_only: true,
+        root_meta: false,
     };
-    let mut ar = tar::Archive::new(archive);
-    let entries = ar.entries().map_err(CopyError::Archive)?;
-    for entry in entries {
-        let mut entry = entry.map_err(CopyError::Archive)?;
-        x.entry(&mut entry)?;
-    }
-    // Directory times last: adding entries changed them.
-    for (path, mtime) in x.dirs.iter().rev() {
-        set_dir_times(root, &base.join(path), *mtime);
-    }
-    Ok(())
+    let mut writer = TreeWriter::new(Root::from_fd(root), &base, policy);
+    extract_tar(archive, &mut writer, &mut Unobserved).map_err(|e| match e {
+        InRootError::Escape { entry } => CopyError::Escape(entry),
+        InRootError::LinkEscape { target, .. } => CopyError::Escape(target),
+        InRootError::Archive(e) => CopyError::Archive(e),
+        InRootError::Io {
+            rel, op, source, ..
+        } => CopyError::Write {
+            path: at(&rel),
+            what: words(op),
+            source,
+        },
+        InRootError::Unmapped { rel, .. } => CopyError::Write {
+            path: at(&rel),
+            what: "set the owner of",
+            source: io::Error::from_raw_os_error(libc::EINVAL),
+        },
+        InRootError::Overwrite {
+            rel, existing, new, ..
+        } => CopyError::Overwrite {
+            path: at(&rel),
+            existing,
+            new,
+        },
+    })
 }
 
-fn set_dir_times(root: BorrowedFd<'_>, path: &Path, mtime: i64) {
-    if let Ok(fd) = super::resolve::open_dir_in(root, path) {
-        let t = TimeSpec::new(mtime, 0);
-        let _ = futimens(&fd, &t, &t);
-    }
-}
-
-struct Extractor<'a> {
-    root: BorrowedFd<'a>,
-    base: &'a Path,
-    opts: Options,
-    shown: &'a str,
-    /// Directories made or merged, with the mtime the archive gives them.
-    dirs: Vec<(PathBuf, i64)>,
-}
-
-/// An entry's path under the target: `/` and `.` dropped, `..` refused.
-fn clean(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(n) => out.push(n),
-            Component::ParentDir => return None,
-            _ => {}
-        }
-    }
-    Some(out)
-}
-
-impl Extractor<'_> {
-    fn at(&self, rel: &Path) -> String {
-        let shown = self.shown.trim_end_matches('/');
-        format!("{shown}/{}", rel.display())
-    }
-
-    fn fail(&self, rel: &Path, what: &'static str) -> impl FnOnce(Errno) -> CopyError + '_ {
-        let path = self.at(rel);
-        move |e| CopyError::Write {
-            path,
-            what,
-            source: io::Error::from(e),
-        }
-    }
-
-    fn entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<(), CopyError> {
-        let raw = entry.path().map_err(CopyError::Archive)?.into_owned();
-        let rel = clean(&raw).ok_or_else(|| CopyError::Escape(raw.display().to_string()))?;
-        let kind = entry.header().entry_type();
-        let Some((parent_rel, name)) = split(&rel) else {
-            // The target itself: it keeps its own owner and mode.
-            return Ok(());
-        };
-        let parent = self.parent(parent_rel)?;
-        let h = entry.header();
-        let mode = Mode::from_bits_truncate(h.mode().map_err(CopyError::Archive)? & 0o7777);
-        let mtime = h.mtime().unwrap_or(0) as i64;
-        let owner = (h.uid().unwrap_or(0) as u32, h.gid().unwrap_or(0) as u32);
-        let times = [TimeSpec::new(mtime, 0), TimeSpec::new(mtime, 0)];
-        match kind {
-            EntryType::Directory => {
-                self.make_dir(parent.as_fd(), name, &rel)?;
-                let fd = openat(
-                    &parent,
-                    name,
-                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                    Mode::empty(),
-                )
-                .map_err(self.fail(&rel, "open"))?;
-                self.own(fd.as_fd(), owner, &rel)?;
-                fchmod(&fd, mode).map_err(self.fail(&rel, "set the mode of"))?;
-                self.dirs.push((rel.clone(), mtime));
-            }
-            // The reader expands GNU sparse entries to their full content.
-            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                let file = self.make_file(parent.as_fd(), name, &rel)?;
-                let mut out = File::from(file);
-                io::copy(entry, &mut out).map_err(|source| CopyError::Write {
-                    path: self.at(&rel),
-                    what: "write",
-                    source,
-                })?;
-                self.own(out.as_fd(), owner, &rel)?;
-                // After the owner: a change of owner clears setuid and setgid.
-                fchmod(&out, mode).map_err(self.fail(&rel, "set the mode of"))?;
-                let _ = futimens(&out, &times[0], &times[1]);
-            }
-            EntryType::Symlink => {
-                let target = entry
-                    .link_name()
-                    .map_err(CopyError::Archive)?
-                    .ok_or_else(|| CopyError::Escape(raw.display().to_string()))?
-                    .into_owned();
-                self.clear(parent.as_fd(), name, &rel, false)?;
-                symlinkat(target.as_os_str(), &parent, name)
-                    .map_err(self.fail(&rel, "create the symlink"))?;
-                self.own_at(parent.as_fd(), name, owner, &rel)?;
-                let _ = utimensat(
-                    &parent,
-                    name,
-                    &times[0],
-                    &times[1],
-                    UtimensatFlags::NoFollowSymlink,
-                );
-            }
-            EntryType::Link => {
-                let target = entry
-                    .link_name()
-                    .map_err(CopyError::Archive)?
-                    .ok_or_else(|| CopyError::Escape(raw.display().to_string()))?;
-                let target_rel = clean(&target)
-                    .ok_or_else(|| CopyError::Escape(target.display().to_string()))?;
-                let (tp, tn) = split(&target_rel)
-                    .ok_or_else(|| CopyError::Escape(target.display().to_string()))?;
-                let tparent = self.parent(tp)?;
-                self.clear(parent.as_fd(), name, &rel, false)?;
-                linkat(&tparent, tn, &parent, name, AtFlags::empty())
-                    .map_err(self.fail(&rel, "create the hard link"))?;
-            }
-            EntryType::Fifo | EntryType::Char | EntryType::Block => {
-                self.clear(parent.as_fd(), name, &rel, false)?;
-                let (sflag, dev) = match kind {
-                    EntryType::Fifo => (SFlag::S_IFIFO, 0),
-                    EntryType::Char => (SFlag::S_IFCHR, device(h)),
-                    _ => (SFlag::S_IFBLK, device(h)),
-                };
-                match mknodat(&parent, name, sflag, mode, dev) {
-                    Ok(()) => {}
-                    // A user namespace may make fifos but no device nodes.
-                    Err(Errno::EPERM) if kind != EntryType::Fifo => {
-                        log::debug!("skipping device node {}", rel.display());
-                        return Ok(());
-                    }
-                    Err(e) => return Err(self.fail(&rel, "create")(e)),
-                }
-                self.own_at(parent.as_fd(), name, owner, &rel)?;
-                fchmodat(&parent, name, mode, FchmodatFlags::FollowSymlink)
-                    .map_err(self.fail(&rel, "set the mode of"))?;
-            }
-            // Extended headers are read by the tar reader; anything else is not a file.
-            other => log::debug!("skipping {} entry {}", entry_name(other), rel.display()),
-        }
-        Ok(())
-    }
-
-    /// The directory `rel` under the target, created (and owned as the copy's
-    /// files are) when the archive did not list it.
-    fn parent(&self, rel: &Path) -> Result<OwnedFd, CopyError> {
-        let full = self.base.join(rel);
-        match dir_handle(self.root, &full) {
-            Ok(fd) => return Ok(fd),
-            Err(Errno::ENOENT) => {}
-            Err(e) => return Err(self.fail(rel, "open")(e)),
-        }
-        let mut sofar = PathBuf::new();
-        for c in rel.components() {
-            let Component::Normal(n) = c else { continue };
-            let at = dir_handle(self.root, &self.base.join(&sofar))
-                .map_err(self.fail(&sofar, "open"))?;
-            sofar.push(n);
-            match mkdirat(&at, n, Mode::from_bits_truncate(0o755)) {
-                Ok(()) => {
-                    if let Owners::All(u, g) = self.opts.owners {
-                        let _ = fchownat(
-                            &at,
-                            n,
-                            Some(Uid::from_raw(u)),
-                            Some(Gid::from_raw(g)),
-                            AtFlags::AT_SYMLINK_NOFOLLOW,
-                        );
-                    }
-                }
-                Err(Errno::EEXIST) => {}
-                Err(e) => return Err(self.fail(&sofar, "create directory")(e)),
-            }
-        }
-        dir_handle(self.root, &full).map_err(self.fail(rel, "open"))
-    }
-
-    /// Makes way for a new entry: what is there goes, unless a directory would be
-    /// replaced by a non-directory without `--overwrite`.
-    fn clear(
-        &self,
-        parent: BorrowedFd<'_>,
-        name: &OsStr,
-        rel: &Path,
-        dir: bool,
-    ) -> Result<bool, CopyError> {
-        let st = match fstatat(parent, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
-            Ok(st) => st,
-            Err(Errno::ENOENT) => return Ok(false),
-            Err(e) => return Err(self.fail(rel, "inspect")(e)),
-        };
-        if is_dir(&st) {
-            if dir {
-                return Ok(true);
-            }
-            if !self.opts.overwrite {
-                return Err(CopyError::Overwrite {
-                    path: self.at(rel),
-                    existing: "directory",
-                    new: "non-directory",
-                });
-            }
-            remove_tree_at(parent, name).map_err(|source| CopyError::Write {
-                path: self.at(rel),
-                what: "remove",
-                source,
-            })?;
-            return Ok(false);
-        }
-        if dir && !self.opts.overwrite {
-            return Err(CopyError::Overwrite {
-                path: self.at(rel),
-                existing: "non-directory",
-                new: "directory",
-            });
-        }
-        unlinkat(parent, name, UnlinkatFlags::NoRemoveDir).map_err(self.fail(rel, "remove"))?;
-        Ok(false)
-    }
-
-    fn make_dir(&self, parent: BorrowedFd<'_>, name: &OsStr, rel: &Path) -> Result<(), CopyError> {
-        if self.clear(parent, name, rel, true)? {
-            return Ok(());
-        }
-        mkdirat(parent, name, Mode::from_bits_truncate(0o700))
-            .map_err(self.fail(rel, "create directory"))
-    }
-
-    fn make_file(
-        &self,
-        parent: BorrowedFd<'_>,
-        name: &OsStr,
-        rel: &Path,
-    ) -> Result<OwnedFd, CopyError> {
-        let flags = OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NOCTTY;
-        match self.clear(parent, name, rel, false) {
-            Ok(_) => {}
-            // A file mounted over (a container's /etc/hosts) cannot go: write into it.
-            Err(CopyError::Write { source, .. }) if source.raw_os_error() == Some(libc::EBUSY) => {
-                return openat(parent, name, flags | OFlag::O_TRUNC, Mode::empty())
-                    .map_err(self.fail(rel, "open"));
-            }
-            Err(e) => return Err(e),
-        }
-        openat(
-            parent,
-            name,
-            flags | OFlag::O_CREAT | OFlag::O_EXCL,
-            Mode::from_bits_truncate(0o600),
-        )
-        .map_err(self.fail(rel, "create"))
-    }
-
-    fn ids(&self, archive: (u32, u32)) -> Option<(u32, u32)> {
-        match self.opts.owners {
-            Owners::Creator => None,
-            Owners::Archive => Some(archive),
-            Owners::All(u, g) => Some((u, g)),
-        }
-    }
-
-    fn own(&self, fd: BorrowedFd<'_>, archive: (u32, u32), rel: &Path) -> Result<(), CopyError> {
-        let Some((u, g)) = self.ids(archive) else {
-            return Ok(());
-        };
-        match fchown(fd, Some(Uid::from_raw(u)), Some(Gid::from_raw(g))) {
-            // An id this user namespace does not map: the file stays the creator's.
-            Ok(()) | Err(Errno::EINVAL) => Ok(()),
-            Err(e) => Err(self.fail(rel, "set the owner of")(e)),
-        }
-    }
-
-    fn own_at(
-        &self,
-        parent: BorrowedFd<'_>,
-        name: &OsStr,
-        archive: (u32, u32),
-        rel: &Path,
-    ) -> Result<(), CopyError> {
-        let Some((u, g)) = self.ids(archive) else {
-            return Ok(());
-        };
-        match fchownat(
-            parent,
-            name,
-            Some(Uid::from_raw(u)),
-            Some(Gid::from_raw(g)),
-            AtFlags::AT_SYMLINK_NOFOLLOW,
-        ) {
-            Ok(()) | Err(Errno::EINVAL) => Ok(()),
-            Err(e) => Err(self.fail(rel, "set the owner of")(e)),
-        }
-    }
-}
-
-fn device(h: &tar::Header) -> u64 {
-    let major = h.device_major().ok().flatten().unwrap_or(0);
-    let minor = h.device_minor().ok().flatten().unwrap_or(0);
-    makedev(major.into(), minor.into())
-}
-
-fn entry_name(kind: EntryType) -> &'static str {
-    match kind {
-        EntryType::XGlobalHeader => "global header",
-        _ => "unsupported",
+/// How `cp` words a failed step: "cannot {what} {path}".
+fn words(op: Op) -> &'static str {
+    match op {
+        Op::Inspect => "inspect",
+        Op::Remove | Op::ReplaceDir => "remove",
+        Op::CreateFile | Op::CreateNode => "create",
+        Op::WriteFile => "write",
+        Op::CreateDir | Op::MakeParent => "create directory",
+        Op::OpenDir | Op::OpenParent => "open",
+        Op::CreateSymlink => "create the symlink",
+        Op::CreateHardLink => "create the hard link",
+        Op::SetOwner => "set the owner of",
+        Op::SetMode => "set the mode of",
+        Op::SetTimes => "set the times of",
+        Op::SetXattr => "set an xattr of",
+        Op::MarkOpaque | Op::CreateWhiteout => "create",
     }
 }
 
@@ -386,9 +117,14 @@ fn entry_name(kind: EntryType) -> &'static str {
 mod tests {
     use super::*;
     use crate::container::copy::pack::Packer;
-    use crate::image::fsat::open_dir;
+    use crate::inroot::open_dir;
+    use nix::sys::stat::{utimensat, UtimensatFlags};
+    use nix::sys::time::TimeSpec;
+    use std::ffi::OsStr;
     use std::fs;
+    use std::os::fd::AsFd;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use tar::EntryType;
 
     const CREATOR: Options = Options {
         owners: Owners::Creator,

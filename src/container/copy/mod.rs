@@ -152,7 +152,7 @@ struct Job<'a> {
 pub fn copy(store: &ContainerStore, map: &IdMap, req: &Request) -> Result<()> {
     let record = store.lookup(req.direction.container())?;
     let spec = store.spec(&record.id)?;
-    let host_root = crate::image::fsat::open_dir(Path::new("/")).context("opening /")?;
+    let host_root = crate::inroot::open_dir(Path::new("/")).context("opening /")?;
     let cwd = std::env::current_dir().context("reading the working directory")?;
     let job = Job {
         req,
@@ -260,12 +260,11 @@ fn stopped(
 
 /// The copy itself, in the child.
 fn work(job: &Job<'_>) -> Result<(), CopyError> {
-    let ctr_root =
-        crate::image::fsat::open_dir(Path::new("/")).map_err(|source| CopyError::Read {
-            path: "/".into(),
-            place: format!("container {}", job.name),
-            source,
-        })?;
+    let ctr_root = crate::inroot::open_dir(Path::new("/")).map_err(|source| CopyError::Read {
+        path: "/".into(),
+        place: format!("container {}", job.name),
+        source,
+    })?;
     let container = Side {
         root: ctr_root.as_fd(),
         place: format!("container {}", job.name),

@@ -2,26 +2,24 @@
 //! sees them), mtimes, symlinks, hard links within the tree, fifos and device nodes.
 //! The walk goes through directory fds and never follows a symlink.
 
-use std::collections::HashMap;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use nix::dir::Dir;
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
 use nix::sys::stat::{fstat, fstatat, FileStat, Mode};
-use tar::{EntryType, Header};
+use tar::EntryType;
 
 use super::resolve::is_dir;
+use crate::inroot::walk::{header, sorted_names, Links};
 
 /// A tar writer for one copy.
 pub struct Packer<W: Write> {
     tar: tar::Builder<W>,
-    /// (dev, ino) of files with several links → their name in the archive.
-    links: HashMap<(u64, u64), PathBuf>,
+    /// Files with several links → their first name in the archive.
+    links: Links,
     /// Entries left out because they could not be read (or are sockets).
     pub skipped: u64,
     /// Leave out what cannot be read instead of failing.
@@ -35,7 +33,7 @@ impl<W: Write> Packer<W> {
         tar.follow_symlinks(false);
         Packer {
             tar,
-            links: HashMap::new(),
+            links: Links::default(),
             skipped: 0,
             skip_unreadable: false,
         }
@@ -83,7 +81,7 @@ impl<W: Write> Packer<W> {
 
     fn walk(&mut self, dir: BorrowedFd<'_>, prefix: &Path) -> io::Result<()> {
         let dev = fstat(dir)?.st_dev;
-        for name in entries(dir)? {
+        for name in sorted_names(dir)? {
             let path = prefix.join(&name);
             match self.entry(dir, dev, &name, &path) {
                 Ok(()) => {}
@@ -125,7 +123,7 @@ impl<W: Write> Packer<W> {
                 self.walk(sub.as_fd(), path)
             }
             libc::S_IFREG => {
-                if let Some(first) = self.first_link(&st, path) {
+                if let Some(first) = self.links.seen(&st, path) {
                     let mut h = header(&st, EntryType::Link);
                     return self.tar.append_link(&mut h, path, first);
                 }
@@ -144,19 +142,6 @@ impl<W: Write> Packer<W> {
             }
             _ => self.special(dir, name, &st, path),
         }
-    }
-
-    /// The archive name of an earlier link to the same file, else records this one.
-    fn first_link(&mut self, st: &FileStat, path: &Path) -> Option<PathBuf> {
-        if st.st_nlink < 2 {
-            return None;
-        }
-        let key = (st.st_dev, st.st_ino);
-        if let Some(first) = self.links.get(&key) {
-            return Some(first.clone());
-        }
-        self.links.insert(key, path.to_path_buf());
-        None
     }
 
     fn file(&mut self, st: &FileStat, file: File, path: &Path) -> io::Result<()> {
@@ -210,17 +195,6 @@ impl<W: Write> Packer<W> {
     }
 }
 
-fn header(st: &FileStat, kind: EntryType) -> Header {
-    let mut h = Header::new_gnu();
-    h.set_entry_type(kind);
-    h.set_mode(st.st_mode & 0o7777);
-    h.set_uid(st.st_uid.into());
-    h.set_gid(st.st_gid.into());
-    h.set_mtime(st.st_mtime.max(0) as u64);
-    h.set_size(0);
-    h
-}
-
 /// Whether `dir` is on a filesystem the kernel makes up (proc, sysfs, cgroup …).
 fn is_kernel_fs(dir: BorrowedFd<'_>) -> bool {
     use nix::sys::statfs::{self, fstatfs};
@@ -254,23 +228,6 @@ fn is_kernel_fs(dir: BorrowedFd<'_>) -> bool {
         .contains(&raw)
 }
 
-/// Names in a directory, sorted so archives are reproducible; `.` and `..` left out.
-fn entries(dir: BorrowedFd<'_>) -> io::Result<Vec<OsString>> {
-    let dup = dir.try_clone_to_owned()?;
-    let mut d = Dir::from_fd(dup).map_err(io::Error::from)?;
-    let mut names = Vec::new();
-    for entry in d.iter() {
-        let entry = entry.map_err(io::Error::from)?;
-        let n = entry.file_name().to_bytes();
-        if n == b"." || n == b".." {
-            continue;
-        }
-        names.push(OsStr::from_bytes(n).to_os_string());
-    }
-    names.sort();
-    Ok(names)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,7 +245,7 @@ mod tests {
         symlink("/etc/passwd", d.join("abs")).unwrap();
         nix::unistd::mkfifo(&d.join("fifo"), Mode::from_bits_truncate(0o600)).unwrap();
 
-        let fd = crate::image::fsat::open_dir(&d).unwrap();
+        let fd = crate::inroot::open_dir(&d).unwrap();
         let mut p = Packer::new(Vec::new());
         p.add(&fd, Some(OsStr::new("top"))).unwrap();
         let bytes = p.finish().unwrap();

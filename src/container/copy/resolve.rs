@@ -14,7 +14,7 @@ use nix::errno::Errno;
 use nix::fcntl::{readlinkat, AtFlags, OFlag};
 use nix::sys::stat::{fstat, fstatat, FileStat};
 
-use crate::image::fsat::{open_at_in_root, walk_components};
+use crate::inroot::{open_at_in_root, walk_components};
 
 /// Symlinks followed before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;
@@ -153,7 +153,7 @@ mod tests {
     use std::os::unix::fs::symlink;
 
     fn root(dir: &Path) -> OwnedFd {
-        crate::image::fsat::open_dir(dir).unwrap()
+        crate::inroot::open_dir(dir).unwrap()
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Extraction tests: every entry type, whiteouts, and hostile tars.
 
 use super::*;
+use nix::sys::stat::makedev;
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use tar::{EntryType, Header};
 
