@@ -82,7 +82,7 @@ pub struct BuildOptions {
     /// a `--build-arg` sets them; never part of the image or the cache key.
     pub proxy_env: Vec<(String, String)>,
     /// The manifest format of the image.
-    pub format: super::image::ManifestFormat,
+    pub format: crate::image::manifest::Format,
 }
 
 /// What a finished stage leaves for later ones (`FROM stage`, `COPY --from`).
@@ -683,7 +683,12 @@ impl<'a> Builder<'a> {
     ) -> Result<Digest> {
         let scratch = Scratch::new(self.store)?;
         let image: Option<oci_spec::image::Config> =
-            serde_json::from_value(state.config.config.clone()).ok();
+            serde_json::from_value(state.config.config.clone()).with_context(|| {
+                format!(
+                    "{}:{}: the stage's image config is not valid",
+                    self.opts.file.name, ins.line
+                )
+            })?;
         let network = match &ins.kind {
             Kind::Run(r) => match r.network.as_deref() {
                 Some("none") => NetworkMode::None,

@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::base::digest::{Digest, HashingWriter};
+use crate::image::manifest::media_type;
 use crate::image::pack::pack_dir;
 use crate::image::unpack::{unpack, UnpackOptions};
 use crate::store::layers::{BlobInfo, LayerInfo};
@@ -32,8 +33,8 @@ impl LayerCompression {
     /// The OCI media type of a layer compressed this way.
     pub fn media_type(self) -> &'static str {
         match self {
-            LayerCompression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-            LayerCompression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+            LayerCompression::Gzip => media_type::OCI_LAYER_GZIP,
+            LayerCompression::Zstd => media_type::OCI_LAYER_ZSTD,
         }
     }
 }

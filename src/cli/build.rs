@@ -10,10 +10,10 @@ use super::image::open_store;
 use super::pull::{pull_options, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::build::builder::{BuildOptions, Builder, PullPolicy};
-use crate::build::image::ManifestFormat;
 use crate::build::layer::LayerCompression;
 use crate::build::parse;
 use crate::build::stage::PROXY_ARGS;
+use crate::image::manifest::Format as ManifestFormat;
 use crate::network::NetworkMode;
 use crate::store::names;
 

@@ -6,9 +6,28 @@ use anyhow::{Context as _, Result};
 
 use super::pull::RegistryArgs;
 use super::Context;
-use crate::image::push::{push, ManifestFormat, PushCompression, PushOptions};
+use crate::image::manifest::Format;
+use crate::image::push::{push, PushCompression, PushOptions};
 use crate::image::registry::Credentials;
 use crate::store::Store;
+
+/// The manifest formats `--format` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ManifestFormat {
+    /// OCI image manifest (the default, as podman's)
+    Oci,
+    /// Docker image manifest, schema 2
+    V2s2,
+}
+
+impl From<ManifestFormat> for Format {
+    fn from(f: ManifestFormat) -> Format {
+        match f {
+            ManifestFormat::Oci => Format::Oci,
+            ManifestFormat::V2s2 => Format::Docker,
+        }
+    }
+}
 
 /// Push an image to a specified destination
 #[derive(Debug, clap::Args)]
@@ -60,7 +79,7 @@ pub fn run(ctx: &Context, args: &PushArgs) -> Result<u8> {
             .transpose()?,
         authfile: args.registry.authfile.clone(),
         quiet: args.quiet,
-        format: args.format,
+        format: args.format.into(),
         compression: args.compression_format,
         compression_level: args.compression_level,
         force_compression: args.force_compression,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::local::{local_manifest, store_layer};
+use super::manifest::{media_type, Descriptor, Format as ManifestFormat, ImageIndex};
 use super::oci_config::ImageConfig;
 use super::pack;
 use crate::base::digest::{Digest, HashingReader};
@@ -110,15 +111,17 @@ fn save_oci<W: Write>(view: &View<'_>, item: &SaveItem, tar: &mut TarWriter<W>) 
     let manifest = local_manifest(&config, &sizes)?;
     let mdigest = Digest::of(&manifest);
     tar.file(&format!("blobs/sha256/{}", mdigest.hex()), &manifest)?;
-    let mut desc = serde_json::json!({
-        "mediaType": super::local::OCI_MANIFEST,
-        "digest": mdigest.to_string(),
-        "size": manifest.len(),
-    });
+    let mut desc = Descriptor::new(media_type::OCI_MANIFEST, mdigest, manifest.len() as u64);
     if let Some(name) = item.names.first() {
-        desc["annotations"] = serde_json::json!({ REF_NAME: name });
+        desc.annotations.insert(REF_NAME.to_string(), name.clone());
     }
-    let index = serde_json::json!({"schemaVersion": 2, "manifests": [desc]});
+    let index = ImageIndex {
+        schema_version: 2,
+        media_type: None,
+        manifests: vec![desc],
+        annotations: Default::default(),
+        format: ManifestFormat::Oci,
+    };
     tar.file("index.json", &serde_json::to_vec(&index)?)
 }
 

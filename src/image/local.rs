@@ -5,55 +5,18 @@
 use std::io::Read;
 
 use anyhow::{bail, Context as _, Result};
-use serde::Serialize;
 
+use super::manifest::ImageManifest;
 use super::unpack::{unpack, UnpackOptions};
 use crate::base::digest::Digest;
 use crate::store::layers::LayerInfo;
 use crate::store::{Lease, Store};
 
-/// An OCI image manifest, as written for images made locally.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OciManifest {
-    pub schema_version: u32,
-    pub media_type: &'static str,
-    pub config: Descriptor,
-    pub layers: Vec<Descriptor>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Descriptor {
-    pub media_type: &'static str,
-    pub digest: Digest,
-    pub size: u64,
-}
-
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-pub const OCI_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
-
 /// The manifest of a local image whose layers are stored uncompressed.
 pub fn local_manifest(config: &[u8], layers: &[(Digest, u64)]) -> Result<Vec<u8>> {
-    let m = OciManifest {
-        schema_version: 2,
-        media_type: OCI_MANIFEST,
-        config: Descriptor {
-            media_type: OCI_CONFIG,
-            digest: Digest::of(config),
-            size: config.len() as u64,
-        },
-        layers: layers
-            .iter()
-            .map(|(d, size)| Descriptor {
-                media_type: OCI_LAYER_TAR,
-                digest: d.clone(),
-                size: *size,
-            })
-            .collect(),
-    };
-    Ok(serde_json::to_vec(&m)?)
+    Ok(serde_json::to_vec(&ImageManifest::uncompressed(
+        config, layers,
+    ))?)
 }
 
 /// Extracts one layer from `reader` into the store (kept if already there)
