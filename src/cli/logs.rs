@@ -8,7 +8,8 @@ use anyhow::{bail, Context as _, Result};
 
 use super::container::open;
 use super::Context;
-use crate::base::timestamp::{parse_duration, Timestamp};
+use crate::base::filter;
+use crate::base::timestamp::Timestamp;
 use crate::container::logs::{self, Entry, LogDriver, Stream};
 use crate::container::logwatch::LogWatch;
 use crate::container::{ContainerStore, Record};
@@ -180,28 +181,8 @@ fn emit(entries: &[Entry], timestamps: bool, r: &mut Reader) -> io::Result<()> {
 /// `--since`/`--until`: RFC 3339, Unix seconds (with an optional fraction), or a Go
 /// duration before `now`.
 pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp> {
-    if let Some(t) = Timestamp::parse(s) {
-        return Ok(t);
-    }
-    if let Some(date) = s.strip_suffix('Z').filter(|d| d.len() == 10) {
-        if let Some(t) = Timestamp::parse(&format!("{date}T00:00:00Z")) {
-            return Ok(t);
-        }
-    }
-    if let Ok(secs) = s.parse::<f64>() {
-        return Ok(Timestamp {
-            secs: secs.trunc() as i64,
-            nanos: (secs.fract() * 1e9) as u32,
-        });
-    }
-    match parse_duration(s).ok() {
-        Some(d) => {
-            let total = now.secs as i128 * 1_000_000_000 + now.nanos as i128 - d.as_nanos() as i128;
-            Ok(Timestamp {
-                secs: total.div_euclid(1_000_000_000) as i64,
-                nanos: total.rem_euclid(1_000_000_000) as u32,
-            })
-        }
+    match filter::parse_time(s, now) {
+        Some(t) => Ok(t),
         None => bail!(
             "invalid time {s:?}: use RFC 3339 (2024-01-02T15:04:05Z), Unix seconds, or a duration such as 10m"
         ),

@@ -43,6 +43,7 @@ pub mod copy;
 pub mod detach;
 pub mod freeze;
 pub mod launch;
+pub mod list;
 pub mod logs;
 pub mod logwatch;
 pub mod monitor;

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod compression;
 pub mod fsat;
 pub mod gzip;
+pub mod list;
 pub mod local;
 pub mod manifest;
 pub mod oci_config;

@@ -25,6 +25,7 @@
 pub mod copy;
 pub mod filter;
 pub mod prepare;
+pub mod prune;
 pub mod record;
 pub mod store;
 pub mod users;
