@@ -25,13 +25,14 @@ use super::{copy, ignore, parse, words};
 use crate::base::digest::Digest;
 use crate::base::paths::Paths;
 use crate::base::timestamp::Timestamp;
+use crate::image::local::new_image;
 use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
 use crate::image::pull::{pull, PullOptions};
 use crate::network::NetworkMode;
 use crate::runtime::overlay::Overlay;
 use crate::store::images::ImageRecord;
-use crate::store::{Lease, NewImage, Store};
+use crate::store::{Lease, Store};
 use crate::userns::{self, IdMap};
 
 /// `--pull`.
@@ -742,11 +743,9 @@ impl<'a> Builder<'a> {
             &state.config.rootfs.diff_ids,
             self.opts.format,
         )?;
-        let rec = self.store.add_image(NewImage {
-            config: &config,
-            manifest: &manifest,
-            names: &self.opts.tags,
-        })?;
+        let rec = self
+            .store
+            .add_image(new_image(&config, &manifest, &self.opts.tags)?)?;
         self.say(&format!("--> {}", rec.id.short()));
         for t in &self.opts.tags {
             self.say(&format!("Successfully tagged {t}"));

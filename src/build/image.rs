@@ -12,10 +12,11 @@ use crate::container::record::RootfsSource;
 use crate::container::ContainerStore;
 use crate::image::changes;
 use crate::image::compression::Compression;
+use crate::image::local::new_image;
 use crate::image::manifest::{media_type, Descriptor, Format, ImageManifest};
 use crate::image::oci_config::{History, ImageConfig, RootFs};
 use crate::store::images::ImageRecord;
-use crate::store::{NewImage, Store, View};
+use crate::store::{Store, View};
 use crate::userns::IdMap;
 
 /// The manifest of an image whose layers are in the store: each layer by the
@@ -144,11 +145,7 @@ pub fn commit_container(
         &config.rootfs.diff_ids,
         opts.format,
     )?;
-    let rec = store.add_image(NewImage {
-        config: &bytes,
-        manifest: &manifest,
-        names: &opts.names,
-    })?;
+    let rec = store.add_image(new_image(&bytes, &manifest, &opts.names)?)?;
     drop(lease);
     Ok(rec)
 }

@@ -249,26 +249,7 @@ fn json(l: &Listed) -> ImageJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::base::digest::Digest;
-    use crate::store::images::ImageRecord;
-
-    fn listed(seed: &str, names: &[&str], created: i64) -> Listed {
-        Listed {
-            rec: ImageRecord {
-                id: Digest::of(seed.as_bytes()),
-                names: names.iter().map(|s| s.to_string()).collect(),
-                names_history: names.iter().rev().map(|s| s.to_string()).collect(),
-                digests: vec![Digest::of(b"manifest")],
-                manifest_media_type: String::new(),
-                layers: vec![],
-                size: 11331,
-                created: Timestamp::from_secs(created).rfc3339(),
-                added: String::new(),
-            },
-            created: Timestamp::from_secs(created),
-            labels: Map::new(),
-        }
-    }
+    use crate::image::list::sample as listed;
 
     fn args() -> ImagesArgs {
         ImagesArgs {

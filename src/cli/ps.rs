@@ -340,36 +340,7 @@ fn json(c: &Container, now: Timestamp) -> PsJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::record::{ImageRef, Record, RootfsSource};
-    use crate::container::State;
-
-    fn container(name: &str, status: Status, code: i32) -> Container {
-        let mut labels = std::collections::BTreeMap::new();
-        labels.insert("tier".to_string(), "web".to_string());
-        Container {
-            record: Record {
-                created: "2024-01-02T03:04:05Z".into(),
-                image: Some(ImageRef {
-                    name: "docker.io/library/busybox:latest".into(),
-                    id: "06a436727a3b".repeat(5) + "0123",
-                }),
-                command: vec!["sh".into(), "-c".into(), "echo hello; sleep 1000".into()],
-                labels,
-                ..Record::minimal(
-                    &format!("{:a<64}", "ab"),
-                    name,
-                    RootfsSource::Dir("/".into()),
-                )
-            },
-            state: State {
-                status,
-                exit_code: code,
-                started_at: "2024-01-02T03:04:06Z".into(),
-                finished_at: "2024-01-02T03:04:08Z".into(),
-                ..State::default()
-            },
-        }
-    }
+    use crate::container::list::sample as container;
 
     #[test]
     fn status_texts_as_podman() {

@@ -222,36 +222,48 @@ pub fn remove_volume_users(
     Ok(())
 }
 
+/// A container for tests: made from busybox, labelled `tier=web`, created at
+/// 03:04:05, started a second later and (if exited) finished two after.
+#[cfg(test)]
+pub(crate) fn sample(name: &str, status: Status, code: i32) -> Container {
+    use super::record::{ImageRef, Record, RootfsSource};
+    use super::State;
+
+    let mut labels = std::collections::BTreeMap::new();
+    labels.insert("tier".to_string(), "web".to_string());
+    Container {
+        record: Record {
+            created: "2024-01-02T03:04:05Z".into(),
+            image: Some(ImageRef {
+                name: "docker.io/library/busybox:latest".into(),
+                id: "06a436727a3b".repeat(5) + "0123",
+            }),
+            command: vec!["sh".into(), "-c".into(), "echo hello; sleep 1000".into()],
+            labels,
+            ..Record::minimal(
+                &format!("{:a<64}", "ab"),
+                name,
+                RootfsSource::Dir("/".into()),
+            )
+        },
+        state: State {
+            status,
+            exit_code: code,
+            started_at: "2024-01-02T03:04:06Z".into(),
+            finished_at: "2024-01-02T03:04:08Z".into(),
+            ..State::default()
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::record::{ImageRef, Record, RootfsSource};
-    use crate::container::State;
 
     fn container(name: &str, status: Status, code: i32, created: &str) -> Container {
-        let mut labels = std::collections::BTreeMap::new();
-        labels.insert("tier".to_string(), "web".to_string());
-        Container {
-            record: Record {
-                created: created.into(),
-                image: Some(ImageRef {
-                    name: "docker.io/library/busybox:latest".into(),
-                    id: "06a436727a3b".repeat(5) + "0123",
-                }),
-                command: vec!["sh".into()],
-                labels,
-                ..Record::minimal(
-                    &format!("{:a<64}", "ab"),
-                    name,
-                    RootfsSource::Dir("/".into()),
-                )
-            },
-            state: State {
-                status,
-                exit_code: code,
-                ..State::default()
-            },
-        }
+        let mut c = sample(name, status, code);
+        c.record.created = created.into();
+        c
     }
 
     fn strings(v: &[&str]) -> Vec<String> {

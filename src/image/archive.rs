@@ -15,13 +15,13 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::local::{local_manifest, store_layer};
+use super::local::{local_manifest, new_image, store_layer};
 use super::manifest::{media_type, Descriptor, Format as ManifestFormat, ImageIndex};
 use super::oci_config::ImageConfig;
 use super::pack;
 use crate::base::digest::{Digest, HashingReader};
 use crate::store::images::ImageRecord;
-use crate::store::{names, Lease, NewImage, Store, View};
+use crate::store::{names, Lease, Store, View};
 
 /// The archive formats podman saves and loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -358,11 +358,7 @@ fn load_docker(store: &Store, lease: &Lease, spool: &Spool) -> Result<Vec<Loaded
             .map(|t| names::normalize_docker(t))
             .collect::<Result<Vec<_>, _>>()?;
         let manifest = local_manifest(&config, &layers)?;
-        let image = store.add_image(NewImage {
-            config: &config,
-            manifest: &manifest,
-            names: &names,
-        })?;
+        let image = store.add_image(new_image(&config, &manifest, &names)?)?;
         out.push(Loaded { image, names });
     }
     Ok(out)
@@ -418,11 +414,7 @@ fn load_oci(store: &Store, lease: &Lease, spool: &Spool) -> Result<Vec<Loaded>> 
             Some(n) => vec![names::normalize_docker(&n)?],
             None => Vec::new(),
         };
-        let image = store.add_image(NewImage {
-            config: &config,
-            manifest: &manifest,
-            names: &names,
-        })?;
+        let image = store.add_image(new_image(&config, &manifest, &names)?)?;
         out.push(Loaded { image, names });
     }
     Ok(out)
@@ -461,11 +453,7 @@ mod tests {
         .unwrap();
         let manifest = local_manifest(&config, &[(d, size)]).unwrap();
         store
-            .add_image(NewImage {
-                config: &config,
-                manifest: &manifest,
-                names: &[name.to_string()],
-            })
+            .add_image(new_image(&config, &manifest, &[name.to_string()]).unwrap())
             .unwrap()
     }
 

@@ -170,34 +170,36 @@ pub fn prune(
     Ok(removed)
 }
 
+/// An image for tests, named `names` and created at Unix second `created`.
+#[cfg(test)]
+pub(crate) fn sample(seed: &str, names: &[&str], created: i64) -> Listed {
+    Listed {
+        rec: ImageRecord {
+            id: Digest::of(seed.as_bytes()),
+            names: names.iter().map(|s| s.to_string()).collect(),
+            names_history: names.iter().rev().map(|s| s.to_string()).collect(),
+            digests: vec![Digest::of(b"manifest")],
+            manifest_media_type: String::new(),
+            layers: vec![],
+            size: 11331,
+            created: Timestamp::from_secs(created).rfc3339(),
+            added: String::new(),
+        },
+        created: Timestamp::from_secs(created),
+        labels: Map::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn listed(seed: &str, names: &[&str], created: i64) -> Listed {
-        Listed {
-            rec: ImageRecord {
-                id: Digest::of(seed.as_bytes()),
-                names: names.iter().map(|s| s.to_string()).collect(),
-                names_history: vec![],
-                digests: vec![],
-                manifest_media_type: String::new(),
-                layers: vec![],
-                size: 1,
-                created: Timestamp::from_secs(created).rfc3339(),
-                added: String::new(),
-            },
-            created: Timestamp::from_secs(created),
-            labels: Map::new(),
-        }
-    }
-
     #[test]
     fn filters() {
-        let x = listed("a", &["docker.io/library/busybox:latest"], 100);
+        let x = sample("a", &["docker.io/library/busybox:latest"], 100);
         let keep = |f: &[&str]| {
             let raw: Vec<String> = f.iter().map(|s| s.to_string()).collect();
-            let mut v = vec![x.clone(), listed("b", &["localhost/old:1"], 50)];
+            let mut v = vec![x.clone(), sample("b", &["localhost/old:1"], 50)];
             ImageFilter::parse(&raw, None).unwrap().retain(&mut v);
             v.iter().any(|l| l.rec.id == x.rec.id)
         };
