@@ -18,13 +18,14 @@ use nix::sched::CloneFlags;
 
 use super::cache::{Cache, Key};
 use super::instruction::{ArgDecl, Command, Containerfile, CopySpec, Instruction, Kind, Stage};
-use super::layer::{self, LayerCompression};
+use super::layer;
 use super::run::{self as run_step, RunStep};
 use super::stage::{StageState, PROXY_ARGS};
 use super::{copy, ignore, parse, words};
 use crate::base::digest::Digest;
 use crate::base::paths::Paths;
 use crate::base::timestamp::Timestamp;
+use crate::image::compression::LayerCompression;
 use crate::image::local::new_image;
 use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;

@@ -5,13 +5,14 @@
 use anyhow::{anyhow, Result};
 use serde_json::{Map, Value};
 
-use super::layer::{self, LayerCompression};
+use super::layer;
 use crate::base::digest::Digest;
 use crate::base::timestamp::Timestamp;
 use crate::container::record::RootfsSource;
 use crate::container::ContainerStore;
 use crate::image::changes;
 use crate::image::compression::Compression;
+use crate::image::compression::LayerCompression;
 use crate::image::local::new_image;
 use crate::image::manifest::{media_type, Descriptor, Format, ImageManifest};
 use crate::image::oci_config::{History, ImageConfig, RootFs};

@@ -6,8 +6,9 @@ use anyhow::{Context as _, Result};
 
 use super::pull::RegistryArgs;
 use super::Context;
+use crate::image::compression::LayerCompression;
 use crate::image::manifest::Format;
-use crate::image::push::{push, PushCompression, PushOptions};
+use crate::image::push::{push, PushOptions};
 use crate::image::registry::Credentials;
 use crate::store::Store;
 
@@ -42,7 +43,7 @@ pub struct PushArgs {
 
     /// Compression format for layers that are compressed for this push
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub compression_format: Option<PushCompression>,
+    pub compression_format: Option<LayerCompression>,
 
     /// Compression level (gzip 0-9, zstd 1-19)
     #[arg(long, value_name = "LEVEL")]

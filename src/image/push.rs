@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::blob_locations::BlobLocations;
-use super::compression::Compression;
+use super::compression::{Compression, LayerCompression};
 use super::gzip::GzipWriter;
 use super::manifest::{media_type, Descriptor, Format, ImageManifest};
 use super::pack;
@@ -35,22 +35,6 @@ use crate::store::images::ImageRecord;
 use crate::store::layers::{BlobInfo, LayerRecord};
 use crate::store::{names, Lease, Store};
 
-/// Layer compressions `--compression-format` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PushCompression {
-    Gzip,
-    Zstd,
-}
-
-impl PushCompression {
-    fn as_compression(self) -> Compression {
-        match self {
-            PushCompression::Gzip => Compression::Gzip,
-            PushCompression::Zstd => Compression::Zstd,
-        }
-    }
-}
-
 /// What `push` needs besides the names.
 #[derive(Debug, Clone)]
 pub struct PushOptions {
@@ -61,7 +45,7 @@ pub struct PushOptions {
     pub quiet: bool,
     pub format: Format,
     /// `--compression-format`; gzip when not given.
-    pub compression: Option<PushCompression>,
+    pub compression: Option<LayerCompression>,
     /// `--compression-level`; each format's default when not given.
     pub compression_level: Option<i32>,
     /// `--force-compression`: compress again even when the registry has a blob.
@@ -153,10 +137,7 @@ pub fn push(
     destination: Option<&str>,
     opts: &PushOptions,
 ) -> Result<Pushed> {
-    let compression = opts
-        .compression
-        .unwrap_or(PushCompression::Gzip)
-        .as_compression();
+    let compression = opts.compression.unwrap_or_default().compression();
     if opts.format == Format::Docker && compression == Compression::Zstd {
         bail!("zstd-compressed layers need an OCI manifest: use --format oci, or gzip");
     }
