@@ -14,7 +14,7 @@ use crate::image::changes;
 use crate::image::compression::Compression;
 use crate::image::compression::LayerCompression;
 use crate::image::local::new_image;
-use crate::image::manifest::{media_type, Descriptor, Format, ImageManifest};
+use crate::image::manifest::{media_type, Descriptor, Format, ImageManifest, Platform};
 use crate::image::oci_config::{History, ImageConfig, RootFs};
 use crate::store::images::ImageRecord;
 use crate::store::{Store, View};
@@ -104,7 +104,7 @@ pub fn commit_container(
             ImageConfig::parse(&view.config(&id)?)?
         }
         None => ImageConfig {
-            architecture: crate::cli::version::go_arch().to_string(),
+            architecture: Platform::host().architecture,
             os: "linux".into(),
             rootfs: RootFs {
                 kind: "layers".into(),
