@@ -18,21 +18,23 @@ use nix::sched::CloneFlags;
 
 use super::cache::{Cache, Key};
 use super::instruction::{ArgDecl, Command, Containerfile, CopySpec, Instruction, Kind, Stage};
-use super::layer::{self, LayerCompression};
+use super::layer;
 use super::run::{self as run_step, RunStep};
 use super::stage::{StageState, PROXY_ARGS};
 use super::{copy, ignore, parse, words};
 use crate::base::digest::Digest;
 use crate::base::paths::Paths;
 use crate::base::timestamp::Timestamp;
+use crate::image::compression::LayerCompression;
 use crate::image::ensure::{ensure, EnsureError, PullPolicy};
+use crate::image::local::new_image;
 use crate::image::manifest::Platform;
 use crate::image::oci_config::ImageConfig;
 use crate::image::pull::PullOptions;
 use crate::network::NetworkMode;
 use crate::rootfs::overlay::Overlay;
 use crate::store::images::ImageRecord;
-use crate::store::{Lease, NewImage, Store};
+use crate::store::{Lease, Store};
 use crate::userns::{self, IdMap};
 
 /// Everything a build needs besides the store.
@@ -61,7 +63,7 @@ pub struct BuildOptions {
     /// a `--build-arg` sets them; never part of the image or the cache key.
     pub proxy_env: Vec<(String, String)>,
     /// The manifest format of the image.
-    pub format: super::image::ManifestFormat,
+    pub format: crate::image::manifest::Format,
 }
 
 /// What a finished stage leaves for later ones (`FROM stage`, `COPY --from`).
@@ -664,7 +666,12 @@ impl<'a> Builder<'a> {
     ) -> Result<Digest> {
         let scratch = Scratch::new(self.store)?;
         let image: Option<oci_spec::image::Config> =
-            serde_json::from_value(state.config.config.clone()).ok();
+            serde_json::from_value(state.config.config.clone()).with_context(|| {
+                format!(
+                    "{}:{}: the stage's image config is not valid",
+                    self.opts.file.name, ins.line
+                )
+            })?;
         let network = match &ins.kind {
             Kind::Run(r) => match r.network.as_deref() {
                 Some("none") => NetworkMode::None,
@@ -718,11 +725,9 @@ impl<'a> Builder<'a> {
             &state.config.rootfs.diff_ids,
             self.opts.format,
         )?;
-        let rec = self.store.add_image(NewImage {
-            config: &config,
-            manifest: &manifest,
-            names: &self.opts.tags,
-        })?;
+        let rec = self
+            .store
+            .add_image(new_image(&config, &manifest, &self.opts.tags)?)?;
         self.say(&format!("--> {}", rec.id.short()));
         for t in &self.opts.tags {
             self.say(&format!("Successfully tagged {t}"));

@@ -5,31 +5,20 @@
 use anyhow::{anyhow, Result};
 use serde_json::{Map, Value};
 
-use super::layer::{self, LayerCompression};
+use super::layer;
 use crate::base::digest::Digest;
 use crate::base::timestamp::Timestamp;
 use crate::container::record::RootfsSource;
 use crate::container::ContainerStore;
 use crate::image::changes;
 use crate::image::compression::Compression;
-use crate::image::local::{Descriptor, OciManifest, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST};
+use crate::image::compression::LayerCompression;
+use crate::image::local::new_image;
+use crate::image::manifest::{media_type, Descriptor, Format, ImageManifest, Platform};
 use crate::image::oci_config::{History, ImageConfig, RootFs};
 use crate::store::images::ImageRecord;
-use crate::store::{NewImage, Store, View};
+use crate::store::{Store, View};
 use crate::userns::IdMap;
-
-/// Manifest flavours `commit --format` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ManifestFormat {
-    #[default]
-    Oci,
-    Docker,
-}
-
-const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
-const DOCKER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-const DOCKER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
 
 /// The manifest of an image whose layers are in the store: each layer by the
 /// compressed blob it was made or pulled as, uncompressed when none is known.
@@ -37,48 +26,34 @@ pub fn manifest(
     view: &View<'_>,
     config: &[u8],
     diff_ids: &[Digest],
-    format: ManifestFormat,
+    format: Format,
 ) -> Result<Vec<u8>> {
-    let docker = format == ManifestFormat::Docker;
     let mut layers = Vec::new();
     for d in diff_ids {
         let rec = view
             .layer(d)?
             .ok_or_else(|| anyhow!("layer {d} is missing from the store"))?;
         let blob = rec.compressed.iter().find_map(|b| {
-            let media_type = match Compression::from_media_type(&b.media_type)? {
-                Compression::Gzip if docker => DOCKER_GZIP,
-                Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-                Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
-                Compression::None => return None,
-            };
-            Some(Descriptor {
-                media_type,
-                digest: b.digest.clone(),
-                size: b.size,
-            })
+            match Compression::from_media_type(&b.media_type)? {
+                Compression::None => None,
+                c => Some(Descriptor::new(
+                    media_type::layer(format, c),
+                    b.digest.clone(),
+                    b.size,
+                )),
+            }
         });
-        layers.push(blob.unwrap_or(Descriptor {
-            media_type: if docker { DOCKER_TAR } else { OCI_LAYER_TAR },
-            digest: d.clone(),
-            size: rec.size,
+        layers.push(blob.unwrap_or_else(|| {
+            Descriptor::new(
+                media_type::layer(format, Compression::None),
+                d.clone(),
+                rec.size,
+            )
         }));
     }
-    let m = OciManifest {
-        schema_version: 2,
-        media_type: if docker {
-            DOCKER_MANIFEST
-        } else {
-            OCI_MANIFEST
-        },
-        config: Descriptor {
-            media_type: if docker { DOCKER_CONFIG } else { OCI_CONFIG },
-            digest: Digest::of(config),
-            size: config.len() as u64,
-        },
-        layers,
-    };
-    Ok(serde_json::to_vec(&m)?)
+    Ok(serde_json::to_vec(&ImageManifest::new(
+        format, config, layers,
+    ))?)
 }
 
 /// What `commit` is asked for.
@@ -89,7 +64,7 @@ pub struct CommitOptions {
     pub message: Option<String>,
     pub author: Option<String>,
     pub names: Vec<String>,
-    pub format: ManifestFormat,
+    pub format: Format,
     pub compression: LayerCompression,
 }
 
@@ -129,7 +104,7 @@ pub fn commit_container(
             ImageConfig::parse(&view.config(&id)?)?
         }
         None => ImageConfig {
-            architecture: crate::image::manifest::Platform::host_arch().to_string(),
+            architecture: Platform::host_arch().to_string(),
             os: "linux".into(),
             rootfs: RootFs {
                 kind: "layers".into(),
@@ -171,11 +146,7 @@ pub fn commit_container(
         &config.rootfs.diff_ids,
         opts.format,
     )?;
-    let rec = store.add_image(NewImage {
-        config: &bytes,
-        manifest: &manifest,
-        names: &opts.names,
-    })?;
+    let rec = store.add_image(new_image(&bytes, &manifest, &opts.names)?)?;
     drop(lease);
     Ok(rec)
 }

@@ -14,29 +14,12 @@ use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::base::digest::{Digest, HashingWriter};
+use crate::image::compression::LayerCompression;
 use crate::image::pack::pack_dir;
 use crate::image::unpack::{unpack, UnpackOptions};
 use crate::store::layers::{BlobInfo, LayerInfo};
 use crate::store::{Lease, Store};
 use crate::userns::{self, IdMap};
-
-/// How a new layer is compressed (`--compression-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
-pub enum LayerCompression {
-    #[default]
-    Gzip,
-    Zstd,
-}
-
-impl LayerCompression {
-    /// The OCI media type of a layer compressed this way.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            LayerCompression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-            LayerCompression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
-        }
-    }
-}
 
 /// A layer made from a directory and committed to the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

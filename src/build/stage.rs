@@ -97,6 +97,7 @@ impl StageState {
 
     /// The config as stored (its sha256 is the image id).
     pub fn bytes(&self) -> Vec<u8> {
+        // A tree of JSON values with string keys always serialises.
         serde_json::to_vec(&self.config).unwrap_or_default()
     }
 

@@ -10,11 +10,11 @@ use super::image::open_store;
 use super::pull::{pull_options, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::build::builder::{BuildOptions, Builder};
-use crate::build::image::ManifestFormat;
-use crate::build::layer::LayerCompression;
 use crate::build::parse;
 use crate::build::stage::PROXY_ARGS;
+use crate::image::compression::LayerCompression;
 use crate::image::ensure::PullPolicy;
+use crate::image::manifest::Format as ManifestFormat;
 use crate::network::NetworkMode;
 use crate::store::names;
 

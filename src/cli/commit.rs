@@ -4,10 +4,11 @@ use anyhow::{bail, Result};
 
 use super::image::open_store;
 use super::Context;
-use crate::build::image::{commit_container, CommitOptions, ManifestFormat};
-use crate::build::layer::LayerCompression;
+use crate::build::image::{commit_container, CommitOptions};
 use crate::container::freeze::{self, FreezeError};
 use crate::container::ContainerStore;
+use crate::image::compression::LayerCompression;
+use crate::image::manifest::Format as ManifestFormat;
 use crate::store::names;
 
 /// Create a new image from a container's changes

@@ -1,6 +1,6 @@
 //! `rpod images` / `rpod image ls`: podman's image table, JSON and templates.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -10,8 +10,7 @@ use crate::base::timestamp::Timestamp;
 use crate::format::humanize;
 use crate::format::json::to_json;
 use crate::format::table::{self, Table};
-use crate::image::oci_config::ImageConfig;
-use crate::store::images::ImageRecord;
+use crate::image::list::{self, ImageFilter, Listed};
 use crate::store::names;
 
 /// List images in local storage
@@ -54,13 +53,6 @@ pub struct ImagesArgs {
     pub image: Option<String>,
 }
 
-/// One image, with what listing needs from its config.
-struct Listed {
-    rec: ImageRecord,
-    created: Timestamp,
-    labels: Map<String, Value>,
-}
-
 /// podman's JSON for `images --format json` (field order as podman's).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -86,31 +78,10 @@ struct ImageJson {
 }
 
 pub fn run(ctx: &Context, args: &ImagesArgs) -> Result<u8> {
+    let filter = ImageFilter::parse(&args.filter, args.image.as_deref())?;
     let store = open_store(ctx)?;
-    let mut images = {
-        let guard = store.read()?;
-        let mut out = Vec::new();
-        for rec in guard.images()? {
-            let config = guard
-                .config(&rec.id)
-                .ok()
-                .and_then(|c| ImageConfig::parse(&c).ok())
-                .unwrap_or_default();
-            let created = Timestamp::parse(&rec.created)
-                .or_else(|| Timestamp::parse(&rec.added))
-                .unwrap_or_default();
-            out.push(Listed {
-                labels: config.labels(),
-                rec,
-                created,
-            });
-        }
-        out
-    };
-    let filters = parse_filters(&args.filter, args.image.as_deref())?;
-    let all = images.iter().map(|l| l.rec.clone()).collect::<Vec<_>>();
-    images.retain(|l| filters.iter().all(|f| f.keep(l, &all)));
-    images.sort_by_key(|l| std::cmp::Reverse(l.created));
+    let mut images = list::list(&store)?;
+    filter.retain(&mut images);
 
     let now = Timestamp::now();
     let mut rows = rows(&images, args, now);
@@ -277,133 +248,10 @@ fn json(l: &Listed) -> ImageJson {
     }
 }
 
-/// One `--filter` condition.
-enum Filter {
-    Dangling(bool),
-    Reference(String),
-    Label(String, Option<String>),
-    Before(String),
-    Since(String),
-    Id(String),
-}
-
-fn parse_filters(raw: &[String], image: Option<&str>) -> Result<Vec<Filter>> {
-    let mut out = Vec::new();
-    for f in raw {
-        let Some((key, value)) = f.split_once('=') else {
-            bail!("invalid filter {f:?}: use KEY=VALUE");
-        };
-        out.push(match key {
-            "dangling" => match value {
-                "true" | "1" => Filter::Dangling(true),
-                "false" | "0" => Filter::Dangling(false),
-                _ => bail!("invalid filter {f:?}: dangling takes true or false"),
-            },
-            "reference" => Filter::Reference(value.to_string()),
-            "label" => match value.split_once('=') {
-                Some((k, v)) => Filter::Label(k.to_string(), Some(v.to_string())),
-                None => Filter::Label(value.to_string(), None),
-            },
-            "before" => Filter::Before(value.to_string()),
-            "since" => Filter::Since(value.to_string()),
-            "id" => Filter::Id(value.trim_start_matches("sha256:").to_string()),
-            _ => {
-                bail!("invalid filter {key:?}: use dangling, reference, label, before, since or id")
-            }
-        });
-    }
-    if let Some(image) = image {
-        out.push(Filter::Reference(image.to_string()));
-    }
-    Ok(out)
-}
-
-impl Filter {
-    fn keep(&self, l: &Listed, all: &[ImageRecord]) -> bool {
-        let created_of = |query: &str| {
-            let index = crate::store::images::Index {
-                images: all.to_vec(),
-            };
-            index
-                .lookup(query)
-                .ok()
-                .and_then(|r| Timestamp::parse(&r.created).or_else(|| Timestamp::parse(&r.added)))
-        };
-        match self {
-            Filter::Dangling(d) => l.rec.is_dangling() == *d,
-            Filter::Reference(pattern) => l.rec.names.iter().any(|n| reference_matches(pattern, n)),
-            Filter::Label(k, v) => match (l.labels.get(k), v) {
-                (Some(_), None) => true,
-                (Some(Value::String(have)), Some(want)) => have == want,
-                _ => false,
-            },
-            Filter::Before(q) => created_of(q).is_some_and(|t| l.created < t),
-            Filter::Since(q) => created_of(q).is_some_and(|t| l.created > t),
-            Filter::Id(prefix) => l.rec.id.hex().starts_with(prefix.as_str()),
-        }
-    }
-}
-
-/// podman's `reference=` filter: a glob against the full name, the repository
-/// or its last path part, or a name match as lookups do.
-fn reference_matches(pattern: &str, name: &str) -> bool {
-    let repo = names::repository(name);
-    let short = repo.rsplit('/').next().unwrap_or(repo);
-    let tag = names::tag(name).unwrap_or("");
-    glob(pattern, name)
-        || glob(pattern, repo)
-        || glob(pattern, short)
-        || (!tag.is_empty() && glob(pattern, &format!("{short}:{tag}")))
-        || names::matches(name, pattern).is_some()
-}
-
-/// `*` any run, `?` one character; everything else literal.
-fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::base::digest::Digest;
-
-    fn listed(seed: &str, names: &[&str], created: i64) -> Listed {
-        Listed {
-            rec: ImageRecord {
-                id: Digest::of(seed.as_bytes()),
-                names: names.iter().map(|s| s.to_string()).collect(),
-                names_history: names.iter().rev().map(|s| s.to_string()).collect(),
-                digests: vec![Digest::of(b"manifest")],
-                manifest_media_type: String::new(),
-                layers: vec![],
-                size: 11331,
-                created: Timestamp::from_secs(created).rfc3339(),
-                added: String::new(),
-            },
-            created: Timestamp::from_secs(created),
-            labels: Map::new(),
-        }
-    }
+    use crate::image::list::sample as listed;
 
     fn args() -> ImagesArgs {
         ImagesArgs {
@@ -482,22 +330,5 @@ mod tests {
                 &imgs[0].rec.id.hex()[..12]
             )
         );
-    }
-
-    #[test]
-    fn filters() {
-        let all: Vec<ImageRecord> = vec![];
-        let x = listed("a", &["docker.io/library/busybox:latest"], 100);
-        let keep = |f: &str| parse_filters(&[f.to_string()], None).unwrap()[0].keep(&x, &all);
-        assert!(keep("reference=busybox"));
-        assert!(keep("reference=busy*"));
-        assert!(keep("reference=docker.io/library/*"));
-        assert!(!keep("reference=alpine"));
-        assert!(keep("dangling=false"));
-        assert!(!keep("dangling=true"));
-        assert!(!keep("label=a"));
-        assert!(parse_filters(&["bogus=1".into()], None).is_err());
-        assert!(glob("a*c?e", "abbbcde"));
-        assert!(!glob("a*c", "abd"));
     }
 }

@@ -11,9 +11,9 @@ use super::image::open_store;
 use super::Context;
 use crate::base::timestamp::Timestamp;
 use crate::image::changes;
-use crate::image::local::{local_manifest, store_layer};
+use crate::image::local::{local_manifest, new_image, store_layer};
 use crate::image::oci_config::{History, ImageConfig, RootFs};
-use crate::store::{names, NewImage};
+use crate::store::names;
 
 /// Import a tarball to create a filesystem image
 #[derive(Debug, clap::Args)]
@@ -113,11 +113,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
     let config = serde_json::to_vec(&config)?;
     let manifest = local_manifest(&config, &[(diff_id, size)])?;
     let names: Vec<String> = name.into_iter().collect();
-    let rec = store.add_image(NewImage {
-        config: &config,
-        manifest: &manifest,
-        names: &names,
-    })?;
+    let rec = store.add_image(new_image(&config, &manifest, &names)?)?;
     drop(lease);
     if !args.quiet {
         eprintln!("Copying config {}", rec.id);

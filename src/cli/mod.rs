@@ -37,6 +37,7 @@ pub mod logout;
 pub mod logs;
 pub mod pause;
 pub mod port;
+pub mod prompt;
 pub mod ps;
 pub mod pull;
 pub mod push;

@@ -1,16 +1,16 @@
 //! `rpod ps` / `rpod container ls`: podman's container table, JSON and templates.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::container::open;
 use super::Context;
 use crate::base::timestamp::Timestamp;
+use crate::container::list::{self, ContainerFilter};
 use crate::container::{Container, Status};
 use crate::format::humanize;
 use crate::format::table::{self, Table};
-use crate::store::names;
 
 /// List containers
 ///
@@ -51,17 +51,10 @@ pub struct PsArgs {
 }
 
 pub fn run(ctx: &Context, args: &PsArgs) -> Result<u8> {
-    let filters = Filters::parse(&args.filter)?;
+    let filter = ContainerFilter::parse(&args.filter)?;
     let store = open(ctx)?;
-    // Oldest first, as podman lists.
-    let mut list = store.list()?;
-    list.reverse();
     let last = if args.latest { Some(1) } else { args.last };
-    list.retain(|c| (args.all || last.is_some() || c.state.running()) && filters.keep(c));
-    if let Some(n) = last {
-        let skip = list.len().saturating_sub(n);
-        list.drain(..skip);
-    }
+    let list = list::select(&store, &filter, args.all, last)?;
     let now = Timestamp::now();
     if args.quiet {
         for c in &list {
@@ -345,157 +338,10 @@ fn json(c: &Container, now: Timestamp) -> PsJson {
     }
 }
 
-/// podman's container states, accepted by `--filter status=`.
-const STATES: [&str; 9] = [
-    "created",
-    "running",
-    "paused",
-    "exited",
-    "stopped",
-    "unknown",
-    "configured",
-    "removing",
-    "stopping",
-];
-
-/// `--filter` values: the same key ORs, different keys AND.
-#[derive(Debug, Default)]
-struct Filters {
-    name: Vec<String>,
-    id: Vec<String>,
-    status: Vec<String>,
-    ancestor: Vec<String>,
-    label: Vec<(String, Option<String>)>,
-    exited: Vec<i32>,
-}
-
-impl Filters {
-    fn parse(raw: &[String]) -> Result<Filters> {
-        let mut f = Filters::default();
-        for item in raw {
-            let Some((k, v)) = item.split_once('=') else {
-                bail!("invalid filter {item:?}: expected KEY=VALUE");
-            };
-            match k {
-                "name" => f.name.push(v.to_string()),
-                "id" => f.id.push(v.to_ascii_lowercase()),
-                "status" => {
-                    if !STATES.contains(&v) {
-                        bail!("unknown container state: {v}: invalid argument");
-                    }
-                    f.status.push(v.to_string());
-                }
-                "ancestor" => f.ancestor.push(v.to_string()),
-                "label" => {
-                    let (lk, lv) = match v.split_once('=') {
-                        Some((a, b)) => (a.to_string(), Some(b.to_string())),
-                        None => (v.to_string(), None),
-                    };
-                    f.label.push((lk, lv));
-                }
-                "exited" => f.exited.push(
-                    v.parse()
-                        .map_err(|_| anyhow::anyhow!("invalid filter exited={v}: expected an exit code"))?,
-                ),
-                _ => bail!(
-                    "invalid filter {k:?}: supported filters are name, id, status, ancestor, label, exited"
-                ),
-            }
-        }
-        Ok(f)
-    }
-
-    fn keep(&self, c: &Container) -> bool {
-        let any = |list: &[String], f: &dyn Fn(&str) -> bool| {
-            list.is_empty() || list.iter().any(|v| f(v))
-        };
-        any(&self.name, &|v| name_matches(&c.record.name, v))
-            && any(&self.id, &|v| c.record.id.starts_with(v))
-            && any(&self.status, &|v| status_matches(c, v))
-            && any(&self.ancestor, &|v| ancestor_matches(c, v))
-            && (self.label.is_empty()
-                || self
-                    .label
-                    .iter()
-                    .all(|(k, v)| match (c.record.labels.get(k), v) {
-                        (Some(have), Some(want)) => have == want,
-                        (Some(_), None) => true,
-                        (None, _) => false,
-                    }))
-            && (self.exited.is_empty()
-                || (c.state.status == Status::Exited && self.exited.contains(&c.state.exit_code)))
-    }
-}
-
-fn status_matches(c: &Container, want: &str) -> bool {
-    match want {
-        "stopped" => c.state.status == Status::Exited,
-        s => c.state.status_word() == s,
-    }
-}
-
-/// podman matches names by regular expression; the forms people use are a
-/// substring, optionally anchored with `^` and `$`.
-fn name_matches(name: &str, pattern: &str) -> bool {
-    let (start, p) = match pattern.strip_prefix('^') {
-        Some(p) => (true, p),
-        None => (false, pattern),
-    };
-    let (end, p) = match p.strip_suffix('$') {
-        Some(p) => (true, p),
-        None => (false, p),
-    };
-    match (start, end) {
-        (true, true) => name == p,
-        (true, false) => name.starts_with(p),
-        (false, true) => name.ends_with(p),
-        (false, false) => name.contains(p),
-    }
-}
-
-fn ancestor_matches(c: &Container, want: &str) -> bool {
-    let Some(img) = &c.record.image else {
-        return false;
-    };
-    let hex = want.strip_prefix("sha256:").unwrap_or(want);
-    (!hex.is_empty() && hex.len() >= 3 && img.id.starts_with(hex))
-        || img.name == want
-        || names::matches(&img.name, want).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::record::{ImageRef, Record, RootfsSource};
-    use crate::container::State;
-
-    fn container(name: &str, status: Status, code: i32) -> Container {
-        let mut labels = std::collections::BTreeMap::new();
-        labels.insert("tier".to_string(), "web".to_string());
-        Container {
-            record: Record {
-                created: "2024-01-02T03:04:05Z".into(),
-                image: Some(ImageRef {
-                    name: "docker.io/library/busybox:latest".into(),
-                    id: "06a436727a3b".repeat(5) + "0123",
-                }),
-                command: vec!["sh".into(), "-c".into(), "echo hello; sleep 1000".into()],
-                labels,
-                ..Record::minimal(
-                    &format!("{:a<64}", "ab"),
-                    name,
-                    RootfsSource::Dir("/".into()),
-                )
-            },
-            state: State {
-                status,
-                exit_code: code,
-                started_at: "2024-01-02T03:04:06Z".into(),
-                finished_at: "2024-01-02T03:04:08Z".into(),
-                ..State::default()
-            },
-        }
-    }
+    use crate::container::list::sample as container;
 
     #[test]
     fn status_texts_as_podman() {
@@ -519,36 +365,6 @@ mod tests {
         let c = container("a", Status::Running, 0);
         assert_eq!(command(&c, false), "sh -c echo hello;...");
         assert_eq!(command(&c, true), "sh -c echo hello; sleep 1000");
-    }
-
-    #[test]
-    fn filters() {
-        let web = container("web_1", Status::Running, 0);
-        let f = |v: &[&str]| {
-            Filters::parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
-        };
-        assert!(f(&["name=web"]).keep(&web));
-        assert!(f(&["name=^web_1$"]).keep(&web));
-        assert!(!f(&["name=^eb"]).keep(&web));
-        assert!(f(&["name=nope", "name=web"]).keep(&web), "same key: OR");
-        assert!(
-            !f(&["name=web", "status=exited"]).keep(&web),
-            "different keys: AND"
-        );
-        assert!(f(&["status=running", "id=ab"]).keep(&web));
-        assert!(f(&["ancestor=busybox"]).keep(&web));
-        assert!(f(&["ancestor=06a436"]).keep(&web));
-        assert!(!f(&["ancestor=alpine"]).keep(&web));
-        assert!(f(&["label=tier"]).keep(&web));
-        assert!(f(&["label=tier=web"]).keep(&web));
-        assert!(!f(&["label=tier=db"]).keep(&web));
-        let dead = container("x", Status::Exited, 3);
-        assert!(f(&["exited=3"]).keep(&dead));
-        assert!(f(&["status=stopped"]).keep(&dead));
-        assert!(!f(&["exited=3"]).keep(&web));
-        assert!(Filters::parse(&["status=bogus".into()]).is_err());
-        assert!(Filters::parse(&["color=red".into()]).is_err());
-        assert!(Filters::parse(&["name".into()]).is_err());
     }
 
     #[test]

@@ -6,9 +6,29 @@ use anyhow::{Context as _, Result};
 
 use super::pull::RegistryArgs;
 use super::Context;
-use crate::image::push::{push, ManifestFormat, PushCompression, PushOptions};
+use crate::image::compression::LayerCompression;
+use crate::image::manifest::Format;
+use crate::image::push::{push, PushOptions};
 use crate::image::registry::Credentials;
 use crate::store::Store;
+
+/// The manifest formats `--format` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ManifestFormat {
+    /// OCI image manifest (the default, as podman's)
+    Oci,
+    /// Docker image manifest, schema 2
+    V2s2,
+}
+
+impl From<ManifestFormat> for Format {
+    fn from(f: ManifestFormat) -> Format {
+        match f {
+            ManifestFormat::Oci => Format::Oci,
+            ManifestFormat::V2s2 => Format::Docker,
+        }
+    }
+}
 
 /// Push an image to a specified destination
 #[derive(Debug, clap::Args)]
@@ -23,7 +43,7 @@ pub struct PushArgs {
 
     /// Compression format for layers that are compressed for this push
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub compression_format: Option<PushCompression>,
+    pub compression_format: Option<LayerCompression>,
 
     /// Compression level (gzip 0-9, zstd 1-19)
     #[arg(long, value_name = "LEVEL")]
@@ -60,7 +80,7 @@ pub fn run(ctx: &Context, args: &PushArgs) -> Result<u8> {
             .transpose()?,
         authfile: args.registry.authfile.clone(),
         quiet: args.quiet,
-        format: args.format,
+        format: args.format.into(),
         compression: args.compression_format,
         compression_level: args.compression_level,
         force_compression: args.force_compression,

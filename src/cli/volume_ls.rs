@@ -4,11 +4,9 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::Context;
-use crate::base::timestamp::Timestamp;
 use crate::format::json::to_json;
 use crate::format::table::{self, Table};
-use crate::volume::filter::Filters;
-use crate::volume::{users, Volume, VolumeStore};
+use crate::volume::{filter, Volume, VolumeStore};
 
 /// List volumes
 #[derive(Debug, clap::Args)]
@@ -31,18 +29,9 @@ pub struct LsArgs {
     pub quiet: bool,
 }
 
-/// The volumes that pass `filters`, by name.
-pub fn select(store: &VolumeStore, filters: &[String]) -> Result<Vec<Volume>> {
-    let filters = Filters::parse(filters, Timestamp::now())?;
-    let mut volumes = store.list()?;
-    let used = users::containers_using(store);
-    volumes.retain(|v| filters.matches(v, used.contains_key(&v.name)));
-    Ok(volumes)
-}
-
 pub fn run(ctx: &Context, args: &LsArgs) -> Result<u8> {
     let store = VolumeStore::open(&ctx.paths);
-    let volumes = select(&store, &args.filter)?;
+    let volumes = filter::select(&store, &args.filter)?;
     print!("{}", render(&volumes, args)?);
     Ok(0)
 }

@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::Context;
 use crate::base::remove::UsernsRemover;
 use crate::userns::IdMap;
-use crate::volume::{users, VolumeError, VolumeStore};
+use crate::volume::{prune, VolumeStore};
 
 /// Remove all unused volumes
 ///
@@ -26,42 +26,20 @@ pub struct PruneArgs {
 
 pub fn run(ctx: &Context, args: &PruneArgs) -> Result<u8> {
     let store = VolumeStore::open(&ctx.paths);
-    let used = users::containers_using(&store);
-    let candidates: Vec<String> = super::volume_ls::select(&store, &args.filter)?
-        .into_iter()
-        .filter(|v| !used.contains_key(&v.name))
-        .map(|v| v.name)
-        .collect();
+    let candidates = prune::candidates(&store, &args.filter)?;
     if !args.force && !confirm(&candidates)? {
         return Ok(0);
     }
     let remover = UsernsRemover {
         map: IdMap::for_current_user(),
     };
-    let mut failures = Vec::new();
-    for name in &candidates {
-        // A container may have taken the volume up since it was listed.
-        let result = store.remove(
-            name,
-            |v| match users::containers_using(&store).remove(&v.name) {
-                Some(containers) => Err(VolumeError::InUse {
-                    name: v.name.clone(),
-                    containers,
-                }
-                .into()),
-                None => Ok(()),
-            },
-            &remover,
-        );
-        match result {
-            Ok(v) => println!("{}", v.name),
-            Err(e) => match e.downcast_ref::<VolumeError>() {
-                Some(VolumeError::InUse { .. } | VolumeError::NotFound(_)) => {}
-                _ => failures.push((crate::error::EXIT_RPOD, crate::error::one_line(&e))),
-            },
-        }
-    }
-    super::volume_rm::finish(failures)
+    let failures = prune::prune(&store, &candidates, &remover, |v| println!("{}", v.name));
+    super::volume_rm::finish(
+        failures
+            .iter()
+            .map(|e| (crate::error::EXIT_RPOD, crate::error::one_line(e)))
+            .collect(),
+    )
 }
 
 /// podman's question; anything but y/yes keeps the volumes.

@@ -1,14 +1,13 @@
 //! `rpod volume rm`: remove volumes, refusing those containers use.
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 
 use super::Context;
 use crate::base::remove::UsernsRemover;
-use crate::container::store::ContainerError;
-use crate::container::{ops, ContainerStore, LookupError};
+use crate::container::list;
 use crate::error::exit_error;
 use crate::userns::IdMap;
-use crate::volume::{users, VolumeError, VolumeStore};
+use crate::volume::{prune, VolumeError, VolumeStore};
 
 /// Exit status when a volume does not exist (and nothing worse happened).
 pub const EXIT_NO_SUCH_VOLUME: u8 = 1;
@@ -58,55 +57,17 @@ pub fn run(ctx: &Context, args: &RmArgs) -> Result<u8> {
     let mut failures: Vec<(u8, String)> = Vec::new();
     for name in &names {
         if args.force {
-            if let Err(e) = remove_users(ctx, &store, name, args.time) {
+            if let Err(e) = list::remove_volume_users(&ctx.paths, &store, name, args.time) {
                 failures.push((crate::error::EXIT_RPOD, crate::error::one_line(&e)));
                 continue;
             }
         }
-        let result = store.remove(
-            name,
-            |v| {
-                if args.force {
-                    return Ok(());
-                }
-                match users::containers_using(&store).remove(&v.name) {
-                    Some(containers) => Err(VolumeError::InUse {
-                        name: v.name.clone(),
-                        containers,
-                    }
-                    .into()),
-                    None => Ok(()),
-                }
-            },
-            &remover,
-        );
-        match result {
+        match prune::remove(&store, name, args.force, &remover) {
             Ok(v) => println!("{}", v.name),
             Err(e) => failures.push((code_of(&e), crate::error::one_line(&e))),
         }
     }
     finish(failures)
-}
-
-/// Removes the containers that use volume `name`, running ones after stopping them
-/// (`time` seconds, else each one's stop timeout, before SIGKILL).
-fn remove_users(ctx: &Context, store: &VolumeStore, name: &str, time: Option<u32>) -> Result<()> {
-    let Some(ids) = users::containers_using(store).remove(name) else {
-        return Ok(());
-    };
-    let containers = ContainerStore::open(&ctx.paths)?;
-    for id in ids {
-        let c = match containers.get(&id) {
-            Ok(c) => c,
-            // Gone meanwhile.
-            Err(ContainerError::Lookup(LookupError::NotFound(_))) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let timeout = time.unwrap_or(c.record.stop_timeout);
-        ops::remove(&containers, &c, true, timeout)
-            .with_context(|| format!("removing container {id}, which uses volume {name}"))?;
-    }
-    Ok(())
 }
 
 /// podman's status for one failure.

@@ -46,6 +46,7 @@ pub mod freeze;
 pub mod image_users;
 pub mod inspect;
 pub mod launch;
+pub mod list;
 pub mod logs;
 pub mod logwatch;
 pub mod names;

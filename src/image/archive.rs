@@ -15,12 +15,13 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::local::{local_manifest, store_layer};
+use super::local::{local_manifest, new_image, store_layer};
+use super::manifest::{media_type, Descriptor, Format as ManifestFormat, ImageIndex};
 use super::oci_config::ImageConfig;
 use super::pack;
 use crate::base::digest::{Digest, HashingReader};
 use crate::store::images::ImageRecord;
-use crate::store::{names, Lease, NewImage, Store, View};
+use crate::store::{names, Lease, Store, View};
 
 /// The archive formats podman saves and loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,15 +111,17 @@ fn save_oci<W: Write>(view: &View<'_>, item: &SaveItem, tar: &mut TarWriter<W>) 
     let manifest = local_manifest(&config, &sizes)?;
     let mdigest = Digest::of(&manifest);
     tar.file(&format!("blobs/sha256/{}", mdigest.hex()), &manifest)?;
-    let mut desc = serde_json::json!({
-        "mediaType": super::local::OCI_MANIFEST,
-        "digest": mdigest.to_string(),
-        "size": manifest.len(),
-    });
+    let mut desc = Descriptor::new(media_type::OCI_MANIFEST, mdigest, manifest.len() as u64);
     if let Some(name) = item.names.first() {
-        desc["annotations"] = serde_json::json!({ REF_NAME: name });
+        desc.annotations.insert(REF_NAME.to_string(), name.clone());
     }
-    let index = serde_json::json!({"schemaVersion": 2, "manifests": [desc]});
+    let index = ImageIndex {
+        schema_version: 2,
+        media_type: None,
+        manifests: vec![desc],
+        annotations: Default::default(),
+        format: ManifestFormat::Oci,
+    };
     tar.file("index.json", &serde_json::to_vec(&index)?)
 }
 
@@ -355,11 +358,7 @@ fn load_docker(store: &Store, lease: &Lease, spool: &Spool) -> Result<Vec<Loaded
             .map(|t| names::normalize_docker(t))
             .collect::<Result<Vec<_>, _>>()?;
         let manifest = local_manifest(&config, &layers)?;
-        let image = store.add_image(NewImage {
-            config: &config,
-            manifest: &manifest,
-            names: &names,
-        })?;
+        let image = store.add_image(new_image(&config, &manifest, &names)?)?;
         out.push(Loaded { image, names });
     }
     Ok(out)
@@ -415,11 +414,7 @@ fn load_oci(store: &Store, lease: &Lease, spool: &Spool) -> Result<Vec<Loaded>> 
             Some(n) => vec![names::normalize_docker(&n)?],
             None => Vec::new(),
         };
-        let image = store.add_image(NewImage {
-            config: &config,
-            manifest: &manifest,
-            names: &names,
-        })?;
+        let image = store.add_image(new_image(&config, &manifest, &names)?)?;
         out.push(Loaded { image, names });
     }
     Ok(out)
@@ -458,11 +453,7 @@ mod tests {
         .unwrap();
         let manifest = local_manifest(&config, &[(d, size)]).unwrap();
         store
-            .add_image(NewImage {
-                config: &config,
-                manifest: &manifest,
-                names: &[name.to_string()],
-            })
+            .add_image(new_image(&config, &manifest, &[name.to_string()]).unwrap())
             .unwrap()
     }
 

@@ -14,6 +14,38 @@ pub enum Compression {
     Zstd,
 }
 
+/// How a layer made or pushed here is compressed (`--compression-format`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub enum LayerCompression {
+    #[default]
+    Gzip,
+    Zstd,
+}
+
+impl LayerCompression {
+    pub fn compression(self) -> Compression {
+        match self {
+            LayerCompression::Gzip => Compression::Gzip,
+            LayerCompression::Zstd => Compression::Zstd,
+        }
+    }
+
+    /// The OCI media type of a layer compressed this way.
+    pub fn media_type(self) -> &'static str {
+        super::manifest::media_type::layer(super::manifest::Format::Oci, self.compression())
+    }
+}
+
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 

@@ -1,59 +1,50 @@
-//! Pieces shared by images made or loaded locally (`import`, `load`, later
-//! `commit` and `build`): storing a layer from a tar stream, and the OCI
-//! manifest such images get (layers uncompressed, digest = diff id).
+//! Pieces shared by images made or loaded locally (`import`, `load`, `commit`
+//! and `build`): storing a layer from a tar stream, the OCI manifest such
+//! images get (layers uncompressed, digest = diff id), and what the store
+//! records of any image it is given (pulled ones too).
 
 use std::io::Read;
 
 use anyhow::{bail, Context as _, Result};
-use serde::Serialize;
 
+use super::manifest::{media_type, ImageManifest};
+use super::oci_config::ImageConfig;
 use super::unpack::{unpack, UnpackOptions};
 use crate::base::digest::Digest;
 use crate::store::layers::LayerInfo;
-use crate::store::{Lease, Store};
-
-/// An OCI image manifest, as written for images made locally.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OciManifest {
-    pub schema_version: u32,
-    pub media_type: &'static str,
-    pub config: Descriptor,
-    pub layers: Vec<Descriptor>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Descriptor {
-    pub media_type: &'static str,
-    pub digest: Digest,
-    pub size: u64,
-}
-
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-pub const OCI_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+use crate::store::{Lease, NewImage, Store, StoreError};
 
 /// The manifest of a local image whose layers are stored uncompressed.
 pub fn local_manifest(config: &[u8], layers: &[(Digest, u64)]) -> Result<Vec<u8>> {
-    let m = OciManifest {
-        schema_version: 2,
-        media_type: OCI_MANIFEST,
-        config: Descriptor {
-            media_type: OCI_CONFIG,
-            digest: Digest::of(config),
-            size: config.len() as u64,
-        },
-        layers: layers
-            .iter()
-            .map(|(d, size)| Descriptor {
-                media_type: OCI_LAYER_TAR,
-                digest: d.clone(),
-                size: *size,
-            })
-            .collect(),
-    };
-    Ok(serde_json::to_vec(&m)?)
+    Ok(serde_json::to_vec(&ImageManifest::uncompressed(
+        config, layers,
+    ))?)
+}
+
+/// An image for the store: `config` and `manifest` byte for byte, with what the
+/// store records of them read through the one config type.
+pub fn new_image<'a>(
+    config: &'a [u8],
+    manifest: &'a [u8],
+    names: &'a [String],
+) -> Result<NewImage<'a>, StoreError> {
+    let parsed = ImageConfig::parse(config).map_err(|e| StoreError::BadConfig(e.to_string()))?;
+    Ok(NewImage {
+        config,
+        manifest,
+        names,
+        created: parsed.created,
+        diff_ids: parsed.rootfs.diff_ids,
+        manifest_media_type: manifest_media_type(manifest),
+    })
+}
+
+/// The manifest's own `mediaType`, or OCI's when it does not say.
+fn manifest_media_type(manifest: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(manifest)
+        .ok()
+        .and_then(|m| m.get("mediaType")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| media_type::OCI_MANIFEST.to_string())
 }
 
 /// Extracts one layer from `reader` into the store (kept if already there)

@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub use super::compression::Compression;
 use crate::base::digest::Digest;
 
 /// Media types rpod reads or sends.
@@ -37,6 +38,37 @@ pub mod media_type {
     pub const DOCKER_LAYER_FOREIGN_GZIP: &str =
         "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
     pub const DOCKER_LAYER_FOREIGN: &str = "application/vnd.docker.image.rootfs.foreign.diff.tar";
+
+    use super::{Compression, Format};
+
+    /// The type of a layer written into a manifest of `format`. Docker's schema has
+    /// no zstd type, so a zstd layer keeps OCI's (callers that must not mix refuse
+    /// the pair before).
+    pub fn layer(format: Format, compression: Compression) -> &'static str {
+        match (format, compression) {
+            (Format::Oci, Compression::None) => OCI_LAYER,
+            (Format::Oci, Compression::Gzip) => OCI_LAYER_GZIP,
+            (_, Compression::Zstd) => OCI_LAYER_ZSTD,
+            (Format::Docker, Compression::None) => DOCKER_LAYER,
+            (Format::Docker, Compression::Gzip) => DOCKER_LAYER_GZIP,
+        }
+    }
+
+    /// The type of a manifest of `format`.
+    pub fn manifest(format: Format) -> &'static str {
+        match format {
+            Format::Oci => OCI_MANIFEST,
+            Format::Docker => DOCKER_MANIFEST,
+        }
+    }
+
+    /// The type of an image config listed in a manifest of `format`.
+    pub fn config(format: Format) -> &'static str {
+        match format {
+            Format::Oci => OCI_CONFIG,
+            Format::Docker => DOCKER_CONFIG,
+        }
+    }
 }
 
 /// The `Accept` header for manifest requests: every kind rpod can read.
@@ -74,8 +106,8 @@ pub enum ManifestError {
     },
 }
 
-/// Which family a manifest came from; decides the media type written back out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Which family a manifest came from or is written as; decides its media types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     #[default]
@@ -238,13 +270,52 @@ impl Manifest {
     }
 }
 
+impl Descriptor {
+    /// A plain descriptor: no URLs, annotations or platform.
+    pub fn new(media_type: &str, digest: Digest, size: u64) -> Descriptor {
+        Descriptor {
+            media_type: media_type.to_string(),
+            digest,
+            size,
+            urls: Vec::new(),
+            annotations: BTreeMap::new(),
+            platform: None,
+            artifact_type: None,
+        }
+    }
+}
+
 impl ImageManifest {
+    /// The manifest of an image made or stored here: `config` is the config blob
+    /// and `layers` its layer blobs in order.
+    pub fn new(format: Format, config: &[u8], layers: Vec<Descriptor>) -> ImageManifest {
+        ImageManifest {
+            schema_version: 2,
+            media_type: Some(media_type::manifest(format).to_string()),
+            config: Descriptor::new(
+                media_type::config(format),
+                Digest::of(config),
+                config.len() as u64,
+            ),
+            layers,
+            annotations: BTreeMap::new(),
+            format,
+        }
+    }
+
+    /// The manifest of a local image whose layers are kept uncompressed: each
+    /// layer blob is the tar itself, named by its diff id.
+    pub fn uncompressed(config: &[u8], layers: &[(Digest, u64)]) -> ImageManifest {
+        let layers = layers
+            .iter()
+            .map(|(d, size)| Descriptor::new(media_type::OCI_LAYER, d.clone(), *size))
+            .collect();
+        ImageManifest::new(Format::Oci, config, layers)
+    }
+
     /// The media type this manifest is stored and served under.
     pub fn media_type(&self) -> &str {
-        match self.format {
-            Format::Oci => media_type::OCI_MANIFEST,
-            Format::Docker => media_type::DOCKER_MANIFEST,
-        }
+        media_type::manifest(self.format)
     }
 
     fn check_is_image(&self) -> Result<(), ManifestError> {
@@ -270,15 +341,6 @@ impl ImageIndex {
             Format::Docker => media_type::DOCKER_LIST,
         }
     }
-}
-
-/// How a layer blob is compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Compression {
-    None,
-    Gzip,
-    Zstd,
 }
 
 /// A layer's media type, decoded.

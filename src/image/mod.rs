@@ -8,6 +8,7 @@ pub mod ensure;
 pub mod gzip;
 pub mod history;
 pub mod inspect;
+pub mod list;
 pub mod local;
 pub mod manifest;
 pub mod oci_config;

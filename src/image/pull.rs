@@ -15,6 +15,7 @@ use std::sync::Mutex;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 
+use super::local::new_image;
 use super::manifest::{self, Descriptor, ImageManifest, Manifest, Platform, MAX_CONFIG_SIZE};
 use super::oci_config::ImageConfig;
 use super::progress::Progress;
@@ -28,7 +29,7 @@ use crate::base::digest::{Digest, VerifyingReader};
 use crate::base::paths::Paths;
 use crate::store::images::ImageRecord;
 use crate::store::layers::{BlobInfo, LayerInfo};
-use crate::store::{Lease, NewImage, Store};
+use crate::store::{Lease, Store};
 
 /// What `pull` needs besides the name.
 #[derive(Debug, Clone)]
@@ -218,11 +219,11 @@ fn fetch_image(
 
     progress.say(&format!("Copying config {}", m.config.digest));
     progress.say("Writing manifest to image destination");
-    let record = store.add_image(NewImage {
-        config: &config_bytes,
-        manifest: &r.manifest_bytes,
-        names: &[r.name.to_string()],
-    })?;
+    let record = store.add_image(new_image(
+        &config_bytes,
+        &r.manifest_bytes,
+        &[r.name.to_string()],
+    )?)?;
     drop(lease);
     Ok(record)
 }

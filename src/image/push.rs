@@ -17,11 +17,11 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use serde::Serialize;
 
 use super::blob_locations::BlobLocations;
-use super::compression::Compression;
+use super::compression::{Compression, LayerCompression};
 use super::gzip::GzipWriter;
+use super::manifest::{media_type, Descriptor, Format, ImageManifest};
 use super::pack;
 use super::progress::{BlobProgress, Progress};
 use super::reference::Reference;
@@ -35,31 +35,6 @@ use crate::store::images::ImageRecord;
 use crate::store::layers::{BlobInfo, LayerRecord};
 use crate::store::{names, Lease, Store};
 
-/// The manifest formats `--format` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ManifestFormat {
-    /// OCI image manifest (the default, as podman's)
-    Oci,
-    /// Docker image manifest, schema 2
-    V2s2,
-}
-
-/// Layer compressions `--compression-format` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PushCompression {
-    Gzip,
-    Zstd,
-}
-
-impl PushCompression {
-    fn as_compression(self) -> Compression {
-        match self {
-            PushCompression::Gzip => Compression::Gzip,
-            PushCompression::Zstd => Compression::Zstd,
-        }
-    }
-}
-
 /// What `push` needs besides the names.
 #[derive(Debug, Clone)]
 pub struct PushOptions {
@@ -68,9 +43,9 @@ pub struct PushOptions {
     pub creds: Option<Credentials>,
     pub authfile: Option<PathBuf>,
     pub quiet: bool,
-    pub format: ManifestFormat,
+    pub format: Format,
     /// `--compression-format`; gzip when not given.
-    pub compression: Option<PushCompression>,
+    pub compression: Option<LayerCompression>,
     /// `--compression-level`; each format's default when not given.
     pub compression_level: Option<i32>,
     /// `--force-compression`: compress again even when the registry has a blob.
@@ -88,11 +63,6 @@ pub struct Pushed {
     /// The digest of the manifest as stored in the registry.
     pub digest: Digest,
 }
-
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 
 /// Layers smaller than this (uncompressed) are compressed in memory and sent
 /// in one request, after a `HEAD` for the digest that gives.
@@ -141,24 +111,6 @@ struct LayerJob {
     journal: Option<PathBuf>,
 }
 
-/// A blob as the manifest lists it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ManifestBlob {
-    media_type: String,
-    digest: Digest,
-    size: u64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ManifestJson<'a> {
-    schema_version: u32,
-    media_type: &'a str,
-    config: ManifestBlob,
-    layers: &'a [ManifestBlob],
-}
-
 /// Everything the layer uploads share.
 struct Target<'a> {
     client: &'a Client,
@@ -171,7 +123,7 @@ struct Target<'a> {
     compression: Compression,
     level: Option<i32>,
     reuse: bool,
-    format: ManifestFormat,
+    format: Format,
     progress: &'a Progress,
     stop: &'a AtomicBool,
 }
@@ -185,11 +137,8 @@ pub fn push(
     destination: Option<&str>,
     opts: &PushOptions,
 ) -> Result<Pushed> {
-    let compression = opts
-        .compression
-        .unwrap_or(PushCompression::Gzip)
-        .as_compression();
-    if opts.format == ManifestFormat::V2s2 && compression == Compression::Zstd {
+    let compression = opts.compression.unwrap_or_default().compression();
+    if opts.format == Format::Docker && compression == Compression::Zstd {
         bail!("zstd-compressed layers need an OCI manifest: use --format oci, or gzip");
     }
     let lease = store.lease()?;
@@ -261,20 +210,10 @@ pub fn push(
         client.put_blob(&dest.repository, &config_digest, &config)?;
     }
     progress.say("Writing manifest to image destination");
-    let (media_type, config_type) = match opts.format {
-        ManifestFormat::Oci => (OCI_MANIFEST, OCI_CONFIG),
-        ManifestFormat::V2s2 => (DOCKER_MANIFEST, DOCKER_CONFIG),
-    };
-    let manifest = serde_json::to_vec_pretty(&ManifestJson {
-        schema_version: 2,
-        media_type,
-        config: ManifestBlob {
-            media_type: config_type.to_string(),
-            digest: config_digest.clone(),
-            size: config.len() as u64,
-        },
-        layers: &blobs,
-    })?;
+    let manifest = ImageManifest::new(opts.format, &config, blobs);
+    let media_type = manifest.media_type();
+    let blobs = &manifest.layers;
+    let manifest = serde_json::to_vec_pretty(&manifest)?;
     let tag = dest.tag.clone().unwrap_or_else(|| "latest".to_string());
     let digest = client.put_manifest(&dest.repository, &tag, media_type, &manifest)?;
     let mut pushed: Vec<Digest> = blobs.iter().map(|b| b.digest.clone()).collect();
@@ -358,12 +297,12 @@ fn push_layers(
     target: &Target<'_>,
     jobs: &[LayerJob],
     parallel: usize,
-) -> Result<Vec<ManifestBlob>> {
+) -> Result<Vec<Descriptor>> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
     let next = Mutex::new(0usize);
-    let results: Mutex<Vec<Option<ManifestBlob>>> = Mutex::new(vec![None; jobs.len()]);
+    let results: Mutex<Vec<Option<Descriptor>>> = Mutex::new(vec![None; jobs.len()]);
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..parallel.min(jobs.len()) {
@@ -409,20 +348,10 @@ fn push_layers(
         .ok_or_else(|| anyhow!("an upload thread ended without its layer"))
 }
 
-fn layer_media_type(format: ManifestFormat, compression: Compression) -> &'static str {
-    match (format, compression) {
-        (ManifestFormat::Oci, Compression::Gzip) => "application/vnd.oci.image.layer.v1.tar+gzip",
-        (ManifestFormat::Oci, Compression::Zstd) => "application/vnd.oci.image.layer.v1.tar+zstd",
-        (ManifestFormat::Oci, Compression::None) => "application/vnd.oci.image.layer.v1.tar",
-        (ManifestFormat::V2s2, Compression::None) => "application/vnd.docker.image.rootfs.diff.tar",
-        (ManifestFormat::V2s2, _) => "application/vnd.docker.image.rootfs.diff.tar.gzip",
-    }
-}
-
 /// One layer: reuse a blob the registry has or can mount, else compress and upload.
-fn push_layer(store: &Store, t: &Target<'_>, job: &LayerJob) -> Result<ManifestBlob> {
+fn push_layer(store: &Store, t: &Target<'_>, job: &LayerJob) -> Result<Descriptor> {
     let diff_id = &job.record.diff_id;
-    let media_type = layer_media_type(t.format, t.compression).to_string();
+    let media_type = media_type::layer(t.format, t.compression).to_string();
     // A blob of the wanted compression that the record knows: perhaps already there.
     let known: Vec<&BlobInfo> = job
         .record
@@ -434,11 +363,7 @@ fn push_layer(store: &Store, t: &Target<'_>, job: &LayerJob) -> Result<ManifestB
     for blob in &known {
         if t.client.blob_exists_for_push(t.repository, &blob.digest)? {
             t.progress.skipped(&blob.digest);
-            return Ok(ManifestBlob {
-                media_type,
-                digest: blob.digest.clone(),
-                size: blob.size,
-            });
+            return Ok(Descriptor::new(&media_type, blob.digest.clone(), blob.size));
         }
         let mut sources = t.mount_from.clone();
         for r in t.locations.get(t.registry, &blob.digest) {
@@ -450,11 +375,7 @@ fn push_layer(store: &Store, t: &Target<'_>, job: &LayerJob) -> Result<ManifestB
             match t.client.mount_blob(t.repository, &blob.digest, from) {
                 Ok(Mount::Mounted) => {
                     t.progress.skipped(&blob.digest);
-                    return Ok(ManifestBlob {
-                        media_type,
-                        digest: blob.digest.clone(),
-                        size: blob.size,
-                    });
+                    return Ok(Descriptor::new(&media_type, blob.digest.clone(), blob.size));
                 }
                 Ok(Mount::Upload(location)) => {
                     // Not mounted: the session the registry opened serves the upload.
@@ -523,11 +444,7 @@ fn push_layer(store: &Store, t: &Target<'_>, job: &LayerJob) -> Result<ManifestB
     if let Err(e) = store.layers().add_blob(diff_id, info) {
         log::warn!("could not record the compressed digest of layer {diff_id}: {e:#}");
     }
-    Ok(ManifestBlob {
-        media_type,
-        digest: encoded.digest,
-        size: encoded.size,
-    })
+    Ok(Descriptor::new(&media_type, encoded.digest, encoded.size))
 }
 
 /// Digest and size of a compressed layer.
@@ -818,16 +735,16 @@ mod tests {
     #[test]
     fn media_types_follow_format_and_compression() {
         assert_eq!(
-            layer_media_type(ManifestFormat::Oci, Compression::Zstd),
+            media_type::layer(Format::Oci, Compression::Zstd),
             "application/vnd.oci.image.layer.v1.tar+zstd"
         );
         assert_eq!(
-            layer_media_type(ManifestFormat::V2s2, Compression::Gzip),
+            media_type::layer(Format::Docker, Compression::Gzip),
             "application/vnd.docker.image.rootfs.diff.tar.gzip"
         );
-        for f in [ManifestFormat::Oci, ManifestFormat::V2s2] {
+        for f in [Format::Oci, Format::Docker] {
             for c in [Compression::Gzip, Compression::None] {
-                let mt = layer_media_type(f, c);
+                let mt = media_type::layer(f, c);
                 assert_eq!(Compression::from_media_type(mt), Some(c), "{mt}");
             }
         }

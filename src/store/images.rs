@@ -189,33 +189,6 @@ impl Index {
     }
 }
 
-/// The parts of an image config the store reads (the rest stays in the raw bytes).
-#[derive(Debug, Deserialize)]
-pub(super) struct ConfigSummary {
-    #[serde(default)]
-    pub created: Option<String>,
-    pub rootfs: RootFs,
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct RootFs {
-    #[serde(default)]
-    pub diff_ids: Vec<Digest>,
-}
-
-/// The manifest's own `mediaType`, or OCI's when it does not say.
-pub(super) fn manifest_media_type(manifest: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct M {
-        #[serde(rename = "mediaType", default)]
-        media_type: Option<String>,
-    }
-    serde_json::from_slice::<M>(manifest)
-        .ok()
-        .and_then(|m| m.media_type)
-        .unwrap_or_else(|| "application/vnd.oci.image.manifest.v1+json".to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

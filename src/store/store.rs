@@ -40,7 +40,7 @@ use std::sync::{Arc, Mutex};
 
 use thiserror::Error;
 
-use super::images::{self, ConfigSummary, ImageRecord, Index, LookupError};
+use super::images::{self, ImageRecord, Index, LookupError};
 use super::layers::{self, BlobInfo, LayerInfo, LayerRecord, Staging};
 use crate::base::atomic;
 use crate::base::digest::Digest;
@@ -99,8 +99,10 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// What a new image consists of; layers must already be committed.
-#[derive(Debug, Clone, Copy)]
+/// What a new image consists of; layers must already be committed. The image
+/// layer reads the config and manifest (`image::local::new_image`); the store
+/// keeps their bytes and records what it was told of them.
+#[derive(Debug, Clone)]
 pub struct NewImage<'a> {
     /// The config, byte for byte (its sha256 is the image id).
     pub config: &'a [u8],
@@ -109,6 +111,12 @@ pub struct NewImage<'a> {
     /// Full names to give the image (`docker.io/library/busybox:latest`); each
     /// is taken away from any other image that had it.
     pub names: &'a [String],
+    /// The config's `created` (RFC 3339), if it has one.
+    pub created: Option<String>,
+    /// The config's `rootfs.diff_ids`, base layer first.
+    pub diff_ids: Vec<Digest>,
+    /// The manifest's media type.
+    pub manifest_media_type: String,
 }
 
 impl Store {
@@ -492,11 +500,9 @@ impl StoreWrite<'_> {
     /// stored, adds the manifest and names to it. Returns the stored record.
     pub fn add_image(&mut self, image: NewImage<'_>) -> Result<ImageRecord> {
         let id = Digest::of(image.config);
-        let summary: ConfigSummary = serde_json::from_slice(image.config)
-            .map_err(|e| StoreError::BadConfig(e.to_string()))?;
         let manifest_digest = Digest::of(image.manifest);
         let mut size = (image.config.len() + 2 * image.manifest.len()) as u64;
-        for diff_id in &summary.rootfs.diff_ids {
+        for diff_id in &image.diff_ids {
             let layer = self
                 .layer(diff_id)?
                 .ok_or_else(|| StoreError::MissingLayer(diff_id.clone()))?;
@@ -520,7 +526,7 @@ impl StoreWrite<'_> {
         }
 
         let mut index = self.index()?;
-        let media_type = images::manifest_media_type(image.manifest);
+        let media_type = image.manifest_media_type;
         match index.get_mut(&id) {
             Some(rec) => {
                 rec.digests.retain(|d| d != &manifest_digest);
@@ -534,9 +540,9 @@ impl StoreWrite<'_> {
                 names_history: Vec::new(),
                 digests: vec![manifest_digest],
                 manifest_media_type: media_type,
-                layers: summary.rootfs.diff_ids.clone(),
+                layers: image.diff_ids,
                 size,
-                created: summary.created.unwrap_or_default(),
+                created: image.created.unwrap_or_default(),
                 added: Timestamp::now().rfc3339_nanos(),
             }),
         }
@@ -887,6 +893,19 @@ mod tests {
         diff_id
     }
 
+    /// An image as the image layer would describe it.
+    fn new_image<'a>(config: &'a [u8], manifest: &'a [u8], names: &'a [String]) -> NewImage<'a> {
+        let v: serde_json::Value = serde_json::from_slice(config).unwrap();
+        NewImage {
+            config,
+            manifest,
+            names,
+            created: v["created"].as_str().map(str::to_string),
+            diff_ids: serde_json::from_value(v["rootfs"]["diff_ids"].clone()).unwrap(),
+            manifest_media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        }
+    }
+
     fn config(layers: &[&Digest], created: &str) -> Vec<u8> {
         let ids: Vec<String> = layers.iter().map(|d| d.to_string()).collect();
         serde_json::to_vec(&serde_json::json!({
@@ -995,21 +1014,11 @@ mod tests {
         let c2 = config(&[&base, &top], "2024-02-01T00:00:00Z");
         let names1 = vec!["localhost/a:1".to_string()];
         let one = store
-            .add_image(NewImage {
-                config: &c1,
-                manifest: b"{\"schemaVersion\":2}",
-                names: &names1,
-            })
+            .add_image(new_image(&c1, b"{\"schemaVersion\":2}", &names1))
             .unwrap();
         assert_eq!(one.id, Digest::of(&c1));
         assert_eq!(one.size, 4 + c1.len() as u64 + 2 * 19);
-        let two = store
-            .add_image(NewImage {
-                config: &c2,
-                manifest: b"{}",
-                names: &names1,
-            })
-            .unwrap();
+        let two = store.add_image(new_image(&c2, b"{}", &names1)).unwrap();
         drop(lease);
         {
             let r = store.read().unwrap();
@@ -1061,13 +1070,7 @@ mod tests {
         let store = open(dir.path());
         let ghost = Digest::of(b"ghost");
         let c = config(&[&ghost], "2024-01-01T00:00:00Z");
-        let err = store
-            .add_image(NewImage {
-                config: &c,
-                manifest: b"{}",
-                names: &[],
-            })
-            .unwrap_err();
+        let err = store.add_image(new_image(&c, b"{}", &[])).unwrap_err();
         assert!(matches!(err, StoreError::MissingLayer(d) if d == ghost));
         assert!(store.read().unwrap().images().unwrap().is_empty());
     }

@@ -8,7 +8,9 @@ use regex::Regex;
 use thiserror::Error;
 
 use super::record::Volume;
-use crate::base::timestamp::{parse_duration, Timestamp};
+use super::{users, VolumeError, VolumeStore};
+use crate::base::filter::{self, Filters, Label};
+use crate::base::timestamp::Timestamp;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FilterError {
@@ -27,127 +29,90 @@ pub enum FilterError {
 #[derive(Debug, Clone)]
 enum Test {
     Name(Regex),
-    Label {
-        key: String,
-        value: Option<String>,
-        negate: bool,
-    },
+    Label(Label),
     Driver(String),
     Scope(String),
-    Opt(String, Option<String>),
+    Opt(Label),
     Dangling(bool),
     Until(Timestamp),
 }
 
-/// Parsed filters, grouped by key.
+/// Parsed volume filters.
 #[derive(Debug, Clone, Default)]
-pub struct Filters {
-    groups: Vec<(String, Vec<Test>)>,
-}
+pub struct VolumeFilter(Filters<Test>);
 
-impl Filters {
+impl VolumeFilter {
     /// Parses `KEY=VALUE` strings; `now` anchors `until=DURATION`.
-    pub fn parse(filters: &[String], now: Timestamp) -> Result<Filters, FilterError> {
-        let mut out = Filters::default();
-        for f in filters {
-            let (key, value) = f
-                .split_once('=')
-                .ok_or_else(|| FilterError::Shape(f.clone()))?;
-            let test = match key {
-                "name" => Test::Name(Regex::new(value).map_err(|e| {
-                    FilterError::Regex {
-                        value: value.to_string(),
-                        why: e
-                            .to_string()
-                            .lines()
-                            .last()
-                            .unwrap_or("")
-                            .trim()
-                            .to_string(),
+    pub fn parse(filters: &[String], now: Timestamp) -> Result<VolumeFilter, FilterError> {
+        Filters::parse(
+            filters,
+            |item| FilterError::Shape(item.to_string()),
+            |key, value| {
+                Ok(match key {
+                    "name" => {
+                        Test::Name(filter::regex(value).map_err(|why| FilterError::Regex {
+                            value: value.to_string(),
+                            why,
+                        })?)
                     }
-                })?),
-                "label" | "label!" => {
-                    let (k, v) = match value.split_once('=') {
-                        Some((k, v)) => (k, Some(v.to_string())),
-                        None => (value, None),
-                    };
-                    Test::Label {
-                        key: k.to_string(),
-                        value: v,
-                        negate: key == "label!",
-                    }
-                }
-                "driver" => Test::Driver(value.to_string()),
-                "scope" => Test::Scope(value.to_string()),
-                "opt" => match value.split_once('=') {
-                    Some((k, v)) => Test::Opt(k.to_string(), Some(v.to_string())),
-                    None => Test::Opt(value.to_string(), None),
-                },
-                "dangling" => Test::Dangling(match value.to_ascii_lowercase().as_str() {
-                    "true" | "1" => true,
-                    "false" | "0" => false,
-                    _ => return Err(FilterError::Dangling(value.to_string())),
-                }),
-                "until" => Test::Until(
-                    parse_until(value, now).ok_or_else(|| FilterError::Until(value.to_string()))?,
-                ),
-                other => return Err(FilterError::Key(other.to_string())),
-            };
-            let group = key.trim_end_matches('!').to_string();
-            match out.groups.iter_mut().find(|(k, _)| *k == group) {
-                Some((_, tests)) => tests.push(test),
-                None => out.groups.push((group, vec![test])),
-            }
-        }
-        Ok(out)
+                    "label" | "label!" => Test::Label(Label::parse(key, value)),
+                    "driver" => Test::Driver(value.to_string()),
+                    "scope" => Test::Scope(value.to_string()),
+                    "opt" => Test::Opt(Label::parse(key, value)),
+                    "dangling" => Test::Dangling(match value.to_ascii_lowercase().as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => return Err(FilterError::Dangling(value.to_string())),
+                    }),
+                    "until" => Test::Until(
+                        crate::base::timestamp::parse_time(value, now)
+                            .map_err(|_| FilterError::Until(value.to_string()))?,
+                    ),
+                    other => return Err(FilterError::Key(other.to_string())),
+                })
+            },
+        )
+        .map(VolumeFilter)
     }
 
     /// Whether `volume` passes; `in_use` says whether a container uses it.
     pub fn matches(&self, volume: &Volume, in_use: bool) -> bool {
-        self.groups.iter().all(|(key, tests)| {
-            let one = |t: &Test| test(t, volume, in_use);
-            if key == "label" {
-                tests.iter().all(one)
-            } else {
-                tests.iter().any(one)
-            }
-        })
+        self.0.matches(|t| test(t, volume, in_use))
     }
 }
 
 fn test(t: &Test, v: &Volume, in_use: bool) -> bool {
     match t {
         Test::Name(re) => re.is_match(&v.name),
-        Test::Label { key, value, negate } => {
-            let has = match (v.labels.get(key), value) {
-                (Some(have), Some(want)) => have == want,
-                (Some(_), None) => true,
-                (None, _) => false,
-            };
-            has != *negate
-        }
+        Test::Label(l) => l.matches(v.labels.get(&l.key).map(String::as_str)),
         Test::Driver(d) => v.driver == *d,
         Test::Scope(s) => v.scope == *s,
-        Test::Opt(k, want) => match (v.options.get(k), want) {
-            (Some(have), Some(want)) => have == want,
-            (Some(_), None) => true,
-            (None, _) => false,
-        },
+        Test::Opt(o) => o.matches(v.options.get(&o.key).map(String::as_str)),
         Test::Dangling(d) => in_use != *d,
         Test::Until(t) => Timestamp::parse(&v.created_at).is_some_and(|c| c < *t),
     }
 }
 
-/// A timestamp, Unix seconds, or a Go duration back from `now`.
-fn parse_until(value: &str, now: Timestamp) -> Option<Timestamp> {
-    if let Some(t) = Timestamp::parse(value) {
-        return Some(t);
+/// The volumes that pass `filters`, by name.
+pub fn select(store: &VolumeStore, filters: &[String]) -> anyhow::Result<Vec<Volume>> {
+    let filter = VolumeFilter::parse(filters, Timestamp::now())?;
+    let mut volumes = store.list()?;
+    let used = users::containers_using(store);
+    volumes.retain(|v| filter.matches(v, used.contains_key(&v.name)));
+    Ok(volumes)
+}
+
+/// The check [`VolumeStore::remove`] runs under the volumes lock: refuses a
+/// volume a container uses (one may have taken it up since it was listed).
+pub fn unused(store: &VolumeStore, v: &Volume) -> anyhow::Result<()> {
+    match users::containers_using(store).remove(&v.name) {
+        Some(containers) => Err(VolumeError::InUse {
+            name: v.name.clone(),
+            containers,
+        }
+        .into()),
+        None => Ok(()),
     }
-    if let Ok(secs) = value.parse::<f64>() {
-        return Some(Timestamp::from_secs(secs as i64));
-    }
-    let ago = parse_duration(value).ok()?.as_secs() as i64;
-    Some(Timestamp::from_secs(now.secs - ago))
 }
 
 #[cfg(test)]
@@ -165,9 +130,9 @@ mod tests {
         Volume::new(name, created.into(), labels, options)
     }
 
-    fn f(list: &[&str]) -> Filters {
+    fn f(list: &[&str]) -> VolumeFilter {
         let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-        Filters::parse(&list, Timestamp::parse("2024-06-01T00:00:00Z").unwrap()).unwrap()
+        VolumeFilter::parse(&list, Timestamp::parse("2024-06-01T00:00:00Z").unwrap()).unwrap()
     }
 
     #[test]
@@ -211,7 +176,7 @@ mod tests {
     #[test]
     fn bad_filters() {
         let now = Timestamp::now();
-        let parse = |s: &str| Filters::parse(&[s.to_string()], now).unwrap_err();
+        let parse = |s: &str| VolumeFilter::parse(&[s.to_string()], now).unwrap_err();
         assert_eq!(
             parse("dangling=maybe"),
             FilterError::Dangling("maybe".into())

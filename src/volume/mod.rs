@@ -26,6 +26,7 @@ pub mod copy;
 pub mod filter;
 pub mod parse;
 pub mod prepare;
+pub mod prune;
 pub mod record;
 pub mod store;
 pub mod users;
