@@ -637,6 +637,43 @@ impl Template {
     }
 }
 
+/// A `--security-opt` value rpod carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityOpt {
+    NoNewPrivileges(bool),
+    /// `seccomp=unconfined` and `label=disable`: what rpod does anyway.
+    Accepted,
+}
+
+impl SecurityOpt {
+    /// Whether `no-new-privileges` is in effect: the last one given wins.
+    pub fn no_new_privileges(opts: &[SecurityOpt]) -> bool {
+        opts.iter()
+            .rev()
+            .find_map(|o| match o {
+                SecurityOpt::NoNewPrivileges(b) => Some(*b),
+                SecurityOpt::Accepted => None,
+            })
+            .unwrap_or(false)
+    }
+}
+
+pub fn parse_security_opt(s: &str) -> std::result::Result<SecurityOpt, String> {
+    let (k, v) = match s.split_once(['=', ':']) {
+        Some((k, v)) => (k, Some(v)),
+        None => (s, None),
+    };
+    match (k, v) {
+        ("no-new-privileges", v) => Ok(SecurityOpt::NoNewPrivileges(
+            crate::volume::parse::bool_value(k, v)?,
+        )),
+        ("seccomp", Some("unconfined")) | ("label", Some("disable")) => Ok(SecurityOpt::Accepted),
+        _ => Err(format!(
+            "unsupported security option {s:?} (supported: no-new-privileges, seccomp=unconfined, label=disable)"
+        )),
+    }
+}
+
 /// The network mode in a form [`NetworkMode::parse`] reads back, options included.
 pub fn network_string(mode: &NetworkMode) -> String {
     match mode {

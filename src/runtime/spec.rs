@@ -104,6 +104,40 @@ pub struct Ulimit {
     pub hard: u64,
 }
 
+/// An `--entrypoint` value: the command words (empty resets the image's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entrypoint(pub Vec<String>);
+
+/// A command, or a JSON array of strings; the empty string resets the entrypoint.
+pub fn parse_entrypoint(s: &str) -> Result<Entrypoint, String> {
+    if s.trim_start().starts_with('[') {
+        return serde_json::from_str::<Vec<String>>(s)
+            .map(Entrypoint)
+            .map_err(|e| format!("not a JSON array of strings: {e}"));
+    }
+    Ok(Entrypoint(if s.is_empty() {
+        Vec::new()
+    } else {
+        vec![s.to_string()]
+    }))
+}
+
+/// A working directory is absolute: the spec's `cwd` must be.
+pub fn parse_workdir(s: &str) -> Result<String, String> {
+    if s.starts_with('/') {
+        Ok(s.to_string())
+    } else {
+        Err("the working directory must be an absolute path".into())
+    }
+}
+
+pub fn parse_hostname(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > 64 || s.chars().any(|c| c.is_whitespace() || c == '/') {
+        return Err("a hostname has 1 to 64 characters, without spaces or '/'".into());
+    }
+    Ok(s.to_string())
+}
+
 /// What the command line asks for, already parsed and validated.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
