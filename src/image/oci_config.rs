@@ -81,10 +81,38 @@ pub struct RuntimeConfig {
     pub extra: Map<String, Value>,
 }
 
+impl RuntimeConfig {
+    /// The keys of `Volumes` (the image's VOLUMEs), in key order.
+    pub fn volume_paths(&self) -> Vec<String> {
+        map_keys(self.volumes.as_ref())
+    }
+
+    /// The keys of `ExposedPorts` (`80/tcp`, …), in key order.
+    pub fn exposed_port_keys(&self) -> Vec<String> {
+        map_keys(self.exposed_ports.as_ref())
+    }
+
+    /// `Labels` whose values are strings (the spec allows no others).
+    pub fn string_labels(&self) -> impl Iterator<Item = (&String, &str)> {
+        self.labels
+            .iter()
+            .flatten()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v)))
+    }
+}
+
+fn map_keys(map: Option<&Map<String, Value>>) -> Vec<String> {
+    map.map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
+
 impl ImageConfig {
-    /// The runtime config, typed (empty when absent or unreadable).
-    pub fn runtime_config(&self) -> RuntimeConfig {
-        serde_json::from_value(self.config.clone()).unwrap_or_default()
+    /// The runtime config, typed (empty when absent); an error when it is there
+    /// but not of the spec's shape.
+    pub fn runtime_config(&self) -> serde_json::Result<RuntimeConfig> {
+        if self.config.is_null() {
+            return Ok(RuntimeConfig::default());
+        }
+        serde_json::from_value(self.config.clone())
     }
 
     pub fn parse(data: &[u8]) -> serde_json::Result<ImageConfig> {
