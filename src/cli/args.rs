@@ -1,5 +1,6 @@
-//! Flag groups shared by commands, with a parser per value type. `RunArgs` is flattened
-//! into `run` (and later `create`); every invalid value is a one-line error, exit 125.
+//! Flag groups shared by commands; each value is checked by the parser of the domain
+//! module that owns it. `RunArgs` is flattened into `run` (and later `create`); every
+//! invalid value is a one-line error, exit 125.
 
 use std::path::PathBuf;
 
