@@ -1,5 +1,6 @@
-//! The image config (OCI image-spec `config.json`, Docker's is a superset):
-//! what `inspect`, `history` and `images` show, and what `import` writes.
+//! The image config (OCI image-spec `config.json`, Docker's is a superset), the one
+//! model of it: what `inspect`, `history` and `images` show, what `import`, `commit`
+//! and `build` write, and the runtime defaults a container or a RUN step starts with.
 //!
 //! Fields rpod does not interpret are kept (`extra`, and `config` as raw JSON),
 //! so a config read and written again loses nothing a user could see.
