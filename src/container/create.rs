@@ -736,6 +736,27 @@ mod tests {
     use crate::network::PrivateOptions;
 
     #[test]
+    fn security_options() {
+        assert_eq!(
+            parse_security_opt("no-new-privileges"),
+            Ok(SecurityOpt::NoNewPrivileges(true))
+        );
+        assert_eq!(
+            parse_security_opt("seccomp=unconfined"),
+            Ok(SecurityOpt::Accepted)
+        );
+        assert!(parse_security_opt("apparmor=x").is_err());
+        let opts = [
+            SecurityOpt::NoNewPrivileges(true),
+            SecurityOpt::Accepted,
+            SecurityOpt::NoNewPrivileges(false),
+        ];
+        assert!(!SecurityOpt::no_new_privileges(&opts));
+        assert!(SecurityOpt::no_new_privileges(&opts[..2]));
+        assert!(!SecurityOpt::no_new_privileges(&[]));
+    }
+
+    #[test]
     fn network_modes_round_trip() {
         for mode in [
             NetworkMode::Private(PrivateOptions::default()),

@@ -165,4 +165,24 @@ mod tests {
         assert_eq!(again["docker_version"], "20.10");
         assert_eq!(again["history"][0].get("empty_layer"), None);
     }
+
+    #[test]
+    fn runtime_config_is_typed_or_an_error() {
+        let parse = |t: &str| ImageConfig::parse(t.as_bytes()).unwrap();
+        let c = parse(r#"{"rootfs":{"type":"layers","diff_ids":[]}}"#);
+        assert_eq!(c.runtime_config().unwrap(), RuntimeConfig::default());
+        let c = parse(
+            r#"{"config":{"Volumes":{"/b":{},"/a":{}},"ExposedPorts":{"80/tcp":{}},
+            "Labels":{"k":"v","n":1}},"rootfs":{"type":"layers","diff_ids":[]}}"#,
+        );
+        let r = c.runtime_config().unwrap();
+        assert_eq!(r.volume_paths(), ["/a", "/b"]);
+        assert_eq!(r.exposed_port_keys(), ["80/tcp"]);
+        assert_eq!(
+            r.string_labels().collect::<Vec<_>>(),
+            [(&"k".to_string(), "v")]
+        );
+        let bad = parse(r#"{"config":{"Env":"A=1"},"rootfs":{"type":"layers","diff_ids":[]}}"#);
+        assert!(bad.runtime_config().is_err());
+    }
 }
