@@ -665,13 +665,12 @@ impl<'a> Builder<'a> {
         env: &[String],
     ) -> Result<Digest> {
         let scratch = Scratch::new(self.store)?;
-        let image: Option<oci_spec::image::Config> =
-            serde_json::from_value(state.config.config.clone()).with_context(|| {
-                format!(
-                    "{}:{}: the stage's image config is not valid",
-                    self.opts.file.name, ins.line
-                )
-            })?;
+        let image = state.config.runtime_config().with_context(|| {
+            format!(
+                "{}:{}: the stage's image config is not valid",
+                self.opts.file.name, ins.line
+            )
+        })?;
         let network = match &ins.kind {
             Kind::Run(r) => match r.network.as_deref() {
                 Some("none") => NetworkMode::None,
@@ -691,7 +690,7 @@ impl<'a> Builder<'a> {
             upper: scratch.path("upper"),
             work: scratch.path("work"),
             runroot: self.paths.runroot.clone(),
-            image,
+            image: Some(image),
             quiet: self.opts.quiet,
         };
         let code = run_step::run(&step, &self.map)

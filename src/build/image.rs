@@ -68,6 +68,46 @@ pub struct CommitOptions {
     pub compression: LayerCompression,
 }
 
+/// The stored name of a committed image; a digest cannot name one.
+pub fn commit_name(given: &str) -> Result<String> {
+    let full = crate::store::names::normalize(given)?;
+    if full.contains('@') {
+        return Err(anyhow!(
+            "{given}: a committed image cannot be named by digest: give it a tag"
+        ));
+    }
+    Ok(full)
+}
+
+/// Checks every `--change` before any work, so a bad one leaves nothing behind.
+pub fn check_changes(list: &[String]) -> Result<()> {
+    for c in list {
+        changes::apply(&mut Map::new(), c)?;
+    }
+    Ok(())
+}
+
+/// [`commit_container`], the container frozen meanwhile when `pause` (and it can be).
+pub fn commit_paused(
+    containers: &ContainerStore,
+    store: &Store,
+    query: &str,
+    opts: &CommitOptions,
+    pause: bool,
+    uid: u32,
+) -> Result<ImageRecord> {
+    let paused = if pause {
+        crate::container::freeze::pause_while(containers, query, uid)
+    } else {
+        None
+    };
+    let result = commit_container(containers, store, query, opts);
+    if let Some(id) = paused {
+        crate::container::freeze::resume_after(containers, &id, query);
+    }
+    result
+}
+
 /// Commits container `query`'s writable layer on top of its image as a new
 /// image; returns the stored record.
 pub fn commit_container(

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod copy;
 pub mod ignore;
 pub mod image;
+pub mod input;
 pub mod instruction;
 pub mod layer;
 pub mod parse;

@@ -37,7 +37,7 @@ pub struct RunStep<'a> {
     /// Where the step's bundle files (hosts, resolv.conf, mount point) go.
     pub runroot: PathBuf,
     /// The stage's runtime config (for its `Env`).
-    pub image: Option<oci_spec::image::Config>,
+    pub image: Option<crate::image::oci_config::RuntimeConfig>,
     /// `build -q`: the command's standard output is discarded (its errors still show).
     pub quiet: bool,
 }

@@ -1,31 +1,22 @@
-//! Flag groups shared by commands, with a parser per value type. `RunArgs` is flattened
-//! into `run` (and later `create`); every invalid value is a one-line error, exit 125.
+//! Flag groups shared by commands; each value is checked by the parser of the domain
+//! module that owns it. `RunArgs` is flattened into `run` (and later `create`); every
+//! invalid value is a one-line error, exit 125.
 
 use std::path::PathBuf;
 
 use crate::cgroup::limits::LimitFlags;
-use crate::container::create::CreateOptions;
+use crate::container::create::{parse_security_opt, CreateOptions, SecurityOpt};
 use crate::container::logs::LogDriver;
 use crate::container::restart::RestartPolicy;
 use crate::image::ensure::{PullFlags, PullPolicy};
+use crate::network::{HostEntry, NetworkMode};
 use crate::runtime::caps::{self, CapName};
-use crate::runtime::spec::{BindMount, TmpfsMount, Ulimit};
-use crate::volume::parse::{
-    bool_value, parse_mount, parse_tmpfs, parse_volume, MountArg, VolumeArg,
+use crate::runtime::spec::{
+    parse_entrypoint, parse_hostname, parse_workdir, BindMount, Entrypoint, TmpfsMount, Ulimit,
 };
+use crate::runtime::user::parse_user;
+use crate::volume::parse::{parse_mount, parse_tmpfs, parse_volume, MountArg, VolumeArg};
 use crate::volume::VolumeMount;
-
-/// A `--security-opt` value rpod carries out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecurityOpt {
-    NoNewPrivileges(bool),
-    /// `seccomp=unconfined` and `label=disable`: what rpod does anyway.
-    Accepted,
-}
-
-/// An `--entrypoint` value: the command words (empty resets the image's).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entrypoint(pub Vec<String>);
 
 /// The flags of `run` (and `create`): what the container is and how it is set up.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -105,8 +96,8 @@ pub struct RunArgs {
 
     /// Network: private (default; aliases slirp4netns[:allow_host_loopback=true,mtu=N],
     /// pasta), none (only lo) or host (the host's network)
-    #[arg(long, visible_alias = "net", value_name = "MODE", value_parser = parse_network)]
-    pub network: Option<crate::network::NetworkMode>,
+    #[arg(long, visible_alias = "net", value_name = "MODE", value_parser = NetworkMode::parse)]
+    pub network: Option<NetworkMode>,
 
     /// Publish a container's port to the host: [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]
     #[arg(short = 'p', long = "publish", value_name = "PORT")]
@@ -129,8 +120,8 @@ pub struct RunArgs {
     pub dns_option: Vec<String>,
 
     /// Add a line to /etc/hosts: HOST:IP (HOST may list aliases separated by ';')
-    #[arg(long, value_name = "HOST:IP", value_parser = parse_add_host)]
-    pub add_host: Vec<crate::network::HostEntry>,
+    #[arg(long, value_name = "HOST:IP", value_parser = HostEntry::parse)]
+    pub add_host: Vec<HostEntry>,
 
     /// When to pull the image
     #[arg(long, value_enum, value_name = "POLICY", default_value_t = PullPolicy::Missing)]
@@ -225,14 +216,7 @@ impl RunArgs {
 
     /// `--security-opt no-new-privileges` in effect.
     pub fn no_new_privileges(&self) -> bool {
-        self.security_opt
-            .iter()
-            .rev()
-            .find_map(|o| match o {
-                SecurityOpt::NoNewPrivileges(b) => Some(*b),
-                SecurityOpt::Accepted => None,
-            })
-            .unwrap_or(false)
+        SecurityOpt::no_new_privileges(&self.security_opt)
     }
 
     /// Binds from `-v` and `--mount type=bind`, and tmpfs from `--tmpfs` and `--mount
@@ -326,65 +310,6 @@ impl RunArgs {
     }
 }
 
-pub fn parse_workdir(s: &str) -> Result<String, String> {
-    if s.starts_with('/') {
-        Ok(s.to_string())
-    } else {
-        Err("the working directory must be an absolute path".into())
-    }
-}
-
-pub fn parse_user(s: &str) -> Result<String, String> {
-    let (u, g) = s.split_once(':').unwrap_or((s, "x"));
-    if u.is_empty() || g.is_empty() || g.contains(':') {
-        return Err("expected USER, UID, USER:GROUP or UID:GID".into());
-    }
-    Ok(s.to_string())
-}
-
-pub fn parse_hostname(s: &str) -> Result<String, String> {
-    if s.is_empty() || s.len() > 64 || s.chars().any(|c| c.is_whitespace() || c == '/') {
-        return Err("a hostname has 1 to 64 characters, without spaces or '/'".into());
-    }
-    Ok(s.to_string())
-}
-
-/// A command, or a JSON array of strings; the empty string resets the entrypoint.
-pub fn parse_entrypoint(s: &str) -> Result<Entrypoint, String> {
-    if s.trim_start().starts_with('[') {
-        return serde_json::from_str::<Vec<String>>(s)
-            .map(Entrypoint)
-            .map_err(|e| format!("not a JSON array of strings: {e}"));
-    }
-    Ok(Entrypoint(if s.is_empty() {
-        Vec::new()
-    } else {
-        vec![s.to_string()]
-    }))
-}
-
-pub fn parse_network(s: &str) -> Result<crate::network::NetworkMode, String> {
-    crate::network::NetworkMode::parse(s).map_err(|e| e.to_string())
-}
-
-pub fn parse_add_host(s: &str) -> Result<crate::network::HostEntry, String> {
-    crate::network::HostEntry::parse(s).map_err(|e| e.to_string())
-}
-
-pub fn parse_security_opt(s: &str) -> Result<SecurityOpt, String> {
-    let (k, v) = match s.split_once(['=', ':']) {
-        Some((k, v)) => (k, Some(v)),
-        None => (s, None),
-    };
-    match (k, v) {
-        ("no-new-privileges", v) => Ok(SecurityOpt::NoNewPrivileges(bool_value(k, v)?)),
-        ("seccomp", Some("unconfined")) | ("label", Some("disable")) => Ok(SecurityOpt::Accepted),
-        _ => Err(format!(
-            "unsupported security option {s:?} (supported: no-new-privileges, seccomp=unconfined, label=disable)"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +368,7 @@ mod tests {
     #[test]
     fn network_and_security() {
         use crate::network::NetworkMode as Mode;
+        let parse_network = |s: &str| NetworkMode::parse(s).map_err(|e| e.to_string());
         assert_eq!(parse_network("none"), Ok(Mode::None));
         assert_eq!(parse_network("host"), Ok(Mode::Host));
         assert!(matches!(parse_network("private"), Ok(Mode::Private(_))));

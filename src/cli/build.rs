@@ -1,22 +1,19 @@
 //! `rpod build`: an image from a Containerfile (or Dockerfile) and a context directory.
 
-use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{anyhow, Result};
 
 use super::image::open_store;
 use super::pull::{pull_options, PlatformArgs, RegistryArgs};
 use super::Context;
 use crate::build::builder::{BuildOptions, Builder};
+use crate::build::input;
 use crate::build::parse;
-use crate::build::stage::PROXY_ARGS;
 use crate::image::compression::LayerCompression;
 use crate::image::ensure::PullPolicy;
 use crate::image::manifest::Format as ManifestFormat;
 use crate::network::NetworkMode;
-use crate::store::names;
 
 /// Build an image using instructions from Containerfiles
 ///
@@ -75,7 +72,7 @@ pub struct BuildArgs {
     pub compression_format: LayerCompression,
 
     /// Network of RUN steps: private, none or host
-    #[arg(long, value_name = "MODE", value_parser = super::args::parse_network)]
+    #[arg(long, value_name = "MODE", value_parser = NetworkMode::parse)]
     pub network: Option<NetworkMode>,
 
     /// Ignore file to use instead of .containerignore/.dockerignore in the context
@@ -102,42 +99,13 @@ pub struct BuildArgs {
 }
 
 pub fn run(ctx: &Context, args: &BuildArgs) -> Result<u8> {
-    let context_arg = args.context.clone().unwrap_or_else(|| PathBuf::from("."));
-    let context = std::fs::canonicalize(&context_arg)
-        .with_context(|| format!("the build context {}", context_arg.display()))?;
-    if !context.is_dir() {
-        bail!("the build context {} is not a directory", context.display());
-    }
-    let (text, name) = read_containerfile(args.file.as_deref(), &context)?;
+    let context = input::context_dir(args.context.as_deref())?;
+    let (text, name) = input::read_containerfile(args.file.as_deref(), &context)?;
     let file = parse::parse(&text, &name).map_err(|e| anyhow!("{e}"))?;
-
-    let mut tags = Vec::new();
-    for t in &args.tag {
-        let full = names::normalize(t)?;
-        if full.contains('@') {
-            bail!("{t}: an image cannot be tagged by digest: give it a tag");
-        }
-        tags.push(full);
-    }
-    let build_args = build_args(&args.build_arg, |k| std::env::var(k).ok())?;
-    let mut labels = Vec::new();
-    for l in &args.label {
-        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
-        if k.is_empty() {
-            bail!("invalid --label {l:?}: use KEY=VALUE");
-        }
-        labels.push((k.to_string(), v.to_string()));
-    }
-    let network = match &args.network {
-        Some(NetworkMode::Container(_)) => {
-            bail!(
-                "--network container:… is not available to build steps: use private, none or host"
-            )
-        }
-        Some(m) => m.clone(),
-        None => super::args::parse_network(&ctx.config.network.default_network)
-            .map_err(|e| anyhow!("invalid default_network in the config: {e}"))?,
-    };
+    let tags = input::tags(&args.tag)?;
+    let build_args = input::build_args(&args.build_arg, |k| std::env::var(k).ok())?;
+    let labels = input::labels(&args.label)?;
+    let network = input::step_network(args.network.as_ref(), &ctx.config.network.default_network)?;
     let opts = BuildOptions {
         context,
         file,
@@ -156,10 +124,7 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<u8> {
         pull_options: pull_options(ctx, &args.platform, &args.registry, args.quiet)?,
         dns_servers: ctx.config.network.dns_servers.clone(),
         proxy_env: if args.http_proxy {
-            PROXY_ARGS
-                .iter()
-                .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
-                .collect()
+            input::host_proxy_env()
         } else {
             Vec::new()
         },
@@ -168,99 +133,8 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<u8> {
     let store = open_store(ctx)?;
     let image = Builder::new(&ctx.paths, &store, &opts)?.build()?;
     if let Some(path) = &args.iidfile {
-        // Written in place, as podman does: the file's directory need not be ours.
-        std::fs::write(path, image.id.to_string().as_bytes())
-            .with_context(|| format!("writing the image id to {}", path.display()))?;
+        input::write_iidfile(path, &image.id)?;
     }
     println!("{}", image.id.hex());
     Ok(0)
-}
-
-/// The Containerfile's text and the name errors give it.
-fn read_containerfile(file: Option<&str>, context: &Path) -> Result<(String, String)> {
-    match file {
-        Some("-") => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("reading the Containerfile from standard input")?;
-            Ok((text, "-".into()))
-        }
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the Containerfile {path}"))?;
-            Ok((text, path.to_string()))
-        }
-        None => {
-            for name in ["Containerfile", "Dockerfile"] {
-                let p = context.join(name);
-                if p.is_file() {
-                    let text = std::fs::read_to_string(&p)
-                        .with_context(|| format!("reading {}", p.display()))?;
-                    return Ok((text, p.display().to_string()));
-                }
-            }
-            bail!(
-                "no Containerfile or Dockerfile specified or found in context directory, {}: give one with -f",
-                context.display()
-            )
-        }
-    }
-}
-
-/// `--build-arg NAME=VALUE`, or `NAME` alone taking the value from the
-/// environment (skipped when unset, as podman does).
-fn build_args(
-    list: &[String],
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for a in list {
-        let (k, v) = match a.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_string())),
-            None => (a.as_str(), env(a)),
-        };
-        if k.is_empty() {
-            bail!("invalid --build-arg {a:?}: use NAME=VALUE or NAME");
-        }
-        if let Some(v) = v {
-            out.insert(k.to_string(), v);
-        }
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn build_args_from_flags_and_environment() {
-        let env = |k: &str| (k == "FROM_ENV").then(|| "e".to_string());
-        let got = build_args(
-            &[
-                "A=1".into(),
-                "B=x=y".into(),
-                "FROM_ENV".into(),
-                "UNSET".into(),
-            ],
-            env,
-        )
-        .unwrap();
-        assert_eq!(got.get("A").map(String::as_str), Some("1"));
-        assert_eq!(got.get("B").map(String::as_str), Some("x=y"));
-        assert_eq!(got.get("FROM_ENV").map(String::as_str), Some("e"));
-        assert!(!got.contains_key("UNSET"));
-        assert!(build_args(&["=v".into()], env).is_err());
-    }
-
-    #[test]
-    fn containerfile_then_dockerfile() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(read_containerfile(None, dir.path()).is_err());
-        std::fs::write(dir.path().join("Dockerfile"), "FROM d\n").unwrap();
-        assert_eq!(read_containerfile(None, dir.path()).unwrap().0, "FROM d\n");
-        std::fs::write(dir.path().join("Containerfile"), "FROM c\n").unwrap();
-        assert_eq!(read_containerfile(None, dir.path()).unwrap().0, "FROM c\n");
-    }
 }

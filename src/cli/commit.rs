@@ -1,15 +1,13 @@
 //! `rpod commit`: a container's changes become a new image.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use super::image::open_store;
 use super::Context;
-use crate::build::image::{commit_container, CommitOptions};
-use crate::container::freeze::{self, FreezeError};
+use crate::build::image::{check_changes, commit_name, commit_paused, CommitOptions};
 use crate::container::ContainerStore;
 use crate::image::compression::LayerCompression;
 use crate::image::manifest::Format as ManifestFormat;
-use crate::store::names;
 
 /// Create a new image from a container's changes
 ///
@@ -53,69 +51,27 @@ pub struct CommitArgs {
     pub image: Option<String>,
 }
 
-/// Freezes a running container for the commit; `Some(id)` when it did. A
-/// container that cannot be paused is committed as it runs, with a warning why.
-fn pause(ctx: &Context, containers: &ContainerStore, query: &str) -> Option<String> {
-    let c = containers.get(query).ok()?;
-    if !c.state.running() || c.state.is_paused() {
-        return None;
-    }
-    match freeze::set_paused(containers, &c.record.id, query, true) {
-        Ok(()) => Some(c.record.id),
-        Err(e) => {
-            let why = match e.downcast_ref() {
-                Some(FreezeError::NoCgroup(_)) => {
-                    crate::cgroup::detect::missing("pause", ctx.paths.uid)
-                        .map(|w| w.to_string())
-                        .unwrap_or_else(|| crate::error::one_line(&e))
-                }
-                _ => crate::error::one_line(&e),
-            };
-            log::warn!("committing {query} without pausing it: {why}");
-            None
-        }
-    }
-}
-
 pub fn run(ctx: &Context, args: &CommitArgs) -> Result<u8> {
-    let mut names_ = Vec::new();
-    if let Some(n) = &args.image {
-        let full = names::normalize(n)?;
-        if full.contains('@') {
-            bail!("{n}: a committed image cannot be named by digest: give it a tag");
-        }
-        names_.push(full);
-    }
-    for c in &args.change {
-        // Checked before any work, so a bad change leaves nothing behind.
-        crate::image::changes::apply(&mut serde_json::Map::new(), c)?;
-    }
+    let names = args.image.as_deref().map(commit_name).transpose()?;
+    check_changes(&args.change)?;
     let containers = ContainerStore::open(&ctx.paths)?;
     let store = open_store(ctx)?;
     let opts = CommitOptions {
         changes: args.change.clone(),
         message: args.message.clone(),
         author: args.author.clone(),
-        names: names_,
+        names: names.into_iter().collect(),
         format: args.format,
         compression: args.compression_format,
     };
-    let paused = if args.pause {
-        pause(ctx, &containers, &args.container)
-    } else {
-        None
-    };
-    let result = commit_container(&containers, &store, &args.container, &opts);
-    if let Some(id) = paused {
-        if let Err(e) = freeze::set_paused(&containers, &id, &args.container, false) {
-            log::warn!(
-                "unpausing {}: {}",
-                args.container,
-                crate::error::one_line(&e)
-            );
-        }
-    }
-    let image = result?;
+    let image = commit_paused(
+        &containers,
+        &store,
+        &args.container,
+        &opts,
+        args.pause,
+        ctx.paths.uid,
+    )?;
     if !args.quiet {
         eprintln!("Getting image source signatures");
         eprintln!(

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use anyhow::Result;
 use oci_spec::runtime::Spec;
 
-use super::args::{parse_user, parse_workdir};
 use super::Context;
 use crate::error::exit_error;
 use crate::monitor::foreground;
 use crate::monitor::signals::Signals;
 use crate::runtime::envfile::env_entries;
 use crate::runtime::exec::{self, ExecError, ExecOptions};
+use crate::runtime::spec::parse_workdir;
+use crate::runtime::user::parse_user;
 use crate::sys::proc::ProcId;
 
 /// Run a process in a running container

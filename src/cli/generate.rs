@@ -4,8 +4,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 
 use super::Context;
-use crate::base::timestamp::Timestamp;
-use crate::container::unit::{self, UnitOptions, UnitSource};
+use crate::container::unit::{self, CreateCommand, UnitOptions};
 use crate::container::ContainerStore;
 
 /// Generate structured data based on containers
@@ -89,25 +88,6 @@ fn systemd(ctx: &Context, args: &SystemdArgs) -> Result<u8> {
     } else {
         CreateCommand::default()
     };
-    let executable = std::env::current_exe()
-        .context("finding rpod's own path")?
-        .display()
-        .to_string();
-    let runroot = unit::runtime_relative(&ctx.paths.runroot, std::env::var_os("XDG_RUNTIME_DIR"));
-    let pid_file = store.monitor_pid_path(&record.id);
-    let date = Timestamp::now().unix_date();
-    let src = UnitSource {
-        id: &record.id,
-        name: &record.name,
-        executable: &executable,
-        global_args: &split.global,
-        options: &split.options,
-        positional: &split.positional,
-        pid_file: &pid_file,
-        runroot: &runroot,
-        version: env!("CARGO_PKG_VERSION"),
-        date: &date,
-    };
     let opts = UnitOptions {
         new: args.new,
         use_name: args.name,
@@ -118,26 +98,14 @@ fn systemd(ctx: &Context, args: &SystemdArgs) -> Result<u8> {
         separator: args.separator.clone(),
         header: !args.no_header,
     };
-    let unit = unit::container_unit(&src, &opts);
+    let unit = unit::for_container(&store, &ctx.paths.runroot, &record, &split, &opts)?;
     if args.files {
-        let path = std::env::current_dir()
-            .context("finding the current directory")?
-            .join(&unit.service);
-        crate::base::atomic::write(&path, unit.text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        let path = unit::write_in_current_dir(&unit)?;
         println!("{}", path.display());
     } else {
         print!("{}", unit.text);
     }
     Ok(0)
-}
-
-/// A recorded `rpod [GLOBAL…] [container] run|create …`, taken apart.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct CreateCommand {
-    global: Vec<String>,
-    options: Vec<String>,
-    positional: Vec<String>,
 }
 
 #[derive(Parser)]

@@ -4,15 +4,11 @@
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 
 use super::Context;
-use crate::image::reference::Reference;
 use crate::image::registry::auth::{AuthEnv, Credentials};
-use crate::image::registry::authfile;
-use crate::image::registry::client::{Client, ClientOptions};
-use crate::image::registry::conf::RegistriesConf;
-use crate::image::registry::error::RegistryError;
+use crate::image::registry::login::LoginTarget;
 
 /// Log in to a container registry
 #[derive(Debug, clap::Args)]
@@ -52,44 +48,17 @@ pub struct LoginArgs {
     pub registry: Option<String>,
 }
 
-/// The registry argument, or the first `unqualified-search-registries` entry.
-pub fn registry_key(ctx: &Context, given: Option<&str>) -> Result<String> {
-    match given {
-        Some(r) => Ok(authfile::normalize_key(r)?),
-        None => {
-            let conf = load_conf(ctx)?;
-            let first = conf.unqualified_search_registries.first().ok_or_else(|| {
-                anyhow!(
-                    "no registry given and registries.conf lists no search registries: name one"
-                )
-            })?;
-            Ok(authfile::normalize_key(first)?)
-        }
-    }
-}
-
-fn config_home(ctx: &Context) -> PathBuf {
-    ctx.paths
-        .config_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| ctx.paths.home.join(".config"))
-}
-
-fn load_conf(ctx: &Context) -> Result<RegistriesConf> {
-    Ok(RegistriesConf::load(
-        &config_home(ctx),
-        ctx.config.registries.registries_conf.as_deref(),
-    )?)
-}
-
 pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8> {
-    let key = registry_key(ctx, args.registry.as_deref())?;
-    let host = authfile::key_host(&key).to_string();
+    let target = LoginTarget::resolve(
+        &ctx.paths,
+        ctx.config.registries.registries_conf.as_deref(),
+        args.registry.as_deref(),
+    )?;
+    let key = &target.key;
     let env = AuthEnv::from_process(args.authfile.as_deref(), &ctx.paths.home, ctx.paths.uid);
 
     if args.get_login {
-        return match authfile::stored_credentials(&env, &key)? {
+        return match target.stored(&env)? {
             Credentials::Basic { username, .. } => {
                 println!("{username}");
                 Ok(0)
@@ -103,32 +72,15 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8> {
         );
     }
 
-    let client_for = |creds: Credentials| -> Result<Client> {
-        let conf = load_conf(ctx)?;
-        let probe = Reference::parse(&format!("{host}/probe"))
-            .map_err(|e| anyhow!("invalid registry {host:?}: {e}"))?;
-        let insecure = conf.find_registry(&probe).is_some_and(|(r, _)| r.insecure);
-        let mut opts = ClientOptions::new(&config_home(ctx));
-        opts.tls_verify = args.tls_verify;
-        Ok(Client::new(&host, insecure, creds, &opts)?)
-    };
-
     // Nothing given: credentials already stored are checked first, as podman does.
     if args.username.is_none() && args.password.is_none() && !args.password_stdin {
-        if let Credentials::Basic { username, password } = authfile::stored_credentials(&env, &key)?
-        {
+        if let creds @ Credentials::Basic { .. } = target.stored(&env)? {
             println!("Authenticating with existing credentials for {key}");
-            let creds = Credentials::Basic { username, password };
-            match client_for(creds)?.check_login() {
-                Ok(_) => {
-                    println!("Existing credentials are valid. Already logged in to {key}");
-                    return Ok(0);
-                }
-                Err(RegistryError::Unauthorized { .. }) => {
-                    println!("Existing credentials are invalid, please enter valid username and password");
-                }
-                Err(e) => return Err(anyhow!("logging in to {key:?}: {e}")),
+            if target.accepts(creds, args.tls_verify)? {
+                println!("Existing credentials are valid. Already logged in to {key}");
+                return Ok(0);
             }
+            println!("Existing credentials are invalid, please enter valid username and password");
         }
     }
 
@@ -153,19 +105,7 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> Result<u8> {
     if password.is_empty() {
         bail!("the password is empty");
     }
-    let creds = Credentials::Basic {
-        username: username.clone(),
-        password: password.clone(),
-    };
-    match client_for(creds)?.check_login() {
-        Ok(_) => {}
-        Err(RegistryError::Unauthorized { .. }) => {
-            bail!("logging in to {key:?}: invalid username/password")
-        }
-        Err(e) => bail!("logging in to {key:?}: {e}"),
-    }
-    let path = authfile::write_path(&env);
-    authfile::store(&path, &key, &username, &password)?;
+    target.log_in(&env, &username, &password, args.tls_verify)?;
     println!("Login Succeeded!");
     Ok(0)
 }

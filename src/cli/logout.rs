@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
-use super::login::registry_key;
 use super::Context;
 use crate::image::registry::auth::{AuthEnv, Credentials};
 use crate::image::registry::authfile;
+use crate::image::registry::login::LoginTarget;
 
 /// Log out of a container registry
 #[derive(Debug, clap::Args)]
@@ -33,7 +33,12 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> Result<u8> {
         println!("Removed login credentials for all registries");
         return Ok(0);
     }
-    let key = registry_key(ctx, args.registry.as_deref())?;
+    let key = LoginTarget::resolve(
+        &ctx.paths,
+        ctx.config.registries.registries_conf.as_deref(),
+        args.registry.as_deref(),
+    )?
+    .key;
     if authfile::remove(&path, &key)? {
         println!("Removed login credentials for {key}");
         return Ok(0);

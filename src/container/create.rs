@@ -20,6 +20,7 @@ use crate::base::timestamp::Timestamp;
 use crate::cgroup::limits::{self, LimitError, LimitFlags};
 use crate::config::Config;
 use crate::image::ensure::{self, EnsureError, PullFlags, PullPolicy};
+use crate::image::oci_config::{ImageConfig, RuntimeConfig};
 use crate::network::{HostEntry, NetworkMode, PortMapping, PortSpecError};
 use crate::runtime::bundle::{self, BundleError};
 use crate::runtime::caps::CapName;
@@ -495,10 +496,10 @@ fn attach_volumes(
     volumes: &VolumeStore,
     opts: &CreateOptions,
     run: &mut RunOptions,
-    image: Option<&oci_spec::image::Config>,
+    image: Option<&RuntimeConfig>,
 ) -> Result<Vec<Attached>> {
     let mut wanted = opts.volumes.clone();
-    let declared = image.and_then(|c| c.volumes().clone()).unwrap_or_default();
+    let declared = image.map(RuntimeConfig::volume_paths).unwrap_or_default();
     let taken: Vec<&Path> = (run.binds.iter().map(|b| b.destination.as_path()))
         .chain(run.tmpfs.iter().map(|t| t.destination.as_path()))
         .chain(wanted.iter().map(|v| v.destination.as_path()))
@@ -568,7 +569,7 @@ impl Template {
         rootfs: RootfsSource,
         run: &RunOptions,
         spec: &oci_spec::runtime::Spec,
-        image_config: Option<&oci_spec::image::Config>,
+        image_config: Option<&RuntimeConfig>,
         opts: &CreateOptions,
     ) -> Record {
         let command = spec
@@ -579,7 +580,7 @@ impl Template {
         let entrypoint = match &run.entrypoint {
             Some(ep) => ep.clone(),
             None => image_config
-                .and_then(|c| c.entrypoint().clone())
+                .and_then(|c| c.entrypoint.clone())
                 .unwrap_or_default(),
         };
         let image_signal = spec
@@ -601,7 +602,7 @@ impl Template {
             publish: opts.publish.clone(),
             publish_all: opts.publish_all,
             exposed: image_config
-                .and_then(|c| c.exposed_ports().clone())
+                .map(RuntimeConfig::exposed_port_keys)
                 .unwrap_or_default(),
             dns: opts.dns.iter().map(|d| d.to_string()).collect(),
             dns_search: opts.dns_search.clone(),
@@ -637,6 +638,43 @@ impl Template {
     }
 }
 
+/// A `--security-opt` value rpod carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityOpt {
+    NoNewPrivileges(bool),
+    /// `seccomp=unconfined` and `label=disable`: what rpod does anyway.
+    Accepted,
+}
+
+impl SecurityOpt {
+    /// Whether `no-new-privileges` is in effect: the last one given wins.
+    pub fn no_new_privileges(opts: &[SecurityOpt]) -> bool {
+        opts.iter()
+            .rev()
+            .find_map(|o| match o {
+                SecurityOpt::NoNewPrivileges(b) => Some(*b),
+                SecurityOpt::Accepted => None,
+            })
+            .unwrap_or(false)
+    }
+}
+
+pub fn parse_security_opt(s: &str) -> std::result::Result<SecurityOpt, String> {
+    let (k, v) = match s.split_once(['=', ':']) {
+        Some((k, v)) => (k, Some(v)),
+        None => (s, None),
+    };
+    match (k, v) {
+        ("no-new-privileges", v) => Ok(SecurityOpt::NoNewPrivileges(
+            crate::volume::parse::bool_value(k, v)?,
+        )),
+        ("seccomp", Some("unconfined")) | ("label", Some("disable")) => Ok(SecurityOpt::Accepted),
+        _ => Err(format!(
+            "unsupported security option {s:?} (supported: no-new-privileges, seccomp=unconfined, label=disable)"
+        )),
+    }
+}
+
 /// The network mode in a form [`NetworkMode::parse`] reads back, options included.
 pub fn network_string(mode: &NetworkMode) -> String {
     match mode {
@@ -651,10 +689,13 @@ pub fn network_string(mode: &NetworkMode) -> String {
 }
 
 /// The image's labels.
-fn image_labels(config: Option<&oci_spec::image::Config>) -> BTreeMap<String, String> {
+fn image_labels(config: Option<&RuntimeConfig>) -> BTreeMap<String, String> {
     config
-        .and_then(|c| c.labels().clone())
-        .map(|l| l.into_iter().collect())
+        .map(|c| {
+            c.string_labels()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -674,9 +715,8 @@ fn image_name(image: &ImageRecord, query: &str) -> String {
 /// The runtime part (`config`) of an image config blob.
 fn image_runtime_config(
     bytes: &[u8],
-) -> std::result::Result<Option<oci_spec::image::Config>, serde_json::Error> {
-    let parsed: oci_spec::image::ImageConfiguration = serde_json::from_slice(bytes)?;
-    Ok(parsed.config().clone())
+) -> std::result::Result<Option<RuntimeConfig>, serde_json::Error> {
+    ImageConfig::parse(bytes)?.runtime_config().map(Some)
 }
 
 fn rootfs_dir(dir: &Path) -> Result<PathBuf> {
@@ -694,6 +734,27 @@ fn rootfs_dir(dir: &Path) -> Result<PathBuf> {
 mod tests {
     use super::*;
     use crate::network::PrivateOptions;
+
+    #[test]
+    fn security_options() {
+        assert_eq!(
+            parse_security_opt("no-new-privileges"),
+            Ok(SecurityOpt::NoNewPrivileges(true))
+        );
+        assert_eq!(
+            parse_security_opt("seccomp=unconfined"),
+            Ok(SecurityOpt::Accepted)
+        );
+        assert!(parse_security_opt("apparmor=x").is_err());
+        let opts = [
+            SecurityOpt::NoNewPrivileges(true),
+            SecurityOpt::Accepted,
+            SecurityOpt::NoNewPrivileges(false),
+        ];
+        assert!(!SecurityOpt::no_new_privileges(&opts));
+        assert!(SecurityOpt::no_new_privileges(&opts[..2]));
+        assert!(!SecurityOpt::no_new_privileges(&[]));
+    }
 
     #[test]
     fn network_modes_round_trip() {

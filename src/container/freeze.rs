@@ -47,6 +47,37 @@ pub fn set_paused(store: &ContainerStore, id: &str, name: &str, paused: bool) ->
     Ok(())
 }
 
+/// Freezes a running container while something reads its files (`commit --pause`);
+/// `Some(id)` when it did. A container that cannot be paused is left running, with a
+/// warning why.
+pub fn pause_while(store: &ContainerStore, query: &str, uid: u32) -> Option<String> {
+    let c = store.get(query).ok()?;
+    if !c.state.running() || c.state.is_paused() {
+        return None;
+    }
+    match set_paused(store, &c.record.id, query, true) {
+        Ok(()) => Some(c.record.id),
+        Err(e) => {
+            let why = match e.downcast_ref() {
+                Some(FreezeError::NoCgroup(_)) => crate::cgroup::detect::missing("pause", uid)
+                    .map(|w| w.to_string())
+                    .unwrap_or_else(|| crate::error::one_line(&e)),
+                _ => crate::error::one_line(&e),
+            };
+            log::warn!("committing {query} without pausing it: {why}");
+            None
+        }
+    }
+}
+
+/// Thaws what [`pause_while`] froze; a failure is logged, the work done meanwhile
+/// being what matters.
+pub fn resume_after(store: &ContainerStore, id: &str, query: &str) {
+    if let Err(e) = set_paused(store, id, query, false) {
+        log::warn!("unpausing {query}: {}", crate::error::one_line(&e));
+    }
+}
+
 /// Thaws container `id` if it is paused, so that a signal sent to it is handled.
 pub fn thaw(store: &ContainerStore, id: &str) {
     let Ok(lock) = store.lock(id) else {

@@ -44,6 +44,7 @@ pub mod copy;
 pub mod create;
 pub mod freeze;
 pub mod image_users;
+pub mod info;
 pub mod inspect;
 pub mod launch;
 pub mod list;

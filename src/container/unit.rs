@@ -5,7 +5,13 @@
 //! `Type=notify`), so nothing needs to exist beforehand; otherwise it starts and stops
 //! the existing container (`Type=forking`, the monitor's pid file as `PIDFile=`).
 
+use std::io;
 use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::{ContainerStore, Record};
+use crate::base::timestamp::Timestamp;
 
 /// `Restart=` values systemd accepts.
 pub const RESTART_POLICIES: [&str; 7] = [
@@ -82,6 +88,74 @@ pub struct Unit {
     /// `container-NAME.service`.
     pub service: String,
     pub text: String,
+}
+
+/// A recorded `rpod [GLOBAL…] [container] run|create …`, taken apart.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CreateCommand {
+    /// rpod's global flags, `container` left out.
+    pub global: Vec<String>,
+    /// The flags after `run`/`create`.
+    pub options: Vec<String>,
+    /// The image, the command and its arguments.
+    pub positional: Vec<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum UnitError {
+    #[error("finding rpod's own path")]
+    SelfPath(#[source] io::Error),
+    #[error("finding the current directory")]
+    CurrentDir(#[source] io::Error),
+    #[error("writing {}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// The unit for a recorded container, calling this rpod executable; `command` is its
+/// create command taken apart (empty unless `opts.new`).
+pub fn for_container(
+    store: &ContainerStore,
+    runroot: &Path,
+    record: &Record,
+    command: &CreateCommand,
+    opts: &UnitOptions,
+) -> Result<Unit, UnitError> {
+    let executable = std::env::current_exe()
+        .map_err(UnitError::SelfPath)?
+        .display()
+        .to_string();
+    let runroot = runtime_relative(runroot, std::env::var_os("XDG_RUNTIME_DIR"));
+    let pid_file = store.monitor_pid_path(&record.id);
+    let date = Timestamp::now().unix_date();
+    let src = UnitSource {
+        id: &record.id,
+        name: &record.name,
+        executable: &executable,
+        global_args: &command.global,
+        options: &command.options,
+        positional: &command.positional,
+        pid_file: &pid_file,
+        runroot: &runroot,
+        version: env!("CARGO_PKG_VERSION"),
+        date: &date,
+    };
+    Ok(container_unit(&src, opts))
+}
+
+/// Writes the unit to its file in the current directory; the file's path.
+pub fn write_in_current_dir(unit: &Unit) -> Result<PathBuf, UnitError> {
+    let path = std::env::current_dir()
+        .map_err(UnitError::CurrentDir)?
+        .join(&unit.service);
+    crate::base::atomic::write(&path, unit.text.as_bytes()).map_err(|source| UnitError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
 }
 
 /// The unit for one container.

@@ -101,7 +101,10 @@ pub fn image_data(view: &View<'_>, rec: &ImageRecord) -> Result<ImageData, Inspe
         parent: String::new(),
         comment: config.comment(),
         created: config.created.clone().unwrap_or_else(|| rec.added.clone()),
-        config: config.runtime_config(),
+        config: config.runtime_config().map_err(|e| InspectError::Config {
+            id: rec.id.short().to_string(),
+            message: format!("its runtime config: {e}"),
+        })?,
         version: string(config.extra.get("docker_version")),
         author: config.author.clone().unwrap_or_default(),
         architecture: config.architecture.clone(),

@@ -7,6 +7,7 @@ pub mod compression;
 pub mod ensure;
 pub mod gzip;
 pub mod history;
+pub mod import;
 pub mod inspect;
 pub mod list;
 pub mod local;

@@ -1,5 +1,6 @@
-//! The image config (OCI image-spec `config.json`, Docker's is a superset):
-//! what `inspect`, `history` and `images` show, and what `import` writes.
+//! The image config (OCI image-spec `config.json`, Docker's is a superset), the one
+//! model of it: what `inspect`, `history` and `images` show, what `import`, `commit`
+//! and `build` write, and the runtime defaults a container or a RUN step starts with.
 //!
 //! Fields rpod does not interpret are kept (`extra`, and `config` as raw JSON),
 //! so a config read and written again loses nothing a user could see.
@@ -81,10 +82,38 @@ pub struct RuntimeConfig {
     pub extra: Map<String, Value>,
 }
 
+impl RuntimeConfig {
+    /// The keys of `Volumes` (the image's VOLUMEs), in key order.
+    pub fn volume_paths(&self) -> Vec<String> {
+        map_keys(self.volumes.as_ref())
+    }
+
+    /// The keys of `ExposedPorts` (`80/tcp`, …), in key order.
+    pub fn exposed_port_keys(&self) -> Vec<String> {
+        map_keys(self.exposed_ports.as_ref())
+    }
+
+    /// `Labels` whose values are strings (the spec allows no others).
+    pub fn string_labels(&self) -> impl Iterator<Item = (&String, &str)> {
+        self.labels
+            .iter()
+            .flatten()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v)))
+    }
+}
+
+fn map_keys(map: Option<&Map<String, Value>>) -> Vec<String> {
+    map.map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
+
 impl ImageConfig {
-    /// The runtime config, typed (empty when absent or unreadable).
-    pub fn runtime_config(&self) -> RuntimeConfig {
-        serde_json::from_value(self.config.clone()).unwrap_or_default()
+    /// The runtime config, typed (empty when absent); an error when it is there
+    /// but not of the spec's shape.
+    pub fn runtime_config(&self) -> serde_json::Result<RuntimeConfig> {
+        if self.config.is_null() {
+            return Ok(RuntimeConfig::default());
+        }
+        serde_json::from_value(self.config.clone())
     }
 
     pub fn parse(data: &[u8]) -> serde_json::Result<ImageConfig> {
@@ -135,5 +164,25 @@ mod tests {
         let again: Value = serde_json::to_value(&c).unwrap();
         assert_eq!(again["docker_version"], "20.10");
         assert_eq!(again["history"][0].get("empty_layer"), None);
+    }
+
+    #[test]
+    fn runtime_config_is_typed_or_an_error() {
+        let parse = |t: &str| ImageConfig::parse(t.as_bytes()).unwrap();
+        let c = parse(r#"{"rootfs":{"type":"layers","diff_ids":[]}}"#);
+        assert_eq!(c.runtime_config().unwrap(), RuntimeConfig::default());
+        let c = parse(
+            r#"{"config":{"Volumes":{"/b":{},"/a":{}},"ExposedPorts":{"80/tcp":{}},
+            "Labels":{"k":"v","n":1}},"rootfs":{"type":"layers","diff_ids":[]}}"#,
+        );
+        let r = c.runtime_config().unwrap();
+        assert_eq!(r.volume_paths(), ["/a", "/b"]);
+        assert_eq!(r.exposed_port_keys(), ["80/tcp"]);
+        assert_eq!(
+            r.string_labels().collect::<Vec<_>>(),
+            [(&"k".to_string(), "v")]
+        );
+        let bad = parse(r#"{"config":{"Env":"A=1"},"rootfs":{"type":"layers","diff_ids":[]}}"#);
+        assert!(bad.runtime_config().is_err());
     }
 }

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use oci_spec::image::Config as ImageConfig;
 use oci_spec::runtime::{
     Capabilities, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxNamespace, LinuxNamespaceBuilder,
     LinuxNamespaceType, Mount, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType,
@@ -14,6 +13,7 @@ use oci_spec::runtime::{
 use thiserror::Error;
 
 use super::caps::{self, CapName};
+use crate::image::oci_config::RuntimeConfig;
 
 /// The PATH a container gets when neither the image nor the user sets one.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -104,6 +104,40 @@ pub struct Ulimit {
     pub hard: u64,
 }
 
+/// An `--entrypoint` value: the command words (empty resets the image's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entrypoint(pub Vec<String>);
+
+/// A command, or a JSON array of strings; the empty string resets the entrypoint.
+pub fn parse_entrypoint(s: &str) -> Result<Entrypoint, String> {
+    if s.trim_start().starts_with('[') {
+        return serde_json::from_str::<Vec<String>>(s)
+            .map(Entrypoint)
+            .map_err(|e| format!("not a JSON array of strings: {e}"));
+    }
+    Ok(Entrypoint(if s.is_empty() {
+        Vec::new()
+    } else {
+        vec![s.to_string()]
+    }))
+}
+
+/// A working directory is absolute: the spec's `cwd` must be.
+pub fn parse_workdir(s: &str) -> Result<String, String> {
+    if s.starts_with('/') {
+        Ok(s.to_string())
+    } else {
+        Err("the working directory must be an absolute path".into())
+    }
+}
+
+pub fn parse_hostname(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > 64 || s.chars().any(|c| c.is_whitespace() || c == '/') {
+        return Err("a hostname has 1 to 64 characters, without spaces or '/'".into());
+    }
+    Ok(s.to_string())
+}
+
 /// What the command line asks for, already parsed and validated.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -187,7 +221,7 @@ pub fn hostname(opts: &RunOptions, host_hostname: &str) -> String {
 
 /// Builds the spec; `image` is the image's config when running an image.
 pub fn build(
-    image: Option<&ImageConfig>,
+    image: Option<&RuntimeConfig>,
     opts: &RunOptions,
     env: &Environment,
 ) -> Result<Spec, SpecError> {
@@ -197,14 +231,14 @@ pub fn build(
     let cwd = opts
         .workdir
         .clone()
-        .or_else(|| image.and_then(|c| c.working_dir().clone()))
+        .or_else(|| image.and_then(|c| c.working_dir.clone()))
         .filter(|w| !w.is_empty())
         .map(|w| Path::new("/").join(w))
         .unwrap_or_else(|| PathBuf::from("/"));
     let user_spec = opts
         .user
         .clone()
-        .or_else(|| image.and_then(|c| c.user().clone()))
+        .or_else(|| image.and_then(|c| c.user.clone()))
         .unwrap_or_default();
 
     let bounding = caps::merge(&opts.cap_add, &opts.cap_drop);
@@ -247,7 +281,7 @@ pub fn build(
     if let Some(name) = &opts.name {
         annotations.insert(NAME_ANNOTATION.to_string(), name.clone());
     }
-    if let Some(sig) = image.and_then(|c| c.stop_signal().clone()) {
+    if let Some(sig) = image.and_then(|c| c.stop_signal.clone()) {
         annotations.insert(STOP_SIGNAL_ANNOTATION.to_string(), sig);
     }
 
@@ -277,19 +311,17 @@ fn build_err(e: oci_spec::OciSpecError) -> SpecError {
 /// Docker's rules: `--entrypoint` replaces Entrypoint and resets Cmd; arguments after the
 /// image replace Cmd.
 pub fn process_args(
-    image: Option<&ImageConfig>,
+    image: Option<&RuntimeConfig>,
     opts: &RunOptions,
 ) -> Result<Vec<String>, SpecError> {
     let mut args = match &opts.entrypoint {
         Some(ep) => ep.clone(),
-        None => image
-            .and_then(|c| c.entrypoint().clone())
-            .unwrap_or_default(),
+        None => image.and_then(|c| c.entrypoint.clone()).unwrap_or_default(),
     };
     if !opts.command.is_empty() {
         args.extend(opts.command.iter().cloned());
     } else if opts.entrypoint.is_none() {
-        args.extend(image.and_then(|c| c.cmd().clone()).unwrap_or_default());
+        args.extend(image.and_then(|c| c.cmd.clone()).unwrap_or_default());
     }
     if args.is_empty() {
         return Err(SpecError::NoCommand);
@@ -300,7 +332,7 @@ pub fn process_args(
 /// Image env, then the flags' (later wins), with PATH, HOSTNAME, `container` and (with
 /// `-t`) TERM defaulted. HOME is added by the runtime from the user's passwd entry.
 pub fn environment(
-    image: Option<&ImageConfig>,
+    image: Option<&RuntimeConfig>,
     opts: &RunOptions,
     hostname: &str,
 ) -> Result<Vec<String>, SpecError> {
@@ -321,7 +353,7 @@ pub fn environment(
         set(&mut vars, "TERM=xterm", false)?;
     }
     set(&mut vars, "container=rpod", false)?;
-    for e in image.and_then(|c| c.env().as_ref()).into_iter().flatten() {
+    for e in image.and_then(|c| c.env.as_ref()).into_iter().flatten() {
         set(&mut vars, e, false)?;
     }
     for e in &opts.env {
@@ -567,7 +599,6 @@ fn mounts(opts: &RunOptions, env: &Environment) -> Result<Vec<Mount>, SpecError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oci_spec::image::ConfigBuilder;
     use oci_spec::runtime::Capability;
 
     fn opts() -> RunOptions {
@@ -590,16 +621,16 @@ mod tests {
         }
     }
 
-    fn image() -> ImageConfig {
-        ConfigBuilder::default()
-            .entrypoint(vec!["/ep".to_string()])
-            .cmd(vec!["a".to_string(), "b".to_string()])
-            .env(vec!["PATH=/img/bin".to_string(), "FOO=img".to_string()])
-            .working_dir("/srv")
-            .user("user")
-            .stop_signal("SIGQUIT")
-            .build()
-            .unwrap()
+    fn image() -> RuntimeConfig {
+        RuntimeConfig {
+            entrypoint: Some(vec!["/ep".to_string()]),
+            cmd: Some(vec!["a".to_string(), "b".to_string()]),
+            env: Some(vec!["PATH=/img/bin".to_string(), "FOO=img".to_string()]),
+            working_dir: Some("/srv".to_string()),
+            user: Some("user".to_string()),
+            stop_signal: Some("SIGQUIT".to_string()),
+            ..RuntimeConfig::default()
+        }
     }
 
     fn env_of(spec: &Spec) -> Vec<String> {

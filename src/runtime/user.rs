@@ -16,6 +16,15 @@ pub enum UserError {
     Invalid(String),
 }
 
+/// The shape of a `-u` value, checked before there is a root to resolve it in.
+pub fn parse_user(s: &str) -> Result<String, String> {
+    let (u, g) = s.split_once(':').unwrap_or((s, "x"));
+    if u.is_empty() || g.is_empty() || g.contains(':') {
+        return Err("expected USER, UID, USER:GROUP or UID:GID".into());
+    }
+    Ok(s.to_string())
+}
+
 /// What the process runs as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecUser {

@@ -6,6 +6,7 @@ pub mod authfile;
 pub mod client;
 pub mod conf;
 pub mod error;
+pub mod login;
 mod tls;
 
 pub use auth::{AuthEnv, AuthFiles, Credentials};
