@@ -177,11 +177,23 @@ mod tests {
 
     #[test]
     fn threads_are_counted() {
-        let before = thread_count().unwrap();
-        assert!(before >= 1);
+        // Other tests start and end threads at any time: count where nobody else can,
+        // in a forked child (one thread) and with a thread of our own held alive.
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let t = std::thread::spawn(move || rx.recv());
-        assert!(thread_count().unwrap() > before);
+        assert!(thread_count().unwrap() >= 2);
+        // SAFETY: the child only reads /proc and leaves with _exit.
+        match unsafe { nix::unistd::fork() }.unwrap() {
+            nix::unistd::ForkResult::Child => {
+                let one = thread_count() == Some(1);
+                // SAFETY: leave the forked test process without running the harness.
+                unsafe { libc::_exit(if one { 0 } else { 1 }) }
+            }
+            nix::unistd::ForkResult::Parent { child } => {
+                let status = nix::sys::wait::waitpid(child, None).unwrap();
+                assert_eq!(status, nix::sys::wait::WaitStatus::Exited(child, 0));
+            }
+        }
         drop(tx);
         let _ = t.join();
     }
