@@ -6,7 +6,6 @@
 
 use regex::Regex;
 
-
 /// Parsed filters, grouped by key in the order the keys first appear.
 #[derive(Debug, Clone)]
 pub struct Filters<T> {
