@@ -13,13 +13,7 @@ impl Log for StderrLogger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let tag = match record.level() {
-            Level::Error => "ERRO",
-            Level::Warn => "WARN",
-            Level::Info => "INFO",
-            Level::Debug => "DEBU",
-            Level::Trace => "TRAC",
-        };
+        let tag = level_tag(record.level());
         eprintln!("{tag}[0000] {}", record.args());
     }
 
@@ -27,6 +21,17 @@ impl Log for StderrLogger {
 }
 
 static LOGGER: StderrLogger = StderrLogger;
+
+/// podman's four-letter tag for a level, as it starts each log line.
+pub fn level_tag(level: Level) -> &'static str {
+    match level {
+        Level::Error => "ERRO",
+        Level::Warn => "WARN",
+        Level::Info => "INFO",
+        Level::Debug => "DEBU",
+        Level::Trace => "TRAC",
+    }
+}
 
 /// Parses podman's level names (`debug`, `info`, `warn`, `error`, `fatal`, `panic`, plus `trace`).
 pub fn parse_level(name: &str) -> Result<LevelFilter, String> {

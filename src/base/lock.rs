@@ -76,18 +76,10 @@ impl LockFile {
     }
 
     fn open(&self) -> Result<File, LockError> {
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&self.path)
-            .map_err(|source| LockError::Open {
-                path: self.path.clone(),
-                source,
-            })
+        open_lock_file(&self.path).map_err(|source| LockError::Open {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     fn lock_err(&self, source: io::Error) -> LockError {
@@ -108,6 +100,18 @@ pub struct SharedLock {
 #[derive(Debug)]
 pub struct ExclusiveLock {
     _file: File,
+}
+
+/// Opens (creating it 0600, never truncating) the file a lock is taken on.
+pub fn open_lock_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
 }
 
 /// `flock`s an open file (a directory works too). With `nonblocking`, returns

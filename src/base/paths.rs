@@ -132,6 +132,15 @@ impl Paths {
         ensure_private_dir(&self.root, own_uid())?;
         Ok(&self.root)
     }
+
+    /// The XDG config home that holds rpod's config dir: where `containers/`
+    /// (registries.conf, auth.json, certs.d) is looked up.
+    pub fn config_home(&self) -> PathBuf {
+        self.config_dir
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.home.join(".config"))
+    }
 }
 
 /// The uid the user's own files show as to this process: `Paths::uid` outside the

@@ -994,14 +994,7 @@ impl Builder<'_> {
             scratch.path("from"),
         );
         userns::run_in(&self.map, CloneFlags::CLONE_NEWNS, || {
-            nix::mount::mount(
-                None::<&str>,
-                "/",
-                None::<&str>,
-                nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
-                None::<&str>,
-            )
-            .context("making the mounts private")?;
+            crate::sys::fsmount::make_mounts_private().context("making the mounts private")?;
             mount_overlay(&lowers, &upper, &work, &merged)?;
             match source {
                 CopySource::Context(p) => copy::apply(p, &merged)?,

@@ -601,13 +601,7 @@ fn heredoc_word(word: &str) -> Result<Option<(String, bool, bool)>, String> {
 
 /// The here-documents a line names, in order.
 fn heredocs_in_line(line: &str) -> Result<Vec<(String, bool, bool)>, String> {
-    let lexer = Lexer {
-        escape: '\\',
-        raw_quotes: true,
-        raw_escapes: true,
-        skip_unset: true,
-        keep_quotes: false,
-    };
+    let lexer = Lexer::raw('\\');
     // A line that does not lex (an open quote) names no here-document.
     let words = lexer
         .process(line, &|_| None)

@@ -74,6 +74,18 @@ pub(crate) struct Lexer {
 }
 
 impl Lexer {
+    /// A lexer that keeps the words as written (quotes, escapes, unset
+    /// variables): for finding what a line names without expanding it.
+    pub fn raw(escape: char) -> Self {
+        Lexer {
+            escape,
+            raw_quotes: true,
+            raw_escapes: true,
+            skip_unset: true,
+            keep_quotes: false,
+        }
+    }
+
     pub fn new(escape: char) -> Self {
         Lexer {
             escape,
@@ -1102,13 +1114,7 @@ hello'$there' | hello$there";
 
     #[test]
     fn raw_modes_keep_quotes_escapes_and_unset_variables() {
-        let lexer = Lexer {
-            escape: '\\',
-            raw_quotes: true,
-            raw_escapes: true,
-            skip_unset: true,
-            keep_quotes: false,
-        };
+        let lexer = Lexer::raw('\\');
         let (word, words) = lexer
             .process("RUN <<'EOF' \\$x ${Y:-z} $HOME \"q\"", &|_| None)
             .unwrap();

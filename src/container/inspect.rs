@@ -10,6 +10,7 @@ use super::record::RootfsSource;
 use super::state::Status;
 use super::store::{Container, ContainerError, ContainerStore};
 use crate::base::timestamp::Timestamp;
+use crate::image::inspect::GraphDriver;
 
 /// Go's zero time, which podman prints for times not yet reached.
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
@@ -85,13 +86,6 @@ pub struct InspectState {
     pub restored_at: String,
     /// The container's cgroup, relative to the v2 mount (empty without one).
     pub cgroup_path: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GraphDriver {
-    pub name: String,
-    pub data: Map<String, Value>,
 }
 
 #[derive(Debug, Serialize)]

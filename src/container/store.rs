@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::Spec;
@@ -288,15 +288,7 @@ impl ContainerStore {
             return Err(LookupError::NotFound(id.to_string()).into());
         }
         let path = self.dir(id).join("lock");
-        let file = match fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&path)
-        {
+        let file = match lock::open_lock_file(&path) {
             Ok(f) => f,
             Err(_) if !self.exists(id) => return Err(LookupError::NotFound(id.to_string()).into()),
             Err(source) => return Err(LockError::Open { path, source }.into()),

@@ -457,19 +457,23 @@ mod tests {
             .unwrap()
     }
 
+    /// `img` saved alone from `src` under `names`.
+    fn saved(src: &Store, img: &ImageRecord, names: Vec<String>, format: Format) -> Vec<u8> {
+        let mut archive = Vec::new();
+        let r = src.read().unwrap();
+        let items = vec![SaveItem {
+            image: img.clone(),
+            names,
+        }];
+        save(&r, &items, format, &mut archive).unwrap();
+        archive
+    }
+
     fn roundtrip(format: Format) {
         let a = tempfile::tempdir().unwrap();
         let src = store(a.path());
         let img = import(&src, "localhost/x:1", b"content");
-        let mut archive = Vec::new();
-        {
-            let r = src.read().unwrap();
-            let items = vec![SaveItem {
-                image: img.clone(),
-                names: img.names.clone(),
-            }];
-            save(&r, &items, format, &mut archive).unwrap();
-        }
+        let archive = saved(&src, &img, img.names.clone(), format);
         let b = tempfile::tempdir().unwrap();
         let dst = store(b.path());
         let lease = dst.lease().unwrap();
@@ -506,15 +510,7 @@ mod tests {
         let a = tempfile::tempdir().unwrap();
         let src = store(a.path());
         let img = import(&src, "localhost/x:1", b"content");
-        let mut archive = Vec::new();
-        {
-            let r = src.read().unwrap();
-            let items = vec![SaveItem {
-                image: img.clone(),
-                names: vec![],
-            }];
-            save(&r, &items, Format::OciArchive, &mut archive).unwrap();
-        }
+        let mut archive = saved(&src, &img, vec![], Format::OciArchive);
         // Flip a byte of the layer's file content ("content" inside the layer tar).
         let pos = archive.windows(7).position(|w| w == b"content").unwrap();
         archive[pos] = b'C';

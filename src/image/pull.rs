@@ -60,11 +60,7 @@ struct Resolved {
 
 /// Pulls `input` into `store` and returns the stored image.
 pub fn pull(paths: &Paths, store: &Store, input: &str, opts: &PullOptions) -> Result<ImageRecord> {
-    let config_home = paths
-        .config_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| paths.home.join(".config"));
+    let config_home = paths.config_home();
     let conf = RegistriesConf::load(&config_home, opts.registries_conf.as_deref())?;
     let candidates = conf
         .resolve_short_name(input)

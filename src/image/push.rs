@@ -148,11 +148,7 @@ pub fn push(
         None => default_destination(&image, source)?,
     };
 
-    let config_home = paths
-        .config_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| paths.home.join(".config"));
+    let config_home = paths.config_home();
     let conf = RegistriesConf::load(&config_home, opts.registries_conf.as_deref())?;
     let insecure = match conf.find_registry(&dest) {
         Some((r, _)) if r.blocked => bail!(

@@ -169,6 +169,8 @@ pub fn spawn(mut args: MonitorArgs, lock: &ContainerLock) -> Result<i32> {
             "cannot fork the monitor: {}",
             std::io::Error::last_os_error()
         ),
+        // SAFETY: in the forked child, only async-signal-safe libc calls on
+        // pointers (paths, argv, envp) and fds prepared before the fork.
         0 => unsafe {
             // First child: a session of its own, then the monitor as its child, so
             // the monitor is reparented away and never gets a controlling terminal.

@@ -12,7 +12,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use log::{Level, LevelFilter, Log, Metadata, Record};
+use log::{LevelFilter, Log, Metadata, Record};
 
 use crate::base::timestamp::Timestamp;
 
@@ -59,13 +59,7 @@ impl Log for FileLog {
                 .open(&self.path)
                 .ok();
         }
-        let tag = match record.level() {
-            Level::Error => "ERRO",
-            Level::Warn => "WARN",
-            Level::Info => "INFO",
-            Level::Debug => "DEBU",
-            Level::Trace => "TRAC",
-        };
+        let tag = crate::logging::level_tag(record.level());
         if let Some(f) = file.as_mut() {
             // Nowhere left to report a failure to write the report itself.
             let _ = writeln!(f, "{} {tag} {}", Timestamp::now().rfc3339(), record.args());

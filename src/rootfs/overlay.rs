@@ -303,13 +303,7 @@ mod tests {
                 &crate::userns::IdMap::default(),
                 nix::sched::CloneFlags::CLONE_NEWNS,
                 || {
-                    mount(
-                        None::<&str>,
-                        "/",
-                        None::<&str>,
-                        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-                        None::<&str>,
-                    )?;
+                    crate::sys::fsmount::make_mounts_private()?;
                     if legacy {
                         o.mount_legacy(&merged)?;
                     } else {

@@ -273,14 +273,8 @@ pub fn apply(ops: &[MountOp], root: &Path) -> Result<(), MountError> {
     let mut root_fd: Option<OwnedFd> = None;
     for op in ops {
         match op {
-            MountOp::MakePrivate => mount(
-                None::<&str>,
-                "/",
-                None::<&str>,
-                MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-                None::<&str>,
-            )
-            .map_err(sys("making mounts private on", "/"))?,
+            MountOp::MakePrivate => crate::sys::fsmount::make_mounts_private()
+                .map_err(sys("making mounts private on", "/"))?,
             MountOp::Root { source, target } => {
                 mount_root(source, target)?;
                 root_fd = None;

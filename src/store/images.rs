@@ -190,10 +190,11 @@ impl Index {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn img(seed: &str, names: &[&str]) -> ImageRecord {
+    /// A record with ids and a manifest digest derived from `seed`, for tests of the index.
+    pub(crate) fn img(seed: &str, names: &[&str]) -> ImageRecord {
         ImageRecord {
             id: Digest::of(seed.as_bytes()),
             names: names.iter().map(|s| s.to_string()).collect(),

@@ -177,21 +177,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::images::ImageRecord;
-
-    fn img(seed: &str, names: &[&str]) -> ImageRecord {
-        ImageRecord {
-            id: Digest::of(seed.as_bytes()),
-            names: names.iter().map(|s| s.to_string()).collect(),
-            names_history: vec![],
-            digests: vec![],
-            manifest_media_type: String::new(),
-            layers: vec![],
-            size: 0,
-            created: String::new(),
-            added: String::new(),
-        }
-    }
+    use crate::store::images::tests::img;
 
     fn q(s: &[&str]) -> Vec<String> {
         s.iter().map(|s| s.to_string()).collect()

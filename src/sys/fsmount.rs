@@ -1,7 +1,8 @@
 //! Thin safe wrappers over the kernel's file-descriptor mount API (`fsopen`,
 //! `fsconfig`, `fsmount`, `move_mount`, Linux 5.2+). Unlike `mount(2)`, whose option
 //! string is cut at one page, each option is passed on its own, so an overlay can
-//! take any number of layers (`lowerdir+`, Linux 6.8+).
+//! take any number of layers (`lowerdir+`, Linux 6.8+). Also the one `mount(2)`
+//! call every fresh mount namespace starts with: making its mounts private.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,18 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::NixPath;
 use thiserror::Error;
+
+/// Makes every mount in this (new) mount namespace private, so that nothing
+/// mounted here shows up in the namespace it was copied from.
+pub fn make_mounts_private() -> nix::Result<()> {
+    nix::mount::mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+}
 
 // From <linux/mount.h>; a stable kernel ABI.
 const FSOPEN_CLOEXEC: libc::c_uint = 0x1;

@@ -128,13 +128,7 @@ pub fn spawn_in(
         let _ = report.write_all(&msg);
         error::EXIT_RPOD as i32
     })?;
-    let mut buf = Vec::new();
-    let _ = report.read_to_end(&mut buf);
-    if buf.is_empty() {
-        return Ok(child);
-    }
-    let _ = child.wait();
-    Err(failure(&buf))
+    settle(child, &mut report)
 }
 
 /// `namespaces` without the cgroup namespace when the child is cloned into a cgroup,
@@ -280,13 +274,7 @@ pub fn spawn_joined_in(
         fd => unsafe { OwnedFd::from_raw_fd(fd as i32) },
     };
     let child = Child { pid, pidfd };
-    let mut buf = Vec::new();
-    let _ = report.read_to_end(&mut buf);
-    if buf.is_empty() {
-        return Ok(child);
-    }
-    let _ = child.wait();
-    Err(failure(&buf))
+    settle(child, &mut report)
 }
 
 /// Enters the namespaces `join` of the process behind `target`, the user namespace
@@ -416,6 +404,18 @@ pub fn run_in<T: Serialize + DeserializeOwned>(
             "the process in the user namespace ended with status {status} without a result"
         )),
     }
+}
+
+/// Reads the child's report to its end: nothing means it got as far as `execve`;
+/// otherwise it failed, is reaped, and its failure is returned.
+fn settle(child: Child, report: &mut File) -> Result<Child> {
+    let mut buf = Vec::new();
+    let _ = report.read_to_end(&mut buf);
+    if buf.is_empty() {
+        return Ok(child);
+    }
+    let _ = child.wait();
+    Err(failure(&buf))
 }
 
 fn failure(buf: &[u8]) -> anyhow::Error {

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::mount::{mount, MsFlags};
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
 use nix::unistd::{Gid, Uid};
@@ -343,14 +342,7 @@ fn in_namespace(
     user: &ProcessUser,
     jobs: &[Job],
 ) -> Result<()> {
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .context("making mounts private")?;
+    crate::sys::fsmount::make_mounts_private().context("making mounts private")?;
     let root = match (rootfs, scratch) {
         (Rootfs::Dir(dir), _) => dir.clone(),
         (Rootfs::Overlay { lowers, .. }, Some(s)) => {

@@ -471,23 +471,19 @@ impl Conn {
     }
 
     fn send_data(&mut self, io: &mut Io, offset: usize, n: usize) {
-        let (guest, remote) = self.key;
-        let out = TcpOut {
-            src: remote.0,
-            dst: guest.0,
-            src_port: remote.1,
-            dst_port: guest.1,
-            seq: self.snd_nxt,
-            ack: self.rcv_nxt,
-            flags: TCP_ACK | TCP_PSH,
-            window: self.window(),
-            syn_options: None,
-        };
+        let remote = (self.key.1).0;
+        let out = segment_to_guest(
+            self.key,
+            self.snd_nxt,
+            self.rcv_nxt,
+            TCP_ACK | TCP_PSH,
+            self.window(),
+        );
         // The payload goes out from the send queue itself (it stays there
         // until acknowledged), after a header built alone.
         let payload = &self.to_guest.bytes()[offset..offset + n];
         let len = packet::build_tcp_header_partial(&mut io.out, &out, n);
-        io.emit_partial(len, packet::tcp_checksum_start(remote.0), payload);
+        io.emit_partial(len, packet::tcp_checksum_start(remote), payload);
         self.snd_nxt = self.snd_nxt.wrapping_add(n as u32);
         self.ack_pending = false;
         self.rx_since_ack = 0;
@@ -500,38 +496,20 @@ impl Conn {
     }
 
     fn send_synack(&mut self, io: &mut Io) {
-        let (guest, remote) = self.key;
         let ws = (self.peer_wscale > 0 || self.our_wscale > 0).then_some(self.our_wscale);
-        let hdr = if remote.0.is_ipv6() { 60 } else { 40 };
+        let hdr = if (self.key.1).0.is_ipv6() { 60 } else { 40 };
+        // Windows in SYN segments are never scaled.
+        let window = TO_HOST_CAP.min(0xffff) as u16;
         let out = TcpOut {
-            src: remote.0,
-            dst: guest.0,
-            src_port: remote.1,
-            dst_port: guest.1,
-            seq: self.iss,
-            ack: self.rcv_nxt,
-            flags: TCP_SYN | TCP_ACK,
-            // Windows in SYN segments are never scaled.
-            window: TO_HOST_CAP.min(0xffff) as u16,
             syn_options: Some(((io.mtu - hdr) as u16, ws)),
+            ..segment_to_guest(self.key, self.iss, self.rcv_nxt, TCP_SYN | TCP_ACK, window)
         };
         let len = packet::build_tcp(&mut io.out, &out, 0);
         io.emit(len);
     }
 
     fn send_flags(&mut self, io: &mut Io, seq: u32, flags: u8) {
-        let (guest, remote) = self.key;
-        let out = TcpOut {
-            src: remote.0,
-            dst: guest.0,
-            src_port: remote.1,
-            dst_port: guest.1,
-            seq,
-            ack: self.rcv_nxt,
-            flags,
-            window: self.window(),
-            syn_options: None,
-        };
+        let out = segment_to_guest(self.key, seq, self.rcv_nxt, flags, self.window());
         let len = packet::build_tcp(&mut io.out, &out, 0);
         io.emit(len);
         self.ack_pending = false;
@@ -555,18 +533,8 @@ impl Conn {
     }
 
     fn reset_guest(&mut self, io: &mut Io) {
-        let (guest, remote) = self.key;
-        let out = TcpOut {
-            src: remote.0,
-            dst: guest.0,
-            src_port: remote.1,
-            dst_port: guest.1,
-            seq: 0,
-            ack: self.guest_isn.wrapping_add(1),
-            flags: TCP_RST | TCP_ACK,
-            window: 0,
-            syn_options: None,
-        };
+        let ack = self.guest_isn.wrapping_add(1);
+        let out = segment_to_guest(self.key, 0, ack, TCP_RST | TCP_ACK, 0);
         let len = packet::build_tcp(&mut io.out, &out, 0);
         io.emit(len);
     }
@@ -607,14 +575,22 @@ impl Conn {
 
 /// A reset answering a segment that belongs to no connection.
 fn reset(io: &mut Io, key: Key, t: &Tcp) {
-    let (guest, remote) = key;
     let (seq, ack, flags) = if t.flags & TCP_ACK != 0 {
         (t.ack, 0, TCP_RST)
     } else {
         let len = u32::from(t.flags & TCP_SYN != 0) + u32::from(t.flags & TCP_FIN != 0);
         (0, t.seq.wrapping_add(len), TCP_RST | TCP_ACK)
     };
-    let out = TcpOut {
+    let out = segment_to_guest(key, seq, ack, flags, 0);
+    let len = packet::build_tcp(&mut io.out, &out, 0);
+    io.emit(len);
+}
+
+/// A segment from the remote end of `key` to the container, without SYN options.
+#[inline]
+fn segment_to_guest(key: Key, seq: u32, ack: u32, flags: u8, window: u16) -> TcpOut {
+    let (guest, remote) = key;
+    TcpOut {
         src: remote.0,
         dst: guest.0,
         src_port: remote.1,
@@ -622,11 +598,9 @@ fn reset(io: &mut Io, key: Key, t: &Tcp) {
         seq,
         ack,
         flags,
-        window: 0,
+        window,
         syn_options: None,
-    };
-    let len = packet::build_tcp(&mut io.out, &out, 0);
-    io.emit(len);
+    }
 }
 
 fn connect(target: &SocketAddr) -> std::io::Result<OwnedFd> {
