@@ -34,15 +34,6 @@ pub enum LoginError {
     Unauthorized { key: String },
 }
 
-/// `$XDG_CONFIG_HOME` as rpod resolved it: where `registries.conf` and `certs.d` live.
-pub fn config_home(paths: &Paths) -> PathBuf {
-    paths
-        .config_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| paths.home.join(".config"))
-}
-
 /// A registry to log in to or out of, as its auth.json key.
 pub struct LoginTarget {
     /// `HOST[:PORT][/NAMESPACE…]`.
@@ -58,7 +49,7 @@ impl LoginTarget {
         registries_conf: Option<&Path>,
         given: Option<&str>,
     ) -> Result<LoginTarget, LoginError> {
-        let config_home = config_home(paths);
+        let config_home = paths.config_home();
         let key = match given {
             Some(r) => authfile::normalize_key(r)?,
             None => {
