@@ -53,6 +53,7 @@ pub mod names;
 pub mod notify;
 pub mod ops;
 pub mod ports;
+pub mod ps;
 pub mod record;
 pub mod restart;
 pub mod state;
