@@ -48,6 +48,7 @@ pub mod inspect;
 pub mod launch;
 pub mod list;
 pub mod logs;
+pub mod logview;
 pub mod logwatch;
 pub mod names;
 pub mod notify;
