@@ -310,6 +310,18 @@ impl RunArgs {
     }
 }
 
+/// The output flags the listing verbs share.
+#[derive(Debug, Default, clap::Args)]
+pub struct ListOutput {
+    /// Change the output format to JSON or a Go template
+    #[arg(long)]
+    pub format: Option<String>,
+
+    /// Do not print column headings
+    #[arg(short = 'n', long)]
+    pub noheading: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,23 @@ fn exists(ctx: &Context, args: &ExistsArgs) -> Result<u8> {
     }
 }
 
+/// `--cidfile` of the verbs that act on existing containers.
+#[derive(Debug, clap::Args)]
+pub struct Cidfiles {
+    /// Read the container ID from FILE (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
+}
+
+impl Cidfiles {
+    /// The containers named on the command line, then those the files name.
+    pub fn with_named(&self, named: &[String], ignore: bool) -> Result<Vec<String>> {
+        let mut all = named.to_vec();
+        all.extend(crate::container::cidfile::read_all(&self.cidfile, ignore)?);
+        Ok(all)
+    }
+}
+
 /// Opens the container store of this invocation.
 pub fn open(ctx: &Context) -> Result<ContainerStore> {
     ContainerStore::open(&ctx.paths).context("opening the container store")

@@ -67,12 +67,3 @@ pub fn run(ctx: &Context, args: ImageArgs) -> Result<u8> {
 pub fn open_store(ctx: &Context) -> Result<Store> {
     Store::open(&ctx.paths).context("opening the image store")
 }
-
-/// Image ids as podman shows them: 12 digits, or `sha256:` and all 64.
-pub fn show_id(id: &crate::base::digest::Digest, no_trunc: bool) -> String {
-    if no_trunc {
-        id.to_string()
-    } else {
-        id.short().to_string()
-    }
-}

@@ -1,16 +1,14 @@
 //! `rpod logs`: a container's output from its `k8s-file` log, optionally followed
 //! until the container exits.
 
-use std::io::{self, Write};
+use std::io;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 
 use super::container::open;
 use super::Context;
 use crate::base::timestamp::{parse_time, Timestamp};
-use crate::container::logs::{self, Entry, LogDriver, LogReader, Stream};
-use crate::container::logwatch::LogWatch;
-use crate::container::Record;
+use crate::container::logview::{LogView, ViewOptions};
 
 /// Fetch the logs of one or more containers
 #[derive(Debug, clap::Args)]
@@ -44,109 +42,26 @@ pub struct LogsArgs {
     pub containers: Vec<String>,
 }
 
-/// One container's log being shown.
-struct Reader {
-    record: Record,
-    prefix: String,
-    log: LogReader,
-    at_line_start: [bool; 2],
-    done: bool,
-}
-
 pub fn run(ctx: &Context, args: &LogsArgs) -> Result<u8> {
     let store = open(ctx)?;
     let now = Timestamp::now();
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_time(s, now).map_err(anyhow::Error::msg))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| parse_time(s, now).map_err(anyhow::Error::msg))
-        .transpose()?;
-    let several = args.containers.len() > 1;
-    let mut readers = Vec::new();
-    for q in &args.containers {
-        let record = store.lookup(q)?;
-        if record.log.driver == LogDriver::None {
-            bail!("this container is using the 'none' log driver, cannot read logs: this container is not logging output");
-        }
-        let prefix = match (args.names, several) {
-            (true, _) => format!("{} ", record.name),
-            (false, true) => format!("{} ", record.short_id()),
-            (false, false) => String::new(),
-        };
-        readers.push(Reader {
-            log: LogReader::new(store.log_path(&record.id)),
-            record,
-            prefix,
-            at_line_start: [true; 2],
-            done: false,
-        });
-    }
-    let filter = |e: &Entry| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u);
-    let result = (|| -> io::Result<()> {
-        for r in &mut readers {
-            let mut entries = r.log.read_new()?;
-            entries.retain(&filter);
-            if args.tail >= 0 {
-                let start = logs::tail_start(&entries, args.tail as usize);
-                entries.drain(..start);
-            }
-            emit(&entries, args.timestamps, r)?;
-        }
-        if !args.follow {
-            return Ok(());
-        }
-        let dirs: Vec<_> = readers
-            .iter()
-            .flat_map(|r| [store.dir(&r.record.id), store.run_dir(&r.record.id)])
-            .collect();
-        let watch = LogWatch::new(dirs.iter().map(|d| d.as_path()));
-        while readers.iter().any(|r| !r.done) {
-            watch.wait();
-            for r in readers.iter_mut().filter(|r| !r.done) {
-                // Read after checking, so output written just before the exit is shown.
-                let finished = !store.exists(&r.record.id) || !store.state(&r.record.id).running();
-                let mut entries = r.log.read_new()?;
-                entries.retain(&filter);
-                emit(&entries, args.timestamps, r)?;
-                r.done = finished;
-            }
-        }
-        Ok(())
-    })();
-    match result {
+    let time = |t: &Option<String>| {
+        t.as_deref()
+            .map(|s| parse_time(s, now).map_err(anyhow::Error::msg))
+            .transpose()
+    };
+    let opts = ViewOptions {
+        since: time(&args.since)?,
+        until: time(&args.until)?,
+        tail: usize::try_from(args.tail).ok(),
+        timestamps: args.timestamps,
+        names: args.names,
+    };
+    let mut view = LogView::open(&store, &args.containers, opts)?;
+    let (stdout, stderr) = (io::stdout(), io::stderr());
+    match view.show(args.follow, &mut stdout.lock(), &mut stderr.lock()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(e).context("reading the container's log"),
         Ok(()) => Ok(0),
     }
-}
-
-fn emit(entries: &[Entry], timestamps: bool, r: &mut Reader) -> io::Result<()> {
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
-    // podman shows the time as RFC 3339 with nanoseconds, whatever the file holds.
-    let shown: Vec<Entry> = entries
-        .iter()
-        .map(|e| Entry {
-            stamp: e.time.rfc3339_nanos(),
-            ..e.clone()
-        })
-        .collect();
-    logs::render(
-        &shown,
-        timestamps,
-        &r.prefix,
-        &mut r.at_line_start,
-        |s, b| match s {
-            Stream::Stdout => out.write_all(b),
-            Stream::Stderr => err.write_all(b),
-        },
-    )?;
-    out.flush()
 }

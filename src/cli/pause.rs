@@ -5,7 +5,7 @@
 
 use anyhow::{anyhow, Result};
 
-use super::container::{each, open};
+use super::container::{each, open, targets};
 use super::Context;
 use crate::cgroup::detect;
 use crate::container::freeze::{self, FreezeError};
@@ -31,16 +31,9 @@ pub struct PauseArgs {
 fn set_paused(ctx: &Context, args: &PauseArgs, paused: bool) -> Result<u8> {
     let verb = if paused { "pause" } else { "unpause" };
     let store = open(ctx)?;
-    let queries: Vec<String> = if args.all {
-        store
-            .list()?
-            .into_iter()
-            .filter(|c| c.state.running() && c.state.paused != paused)
-            .map(|c| c.record.id)
-            .collect()
-    } else {
-        args.containers.clone()
-    };
+    let queries = targets(&store, args.all, &args.containers, |c| {
+        c.state.running() && c.state.paused != paused
+    })?;
     let host = std::cell::OnceCell::new();
     each(&queries, |q| {
         let c = store.get(q)?;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::container::{each, open};
+use super::container::{each, open, Cidfiles};
 use super::Context;
 use crate::container::{ops, store::ContainerError, LookupError};
 use crate::error;
@@ -31,9 +31,8 @@ pub struct RmArgs {
     #[arg(short, long)]
     pub volumes: bool,
 
-    /// Read the container ID from FILE (repeatable)
-    #[arg(long, value_name = "FILE")]
-    pub cidfile: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub cidfiles: Cidfiles,
 
     /// Containers to remove (names or IDs)
     #[arg(
@@ -49,12 +48,7 @@ pub fn run(ctx: &Context, args: &RmArgs) -> Result<u8> {
     let queries = if args.all {
         store.list()?.into_iter().map(|c| c.record.id).collect()
     } else {
-        let mut named = args.containers.clone();
-        named.extend(crate::container::cidfile::read_all(
-            &args.cidfile,
-            args.ignore,
-        )?);
-        named
+        args.cidfiles.with_named(&args.containers, args.ignore)?
     };
     each(&queries, |q| {
         let c = match store.get(q) {

@@ -4,13 +4,12 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::Value;
 
 use super::container::open;
 use super::Context;
 use crate::cgroup::stats::{Sampler, Stat, StatJson};
-use crate::container::stats::{live, targets};
-use crate::format::table::{self, Table};
+use crate::container::stats::{self as container_stats, targets};
+use crate::format::table;
 
 /// Display a live stream of container resource usage statistics
 #[derive(Debug, clap::Args)]
@@ -47,46 +46,10 @@ fn render(stats: &[Stat], args: &StatsArgs) -> Result<String> {
             Ok(format!("{}\n", serde_json::to_string_pretty(&v)?))
         }
         Some(format) => {
-            let rows: Vec<Value> = stats
-                .iter()
-                .map(|s| s.template_value(args.no_trunc))
-                .collect();
-            let sample = rows
-                .first()
-                .cloned()
-                .unwrap_or_else(|| Stat::default().template_value(false));
-            let headers = table::headers(
-                &sample,
-                &[
-                    ("CPUPerc", "CPU %"),
-                    ("MemUsage", "MEM USAGE / LIMIT"),
-                    ("MemPerc", "MEM %"),
-                    ("NetIO", "NET IO"),
-                    ("BlockIO", "BLOCK IO"),
-                    ("AVGCPU", "AVG CPU %"),
-                    ("UpTime", "UP TIME"),
-                ],
-            );
+            let (headers, rows) = container_stats::template_rows(stats, args.no_trunc);
             Ok(table::format_rows(format, &headers, &rows)?)
         }
-        None => {
-            let mut t = Table::new(&[
-                "ID",
-                "NAME",
-                "CPU %",
-                "MEM USAGE / LIMIT",
-                "MEM %",
-                "NET IO",
-                "BLOCK IO",
-                "PIDS",
-                "CPU TIME",
-                "AVG CPU %",
-            ]);
-            for s in stats {
-                t.row(s.row(args.no_trunc));
-            }
-            Ok(t.render())
-        }
+        None => Ok(container_stats::table(stats, args.no_trunc).render()),
     }
 }
 
@@ -96,16 +59,7 @@ pub fn stats(ctx: &Context, args: &StatsArgs) -> Result<u8> {
     let mut sampler = Sampler::default();
     let tty = nix::unistd::isatty(std::io::stdout()).unwrap_or(false);
     loop {
-        let mut stats = Vec::new();
-        for id in &ids {
-            // Gone meanwhile (removed, or `--rm` at exit): no longer shown.
-            let Ok(c) = store.get(id) else { continue };
-            // Stopped meanwhile: shown only with `-a`.
-            if !args.all && !c.state.running() {
-                continue;
-            }
-            stats.push(sampler.read(id, &c.record.name, live(&c)));
-        }
+        let stats = container_stats::sample(&store, &mut sampler, &ids, args.all);
         let out = render(&stats, args)?;
         if args.no_stream {
             print!("{out}");

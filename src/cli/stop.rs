@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::container::{each, open, targets};
+use super::container::{each, open, targets, Cidfiles};
 use super::Context;
 use crate::container::{ops, store::ContainerError, LookupError};
 
@@ -25,9 +25,8 @@ pub struct StopArgs {
     #[arg(short = 't', long = "time", value_name = "SECONDS")]
     pub time: Option<u32>,
 
-    /// Read the container ID from FILE (repeatable)
-    #[arg(long, value_name = "FILE")]
-    pub cidfile: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub cidfiles: Cidfiles,
 
     /// Containers to stop (names or IDs)
     #[arg(
@@ -40,11 +39,7 @@ pub struct StopArgs {
 
 pub fn run(ctx: &Context, args: &StopArgs) -> Result<u8> {
     let store = open(ctx)?;
-    let mut named = args.containers.clone();
-    named.extend(crate::container::cidfile::read_all(
-        &args.cidfile,
-        args.ignore,
-    )?);
+    let named = args.cidfiles.with_named(&args.containers, args.ignore)?;
     let queries = targets(&store, args.all, &named, |c| c.state.running())?;
     each(&queries, |q| {
         let record = match store.lookup(q) {

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
+use super::args::ListOutput;
 use super::Context;
 use crate::format::json::to_json;
 use crate::format::table::{self, Table};
@@ -16,13 +17,8 @@ pub struct LsArgs {
     #[arg(short, long, value_name = "FILTER")]
     pub filter: Vec<String>,
 
-    /// Change the output format to JSON or a Go template
-    #[arg(long)]
-    pub format: Option<String>,
-
-    /// Do not print column headings
-    #[arg(short = 'n', long)]
-    pub noheading: bool,
+    #[command(flatten)]
+    pub output: ListOutput,
 
     /// Print volume names only
     #[arg(short, long)]
@@ -40,7 +36,7 @@ fn render(volumes: &[Volume], args: &LsArgs) -> Result<String> {
     if args.quiet {
         return Ok(volumes.iter().map(|v| format!("{}\n", v.name)).collect());
     }
-    match args.format.as_deref() {
+    match args.output.format.as_deref() {
         Some("json") => Ok(format!("{}\n", to_json(volumes, "  ")?)),
         Some(format) => {
             let values: Vec<Value> = volumes.iter().map(Volume::template_value).collect();
@@ -50,7 +46,8 @@ fn render(volumes: &[Volume], args: &LsArgs) -> Result<String> {
                     .template_value(),
             };
             let headers = table::headers(&sample, &[("Name", "VOLUME NAME")]);
-            let out = table::format_rows_noheading(format, &headers, &values, args.noheading)?;
+            let out =
+                table::format_rows_noheading(format, &headers, &values, args.output.noheading)?;
             Ok(out)
         }
         None => {
@@ -58,14 +55,7 @@ fn render(volumes: &[Volume], args: &LsArgs) -> Result<String> {
             for v in volumes {
                 t.row(vec![v.driver.clone(), v.name.clone()]);
             }
-            let out = t.render();
-            Ok(if args.noheading {
-                out.split_once('\n')
-                    .map(|(_, r)| r.to_string())
-                    .unwrap_or_default()
-            } else {
-                out
-            })
+            Ok(t.render_noheading(args.output.noheading))
         }
     }
 }
@@ -93,8 +83,10 @@ mod tests {
     fn args(format: Option<&str>) -> LsArgs {
         LsArgs {
             filter: vec![],
-            format: format.map(String::from),
-            noheading: false,
+            output: ListOutput {
+                format: format.map(String::from),
+                noheading: false,
+            },
             quiet: false,
         }
     }
@@ -114,7 +106,7 @@ mod tests {
             "DRIVER      VOLUME NAME\n"
         );
         let mut a = args(None);
-        a.noheading = true;
+        a.output.noheading = true;
         assert_eq!(render(&[], &a).unwrap(), "");
         a.quiet = true;
         assert_eq!(

@@ -1,12 +1,14 @@
 //! Which containers `stats` shows, what keeps one from being shown, and what the
 //! cgroup module samples of each.
 
+use serde_json::Value;
 use thiserror::Error;
 
 use super::ops::OpError;
 use super::store::{Container, ContainerError, ContainerStore};
 use crate::cgroup::detect::{self, NoCgroup};
-use crate::cgroup::stats::Live;
+use crate::cgroup::stats::{Live, Sampler, Stat};
+use crate::format::table::{self, Table};
 
 #[derive(Debug, Error)]
 pub enum StatsError {
@@ -69,4 +71,68 @@ pub fn live(c: &Container) -> Option<Live<'_>> {
         pid: s.pid.pid,
         started: s.started(),
     })
+}
+
+/// One round of the stream: a sample of each container still there, and still
+/// running unless `all`.
+pub fn sample(
+    store: &ContainerStore,
+    sampler: &mut Sampler,
+    ids: &[String],
+    all: bool,
+) -> Vec<Stat> {
+    let mut stats = Vec::new();
+    for id in ids {
+        // Gone meanwhile (removed, or `--rm` at exit): no longer shown.
+        let Ok(c) = store.get(id) else { continue };
+        // Stopped meanwhile: shown only with `-a`.
+        if !all && !c.state.running() {
+            continue;
+        }
+        stats.push(sampler.read(id, &c.record.name, live(&c)));
+    }
+    stats
+}
+
+/// The table `stats` prints without `--format`.
+pub fn table(stats: &[Stat], no_trunc: bool) -> Table {
+    let mut t = Table::new(&[
+        "ID",
+        "NAME",
+        "CPU %",
+        "MEM USAGE / LIMIT",
+        "MEM %",
+        "NET IO",
+        "BLOCK IO",
+        "PIDS",
+        "CPU TIME",
+        "AVG CPU %",
+    ]);
+    for s in stats {
+        t.row(s.row(no_trunc));
+    }
+    t
+}
+
+/// The values a `--format` template sees, one per container, and the column
+/// titles of a `table` template.
+pub fn template_rows(stats: &[Stat], no_trunc: bool) -> (Value, Vec<Value>) {
+    let rows: Vec<Value> = stats.iter().map(|s| s.template_value(no_trunc)).collect();
+    let sample = rows
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Stat::default().template_value(false));
+    let headers = table::headers(
+        &sample,
+        &[
+            ("CPUPerc", "CPU %"),
+            ("MemUsage", "MEM USAGE / LIMIT"),
+            ("MemPerc", "MEM %"),
+            ("NetIO", "NET IO"),
+            ("BlockIO", "BLOCK IO"),
+            ("AVGCPU", "AVG CPU %"),
+            ("UpTime", "UP TIME"),
+        ],
+    );
+    (headers, rows)
 }

@@ -56,6 +56,18 @@ impl Table {
         }
         out
     }
+
+    /// [`Table::render`], without the header line when the user asked for
+    /// `--noheading`.
+    pub fn render_noheading(&self, noheading: bool) -> String {
+        let out = self.render();
+        if !noheading {
+            return out;
+        }
+        out.split_once('\n')
+            .map(|(_, r)| r.to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// Renders `rows` with a user's `--format` template. A `table` template gets a

@@ -2,10 +2,13 @@
 //! paired with the layers they added and the local images those layers top.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use super::inspect::InspectError;
 use super::oci_config::ImageConfig;
 use crate::base::timestamp::Timestamp;
+use crate::format::humanize;
+use crate::format::table::{self, Table};
 use crate::store::images::ImageRecord;
 use crate::store::Store;
 
@@ -132,6 +135,83 @@ pub fn top_images(rec: &ImageRecord, all: &[ImageRecord]) -> Vec<Option<String>>
                 .map(|img| img.id.hex().to_string())
         })
         .collect()
+}
+
+/// How `history` shows its steps: ids cut to 12 digits, dates human or RFC 3339,
+/// commands cut to 45 characters, unless the user asked otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    pub no_trunc: bool,
+    pub human: bool,
+    pub now: Timestamp,
+}
+
+impl Shown {
+    pub fn id(&self, s: &Step) -> String {
+        match &s.id {
+            Some(id) if self.no_trunc => id.clone(),
+            Some(id) => id[..12.min(id.len())].to_string(),
+            None => "<missing>".to_string(),
+        }
+    }
+
+    fn created(&self, s: &Step) -> String {
+        match (s.created, self.human) {
+            (Some(t), true) => humanize::ago(t, self.now),
+            (Some(t), false) => t.rfc3339(),
+            (None, _) => String::new(),
+        }
+    }
+
+    fn created_by(&self, s: &Step) -> String {
+        if !self.no_trunc && s.created_by.chars().count() > 45 {
+            let cut: String = s.created_by.chars().take(42).collect();
+            format!("{cut}...")
+        } else {
+            s.created_by.clone()
+        }
+    }
+
+    /// The table `history` prints without `--format`.
+    pub fn table(&self, steps: &[Step]) -> Table {
+        let mut t = Table::new(&["ID", "CREATED", "CREATED BY", "SIZE", "COMMENT"]);
+        for s in steps {
+            t.row(vec![
+                self.id(s),
+                self.created(s),
+                self.created_by(s),
+                humanize::size(s.size),
+                s.comment.clone(),
+            ]);
+        }
+        t
+    }
+
+    /// The values a `--format` template sees, one per step, and the column titles
+    /// of a `table` template.
+    pub fn template_rows(&self, steps: &[Step]) -> (Value, Vec<Value>) {
+        let values: Vec<Value> = steps
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "ID": self.id(s),
+                    "Created": self.created(s),
+                    "CreatedSince": self.created(s),
+                    "CreatedAt": s.created.map(|t| t.go_string()).unwrap_or_default(),
+                    "CreatedBy": self.created_by(s),
+                    "Size": humanize::size(s.size),
+                    "Comment": s.comment,
+                    "Tags": Vec::<String>::new(),
+                })
+            })
+            .collect();
+        let sample = values.first().cloned().unwrap_or_default();
+        let headers = table::headers(
+            &sample,
+            &[("CreatedBy", "CREATED BY"), ("CreatedSince", "CREATED")],
+        );
+        (headers, values)
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod pull;
 pub mod push;
 pub mod reference;
 pub mod registry;
+pub mod rows;
 pub mod tarsplit;
 pub mod unpack;
 pub mod xattrs;
