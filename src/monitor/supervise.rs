@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::errno::Errno;
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::Signal;
 use oci_spec::runtime::Spec;
@@ -72,10 +72,11 @@ impl Io {
     }
 }
 
+/// A descriptor the poll loop reads or writes must never block it; a failure is
+/// logged, and the loop then merely waits longer on that descriptor.
 fn set_nonblocking(fd: BorrowedFd<'_>) {
-    if let Ok(flags) = fcntl(fd, FcntlArg::F_GETFL) {
-        let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
-        let _ = fcntl(fd, FcntlArg::F_SETFL(flags));
+    if let Err(e) = crate::sys::fd::set_nonblocking(fd) {
+        log::warn!("making a descriptor non-blocking: {e}");
     }
 }
 

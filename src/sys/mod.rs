@@ -3,6 +3,7 @@
 //! the file-descriptor mount API). Nothing here knows about containers or images.
 
 pub mod creds;
+pub mod fd;
 pub mod fdpass;
 pub mod fsmount;
 pub mod proc;

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nix::errno::Errno;
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{self, MsgFlags, SockFlag};
 
@@ -54,10 +53,11 @@ pub struct Hub {
     buf: Vec<u8>,
 }
 
+/// A descriptor the poll loop reads or writes must never block it; a failure is
+/// logged, and the loop then merely waits longer on that descriptor.
 fn set_nonblocking(fd: BorrowedFd<'_>) {
-    if let Ok(flags) = fcntl(fd, FcntlArg::F_GETFL) {
-        let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
-        let _ = fcntl(fd, FcntlArg::F_SETFL(flags));
+    if let Err(e) = crate::sys::fd::set_nonblocking(fd) {
+        log::warn!("making a descriptor non-blocking: {e}");
     }
 }
 

@@ -121,7 +121,7 @@ pub struct Stack {
 impl Stack {
     /// Takes the TUN fd received from the container's child. `stop` ends [`Stack::run`].
     pub fn new(cfg: StackConfig, tun: OwnedFd, stop: Stopper) -> io::Result<Stack> {
-        set_nonblocking(&tun)?;
+        crate::sys::fd::set_nonblocking(tun.as_fd())?;
         let poller = Poller::new()?;
         poller.add(tun.as_fd(), EpollFlags::EPOLLIN | socket::EDGE, TOKEN_TUN)?;
         poller.add(stop.fd(), EpollFlags::EPOLLIN, TOKEN_STOP)?;
@@ -436,20 +436,6 @@ fn is_routable(a: IpAddr) -> bool {
                 || v.to_ipv4_mapped().is_some())
         }
     }
-}
-
-fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: fcntl on a descriptor we own.
-    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
-    if flags < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: as above.
-    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
